@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Build (or reuse) the binaries of the test control plane: etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler, kubectl, kwok and helm, plus the Gateway API
+# standard CRDs, all from the Go module proxy.
+#
+# The result lives OUTSIDE the checkout, in
+#   ${MODELDEPLOY_CACHE_DIR:-$HOME/.cache/modeldeploy}/cluster-tools/<hash>/
+# where <hash> covers every go.mod/go.sum under test/cluster, this script and the Go
+# toolchain version. A fresh clone on a warm machine therefore skips the build; a change
+# to any pin (or a cold machine) rebuilds.
+#
+# Usage: test/cluster/build-tools.sh            build if needed, print the tools dir
+#        test/cluster/build-tools.sh --dir      print the tools dir without building
+# Progress goes to stderr; stdout carries exactly one line, the tools dir, so callers can
+# capture it: TOOLS=$(test/cluster/build-tools.sh).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache_root="${MODELDEPLOY_CACHE_DIR:-$HOME/.cache/modeldeploy}/cluster-tools"
+
+# Module directories; each has its own go.mod because their dependency graphs conflict
+# (kwok and helm pin newer k8s.io libraries than the kubernetes release we build).
+module_dirs=(. etcd kwok helm gateway-api)
+
+log() { printf '[build-tools] %s\n' "$*" >&2; }
+
+hash_inputs() {
+  {
+    for d in "${module_dirs[@]}"; do
+      for f in go.mod go.sum; do
+        printf '== %s/%s\n' "$d" "$f"
+        cat "$here/$d/$f"
+      done
+    done
+    printf '== build-tools.sh\n'
+    cat "$here/build-tools.sh"
+    printf '== toolchain\n'
+    go env GOVERSION GOOS GOARCH
+  } | sha256sum | cut -c1-16
+}
+
+# Version of a module as resolved in the module directory $1 (go.mod is the truth).
+module_version() {
+  (cd "$here/$1" && go list -m -f '{{.Version}}' "$2")
+}
+
+module_dir() {
+  (cd "$here/$1" && go mod download -json "$2" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+}
+
+module_time() {
+  (cd "$here/$1" && go list -m -f '{{if .Time}}{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}{{end}}' "$2")
+}
+
+elapsed() {
+  local s=$(( $(date +%s) - start ))
+  printf '%dm%02ds' $((s / 60)) $((s % 60))
+}
+
+# go_build <module dir> <output name> <package> [ldflags...]
+go_build() {
+  local dir="$1" name="$2" pkg="$3"
+  shift 3
+  step=$((step + 1))
+  log "($step/$total) building $name from $pkg  [elapsed $(elapsed)]"
+  local t0
+  t0=$(date +%s)
+  (cd "$here/$dir" && GOFLAGS=-trimpath CGO_ENABLED=0 go build -p 2 \
+    -ldflags "-s -w $*" -o "$work/bin/$name" "$pkg")
+  log "($step/$total) built $name in $(( $(date +%s) - t0 ))s  [elapsed $(elapsed)]"
+}
+
+kube_ldflags() {
+  local version="$1" build_date="$2" major minor
+  major="$(echo "${version#v}" | cut -d. -f1)"
+  minor="$(echo "${version#v}" | cut -d. -f2)"
+  local flags=""
+  # The same variables hack/lib/version.sh sets, so /version and `kubectl version`
+  # report the real release instead of v0.0.0-master. The module zip carries no git
+  # commit, so gitCommit stays empty rather than being invented.
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    flags+=" -X $pkg.gitVersion=$version -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
+    flags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$build_date -X $pkg.gitCommit="
+  done
+  echo "$flags"
+}
+
+build_all() {
+  local kube_version kube_date etcd_version kwok_version helm_version gw_version gw_dir
+  kube_version="$(module_version . k8s.io/kubernetes)"
+  kube_date="$(module_time . k8s.io/kubernetes)"
+  etcd_version="$(module_version etcd go.etcd.io/etcd/server/v3)"
+  kwok_version="$(module_version kwok sigs.k8s.io/kwok)"
+  helm_version="$(module_version helm helm.sh/helm/v3)"
+  gw_version="$(module_version gateway-api sigs.k8s.io/gateway-api)"
+  local kflags
+  kflags="$(kube_ldflags "$kube_version" "${kube_date:-1970-01-01T00:00:00Z}")"
+
+  step=0
+  total=7
+  go_build etcd etcd go.etcd.io/etcd/server/v3
+  for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+    # shellcheck disable=SC2086 # kflags is a list of -X flags
+    go_build . "$cmd" "k8s.io/kubernetes/cmd/$cmd" $kflags
+  done
+  go_build kwok kwok sigs.k8s.io/kwok/cmd/kwok
+  # helm's Makefile derives the default .Capabilities.KubeVersion from its client-go pin.
+  local helm_k8s_minor
+  helm_k8s_minor="$(module_version helm k8s.io/client-go | cut -d. -f2)"
+  go_build helm helm helm.sh/helm/v3/cmd/helm \
+    "-X helm.sh/helm/v3/internal/version.version=$helm_version" \
+    "-X helm.sh/helm/v3/internal/version.gitTreeState=clean" \
+    "-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1" \
+    "-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$helm_k8s_minor" \
+    "-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1" \
+    "-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$helm_k8s_minor"
+
+  gw_dir="$(module_dir gateway-api sigs.k8s.io/gateway-api)"
+  mkdir -p "$work/crds/gateway-api"
+  cp "$gw_dir"/config/crd/standard/*.yaml "$work/crds/gateway-api/"
+  chmod -R u+w "$work/crds"
+
+  # kwok v0.8 ships no built-in stages: node and pod lifecycles come from its config.
+  # Take the "fast" stages (and the lease heartbeat) that kwok itself publishes.
+  local kwok_dir
+  kwok_dir="$(module_dir kwok sigs.k8s.io/kwok)/kustomize/stage"
+  mkdir -p "$work/kwok-stages"
+  cp "$kwok_dir/node/fast/node-initialize.yaml" \
+    "$kwok_dir/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml" \
+    "$kwok_dir/pod/fast/pod-ready.yaml" "$kwok_dir/pod/fast/pod-complete.yaml" \
+    "$kwok_dir/pod/fast/pod-delete.yaml" "$work/kwok-stages/"
+  chmod -R u+w "$work/kwok-stages"
+
+  cat >"$work/versions.json" <<EOF
+{
+  "kubernetes": "$kube_version",
+  "etcd": "$etcd_version",
+  "kwok": "$kwok_version",
+  "helm": "$helm_version",
+  "gatewayApi": "$gw_version",
+  "go": "$(go env GOVERSION)",
+  "builtAt": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+  "buildSeconds": $(( $(date +%s) - start ))
+}
+EOF
+}
+
+main() {
+  local hash dest
+  hash="$(hash_inputs)"
+  dest="$cache_root/$hash"
+  if [[ "${1:-}" == "--dir" ]]; then
+    echo "$dest"
+    return
+  fi
+  if [[ -f "$dest/.complete" ]]; then
+    log "reusing $dest"
+    echo "$dest"
+    return
+  fi
+  mkdir -p "$cache_root"
+  # Parallel callers (two suites, CI and a developer) wait for one build instead of
+  # racing; the second one then finds .complete and reuses it.
+  exec 9>"$cache_root/.lock-$hash"
+  if ! flock -n 9; then
+    log "another build of $hash is running; waiting for it"
+    flock 9
+  fi
+  if [[ -f "$dest/.complete" ]]; then
+    log "reusing $dest (built by another process)"
+    echo "$dest"
+    return
+  fi
+  start=$(date +%s)
+  work="$cache_root/.tmp-$hash-$$"
+  rm -rf "$work"
+  mkdir -p "$work/bin"
+  trap 'rm -rf "$work"' EXIT
+  log "cold build into $dest (takes tens of minutes on 2 cores; progress follows)"
+  build_all
+  touch "$work/.complete"
+  rm -rf "$dest"
+  mv "$work" "$dest"
+  trap - EXIT
+  log "done in $(elapsed): $(du -sh "$dest" | cut -f1) in $dest"
+  echo "$dest"
+}
+
+main "$@"
