@@ -1,0 +1,624 @@
+import { z } from 'zod';
+import { withRules } from './cel-rule.js';
+
+/**
+ * The ModelDeployment spec: the single source of truth for the TypeScript types, the
+ * operator's parsing and defaulting, and the CRD's openAPIV3Schema (see crd.ts).
+ * Every field carries a description because `kubectl explain` shows it to users.
+ */
+
+/** Kubernetes objects we pass through to pods unchanged; the API server validates them there. */
+const passThroughObject = (description: string) =>
+  z.record(z.string(), z.unknown()).describe(description).meta({
+    'x-kubernetes-preserve-unknown-fields': true,
+  });
+
+const intOrString = (description: string) =>
+  z.union([z.number().int(), z.string()]).describe(description).meta({
+    'x-kubernetes-int-or-string': true,
+  });
+
+const MODEL_URI_PATTERN =
+  '^(https?://[^\\s]+|pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?/[^\\s]+|file:///[^\\s]+)$';
+const modelUriRegex = new RegExp(MODEL_URI_PATTERN);
+
+export const modelUri = withRules(
+  z
+    .string()
+    .min(1)
+    .max(2048)
+    .describe(
+      'Where the runtime loads the ONNX file from: https://… or http://… (downloaded at start-up), pvc://<claim>/<path> (the claim is mounted read-only), or file:///<path> (baked into the runtime image).',
+    ),
+  [
+    {
+      rule: `self.matches('${MODEL_URI_PATTERN.replace(/\\/g, '\\\\')}')`,
+      message:
+        'uri must start with https://, http://, pvc://<claim>/<path> or file:///<path>; other schemes (s3://, gs://, hf://) are not supported',
+      holds: (uri) => modelUriRegex.test(uri),
+    },
+  ],
+);
+
+const sha256 = z
+  .string()
+  .regex(/^[a-f0-9]{64}$/)
+  .describe(
+    'Expected SHA-256 of the model file as 64 lower-case hex digits; the runtime refuses to serve a file whose digest differs.',
+  );
+
+const version = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/)
+  .describe(
+    'Model version, reported in every response and used as the app.kubernetes.io/version label, so it must be a valid label value.',
+  );
+
+export const modelSpec = z
+  .strictObject({
+    name: z
+      .string()
+      .min(1)
+      .max(63)
+      .regex(/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/)
+      .optional()
+      .describe(
+        'Name the model is served under (URL paths, responses). Defaults to metadata.name.',
+      ),
+    version,
+    uri: modelUri,
+    sha256: sha256.optional(),
+  })
+  .describe('The model the stable track serves.');
+
+const secretKeyRef = (description: string, defaultKey: string) =>
+  z
+    .strictObject({
+      name: z
+        .string()
+        .min(1)
+        .max(253)
+        .describe('Name of a Secret in the ModelDeployment namespace.'),
+      key: z
+        .string()
+        .min(1)
+        .default(defaultKey)
+        .describe(`Key inside the Secret (default "${defaultKey}").`),
+    })
+    .describe(description);
+
+const envVar = z
+  .strictObject({
+    name: z.string().min(1).describe('Environment variable name.'),
+    value: z.string().optional().describe('Literal value.'),
+    valueFrom: passThroughObject(
+      'A Kubernetes EnvVarSource (secretKeyRef, configMapKeyRef, fieldRef).',
+    ).optional(),
+  })
+  .describe('An environment variable added to the runtime container.');
+
+export const runtimeSpec = z
+  .strictObject({
+    image: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Runtime image. Defaults to the image the operator was configured with.'),
+    imagePullPolicy: z
+      .enum(['Always', 'IfNotPresent', 'Never'])
+      .optional()
+      .describe('Image pull policy of the runtime container.'),
+    resources: z
+      .strictObject({
+        requests: z
+          .record(z.string(), intOrString('A quantity.'))
+          .optional()
+          .describe('Minimum resources, e.g. {cpu: 500m, memory: 512Mi}.'),
+        limits: z
+          .record(z.string(), intOrString('A quantity.'))
+          .optional()
+          .describe('Maximum resources.'),
+      })
+      .optional()
+      .describe('Compute resources of the runtime container.'),
+    env: z
+      .array(envVar)
+      .max(64)
+      .optional()
+      .describe('Extra environment variables for the runtime container.'),
+    threads: z
+      .strictObject({
+        intraOp: z
+          .number()
+          .int()
+          .min(1)
+          .max(256)
+          .optional()
+          .describe('onnxruntime intra-op threads per session.'),
+        interOp: z
+          .number()
+          .int()
+          .min(1)
+          .max(256)
+          .optional()
+          .describe('onnxruntime inter-op threads per session.'),
+      })
+      .optional()
+      .describe('onnxruntime threading; leave unset to let onnxruntime use the container CPUs.'),
+    nodeSelector: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Node labels the runtime pods must match.'),
+    tolerations: z
+      .array(passThroughObject('A Kubernetes Toleration.'))
+      .optional()
+      .describe('Tolerations of the runtime pods.'),
+    affinity: passThroughObject('A Kubernetes Affinity for the runtime pods.').optional(),
+    topologySpreadConstraints: z
+      .array(passThroughObject('A Kubernetes TopologySpreadConstraint.'))
+      .optional()
+      .describe('How runtime pods spread over zones and nodes.'),
+    serviceAccountName: z
+      .string()
+      .optional()
+      .describe('ServiceAccount of the runtime pods (e.g. for workload identity to fetch models).'),
+    priorityClassName: z.string().optional().describe('PriorityClass of the runtime pods.'),
+    startupTimeoutSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(3600)
+      .default(300)
+      .describe(
+        'How long a runtime may take to download, verify and warm up its model before it is restarted.',
+      ),
+  })
+  .describe('How runtime pods run: image, resources, threads and placement.');
+
+export const batchingSpec = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Join concurrent requests into one inference call.'),
+    maxBatchSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .default(32)
+      .describe('Most rows in one inference call.'),
+    maxDelayMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(2)
+      .describe('Longest a request waits for others to join its batch, in milliseconds.'),
+    maxQueue: z
+      .number()
+      .int()
+      .min(1)
+      .max(100000)
+      .default(256)
+      .describe(
+        'Requests waiting beyond this are refused with 503 and Retry-After instead of queueing.',
+      ),
+  })
+  .describe('Dynamic batching in the runtime.');
+
+export const autoscalingMetrics = ['latencyP95', 'inflight', 'cpu'] as const;
+export type AutoscalingMetric = (typeof autoscalingMetrics)[number];
+
+const autoscalingShape = z.strictObject({
+  minReplicas: z.number().int().min(1).max(1000).default(1).describe('Fewest runtime pods.'),
+  maxReplicas: z.number().int().min(1).max(1000).describe('Most runtime pods.'),
+  metric: z
+    .enum(autoscalingMetrics)
+    .default('latencyP95')
+    .describe(
+      'What the HPA scales on: latencyP95 (per-pod p95 request latency), inflight (requests in progress per pod) or cpu (utilization of requests).',
+    ),
+  targetLatencyMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(600000)
+    .optional()
+    .describe('Per-pod p95 latency to hold, in milliseconds (metric latencyP95).'),
+  targetInflight: z
+    .number()
+    .int()
+    .min(1)
+    .max(100000)
+    .optional()
+    .describe('Requests in progress per pod to hold (metric inflight).'),
+  targetCPUUtilization: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('CPU utilization in percent of requests to hold (metric cpu).'),
+  scaleDownStabilizationSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(3600)
+    .default(300)
+    .describe('How long load must stay low before the HPA removes pods.'),
+});
+type AutoscalingShape = z.output<typeof autoscalingShape>;
+
+const targetFor: Record<AutoscalingMetric, keyof AutoscalingShape> = {
+  latencyP95: 'targetLatencyMs',
+  inflight: 'targetInflight',
+  cpu: 'targetCPUUtilization',
+};
+
+export const autoscalingSpec = withRules(autoscalingShape, [
+  {
+    rule: 'self.minReplicas <= self.maxReplicas',
+    message: 'minReplicas must be less than or equal to maxReplicas',
+    path: ['minReplicas'],
+    holds: (a) => a.minReplicas <= a.maxReplicas,
+  },
+  ...autoscalingMetrics.map((metric) => {
+    const wanted = targetFor[metric];
+    const others = autoscalingMetrics.filter((m) => m !== metric).map((m) => targetFor[m]);
+    return {
+      rule: `self.metric != '${metric}' || (has(self.${wanted}) && ${others.map((o) => `!has(self.${o})`).join(' && ')})`,
+      message: `metric ${metric} needs ${wanted} and no other target`,
+      path: [wanted],
+      holds: (a: AutoscalingShape) =>
+        a.metric !== metric || (a[wanted] !== undefined && others.every((o) => a[o] === undefined)),
+    };
+  }),
+]).describe(
+  'Horizontal autoscaling; when set, the HPA owns the replica count and spec.replicas is ignored.',
+);
+
+const tensor = z
+  .strictObject({
+    name: z.string().min(1).describe('Tensor name as the model declares it.'),
+    shape: z
+      .array(z.number().int().min(0))
+      .max(8)
+      .optional()
+      .describe('Tensor shape; defaults to [1, len(data)].'),
+    datatype: z
+      .enum([
+        'BOOL',
+        'UINT8',
+        'UINT16',
+        'UINT32',
+        'UINT64',
+        'INT8',
+        'INT16',
+        'INT32',
+        'INT64',
+        'FP16',
+        'FP32',
+        'FP64',
+      ])
+      .default('FP32')
+      .describe('Open Inference Protocol datatype.'),
+    data: z.array(z.number()).min(1).max(65536).describe('Values in row-major order, flattened.'),
+  })
+  .describe('A tensor in Open Inference Protocol form.');
+
+export const goldenRequest = z
+  .strictObject({
+    name: z.string().min(1).max(63).describe('Name used in messages when this request fails.'),
+    inputs: z.array(tensor).min(1).describe('Inputs sent to the model.'),
+    outputs: z.array(tensor).min(1).describe('Outputs the model must return.'),
+    tolerance: z
+      .number()
+      .min(0)
+      .default(0.0001)
+      .describe('Largest absolute difference allowed between an expected and an actual value.'),
+  })
+  .describe('A request whose answer a model must reproduce before it receives traffic.');
+
+const goldenRequests = z
+  .array(goldenRequest)
+  .max(32)
+  .describe('Requests every new runtime pod must answer as expected before it reports ready.');
+
+export const analysisSpec = z
+  .strictObject({
+    intervalSeconds: z
+      .number()
+      .int()
+      .min(5)
+      .max(3600)
+      .default(30)
+      .describe('Seconds between analysis queries.'),
+    maxErrorRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.01)
+      .describe('Highest share of 5xx answers the canary may give over an interval (0–1).'),
+    maxLatencyP95Ms: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Highest p95 latency in milliseconds the canary may show over an interval.'),
+    failureLimit: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(2)
+      .describe('Failed checks after which the rollout is aborted.'),
+    prometheusUrl: z
+      .string()
+      .regex(/^https?:\/\/\S+$/)
+      .optional()
+      .describe(
+        'Prometheus that scrapes the runtime pods. Without it only readiness and golden checks gate steps.',
+      ),
+  })
+  .describe('Metric analysis that gates every canary step.');
+
+const canaryStep = z
+  .strictObject({
+    weight: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .describe('Share of traffic sent to the canary during this step, 0–100.'),
+    pauseSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(86400)
+      .default(60)
+      .describe('How long this step lasts while analysis passes before the next one starts.'),
+  })
+  .describe('One step of a canary rollout.');
+
+type CanaryStep = z.output<typeof canaryStep>;
+
+export const canarySpec = withRules(
+  z.strictObject({
+    model: z
+      .strictObject({ version, uri: modelUri, sha256: sha256.optional() })
+      .describe('The candidate model.'),
+    steps: z
+      .array(canaryStep)
+      .min(1)
+      .max(20)
+      .default([
+        { weight: 10, pauseSeconds: 60 },
+        { weight: 50, pauseSeconds: 60 },
+      ])
+      .describe(
+        'Traffic steps; weights must not decrease. After the last one the candidate is promoted.',
+      ),
+    replicas: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe(
+        'Canary pods; defaults to the replicas the weight needs (replicaRatio) or 1 (gatewayAPI).',
+      ),
+    analysis: analysisSpec.optional(),
+    goldenRequests: goldenRequests.optional(),
+  }),
+  [
+    {
+      rule: 'self.steps.map(s, s.weight).isSorted()',
+      message: 'canary step weights must not decrease',
+      path: ['steps'],
+      holds: (c) =>
+        c.steps.every(
+          (s: CanaryStep, i: number) => i === 0 || s.weight >= (c.steps[i - 1]?.weight ?? 0),
+        ),
+    },
+  ],
+).describe(
+  'A candidate model rolled out in weighted steps with analysis; remove this field to end a rollout.',
+);
+
+const gatewayRef = z
+  .strictObject({
+    group: z
+      .string()
+      .default('gateway.networking.k8s.io')
+      .describe(
+        'API group of the parent: gateway.networking.k8s.io for a Gateway, "" for a Service (mesh mode).',
+      ),
+    kind: z.enum(['Gateway', 'Service']).default('Gateway').describe('Kind of the parent.'),
+    name: z.string().min(1).describe('Name of the parent.'),
+    namespace: z
+      .string()
+      .optional()
+      .describe('Namespace of the parent; defaults to the ModelDeployment namespace.'),
+    sectionName: z.string().optional().describe('Listener (or port name) of the parent.'),
+  })
+  .describe('The Gateway (or Service, for a mesh) the HTTPRoute attaches to.');
+
+export const trafficRouters = ['replicaRatio', 'gatewayAPI'] as const;
+
+export const trafficSpec = withRules(
+  z.strictObject({
+    router: z
+      .enum(trafficRouters)
+      .default('replicaRatio')
+      .describe(
+        'replicaRatio: one Service over both tracks, weight approximated by replica counts. gatewayAPI: an HTTPRoute with weighted backends.',
+      ),
+    gatewayRef: gatewayRef.optional(),
+    hostnames: z
+      .array(z.string().min(1))
+      .max(16)
+      .optional()
+      .describe('Hostnames of the HTTPRoute.'),
+  }),
+  [
+    {
+      rule: "self.router != 'gatewayAPI' || has(self.gatewayRef)",
+      message: 'router gatewayAPI needs gatewayRef',
+      path: ['gatewayRef'],
+      holds: (t) => t.router !== 'gatewayAPI' || t.gatewayRef !== undefined,
+    },
+  ],
+).describe('How traffic is split between the stable and canary tracks.');
+
+export const authSpec = z
+  .strictObject({
+    apiKeySecretRef: secretKeyRef(
+      'Secret holding accepted API keys, one per line; clients send them as "Authorization: Bearer <key>" or "x-api-key".',
+      'api-keys',
+    ).optional(),
+    jwt: z
+      .strictObject({
+        issuer: z.string().min(1).describe('Required iss claim.'),
+        audiences: z.array(z.string().min(1)).min(1).optional().describe('Accepted aud claims.'),
+        algorithms: z
+          .array(
+            z.enum([
+              'RS256',
+              'RS384',
+              'RS512',
+              'PS256',
+              'PS384',
+              'PS512',
+              'ES256',
+              'ES384',
+              'ES512',
+              'EdDSA',
+            ]),
+          )
+          .min(1)
+          .default(['RS256', 'ES256'])
+          .describe(
+            'Signature algorithms accepted; anything else (including none and HS*) is refused.',
+          ),
+        keysSecretRef: secretKeyRef(
+          'Secret holding the verification keys as a JWKS or PEM.',
+          'jwks.json',
+        ),
+      })
+      .optional()
+      .describe('Accept JWT bearer tokens.'),
+    protectHealth: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Require credentials for health and metrics endpoints too (probes then use a dedicated port).',
+      ),
+  })
+  .describe('Who may call the model; without it the endpoints are open inside the cluster.');
+
+export const rateLimitSpec = z
+  .strictObject({
+    requestsPerSecond: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000000)
+      .describe('Sustained requests per second per pod.'),
+    burst: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000000)
+      .optional()
+      .describe('Requests allowed above the rate in a burst.'),
+  })
+  .describe('Per-pod rate limit; excess requests get 429 with Retry-After.');
+
+export const serviceSpec = z
+  .strictObject({
+    type: z
+      .enum(['ClusterIP', 'NodePort', 'LoadBalancer'])
+      .default('ClusterIP')
+      .describe('Service type.'),
+    port: z.number().int().min(1).max(65535).default(80).describe('Port the Service listens on.'),
+    annotations: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Annotations added to the Service.'),
+  })
+  .describe('The Service in front of the runtime pods.');
+
+export const disruptionBudgetSpec = withRules(
+  z.strictObject({
+    minAvailable: intOrString(
+      'Pods that must stay up during voluntary disruptions (number or percent).',
+    ).optional(),
+    maxUnavailable: intOrString(
+      'Pods that may be down during voluntary disruptions (number or percent).',
+    ).optional(),
+  }),
+  [
+    {
+      rule: 'has(self.minAvailable) != has(self.maxUnavailable)',
+      message: 'set exactly one of minAvailable and maxUnavailable',
+      holds: (d) => (d.minAvailable === undefined) !== (d.maxUnavailable === undefined),
+    },
+  ],
+).describe('A PodDisruptionBudget for the runtime pods.');
+
+export const modelDeploymentSpec = withRules(
+  z.strictObject({
+    model: modelSpec,
+    replicas: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(1)
+      .describe('Runtime pods when autoscaling is not set. Also the target of `kubectl scale`.'),
+    paused: z
+      .boolean()
+      .default(false)
+      .describe('Stop reconciling children and freeze any rollout; status keeps being reported.'),
+    progressDeadlineSeconds: z
+      .number()
+      .int()
+      .min(30)
+      .max(86400)
+      .default(600)
+      .describe(
+        'How long a rollout may take before Stalled=True with reason ProgressDeadlineExceeded.',
+      ),
+    runtime: runtimeSpec.optional(),
+    batching: batchingSpec.optional(),
+    autoscaling: autoscalingSpec.optional(),
+    canary: canarySpec.optional(),
+    goldenRequests: goldenRequests.optional(),
+    traffic: trafficSpec.optional(),
+    auth: authSpec.optional(),
+    rateLimit: rateLimitSpec.optional(),
+    service: serviceSpec.optional(),
+    disruptionBudget: disruptionBudgetSpec.optional(),
+  }),
+  [
+    {
+      rule: '!has(self.canary) || self.canary.model.version != self.model.version',
+      message: 'canary.model.version must differ from model.version',
+      path: ['canary', 'model', 'version'],
+      holds: (s) => s.canary === undefined || s.canary.model.version !== s.model.version,
+    },
+  ],
+).describe('Desired state of a served model.');
+
+export type ModelDeploymentSpec = z.output<typeof modelDeploymentSpec>;
+export type ModelDeploymentSpecInput = z.input<typeof modelDeploymentSpec>;
+export type GoldenRequest = z.output<typeof goldenRequest>;
+export type CanarySpec = z.output<typeof canarySpec>;
+export type AutoscalingSpec = z.output<typeof autoscalingSpec>;
+export type TrafficSpec = z.output<typeof trafficSpec>;
+export type AuthSpec = z.output<typeof authSpec>;
+export type RuntimeSpec = z.output<typeof runtimeSpec>;
+export type BatchingSpec = z.output<typeof batchingSpec>;

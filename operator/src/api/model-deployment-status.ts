@@ -1,0 +1,130 @@
+import { z } from 'zod';
+
+/**
+ * Status is written only by the operator. Its schema lives beside the spec so the CRD
+ * describes it for `kubectl explain` and the operator can read back what it wrote
+ * (the rollout state machine resumes from status after a restart).
+ */
+
+export const conditionTypes = [
+  'Ready',
+  'Available',
+  'Progressing',
+  'Degraded',
+  'Reconciling',
+  'Stalled',
+] as const;
+export type ConditionType = (typeof conditionTypes)[number];
+
+export const condition = z
+  .object({
+    type: z
+      .string()
+      .min(1)
+      .describe('Ready, Available, Progressing, Degraded, Reconciling or Stalled.'),
+    status: z.enum(['True', 'False', 'Unknown']).describe('True, False or Unknown.'),
+    reason: z.string().min(1).describe('One CamelCase word a program can match on.'),
+    message: z.string().describe('What happened and what to do about it.'),
+    lastTransitionTime: z.string().describe('When status last changed (RFC 3339).'),
+    observedGeneration: z
+      .number()
+      .int()
+      .optional()
+      .describe('metadata.generation this condition was computed from.'),
+  })
+  .describe('A condition in the Kubernetes convention.');
+export type Condition = z.output<typeof condition>;
+
+const trackStatus = z
+  .object({
+    version: z.string().optional().describe('Model version this track serves.'),
+    replicas: z.number().int().optional().describe('Pods of this track.'),
+    readyReplicas: z
+      .number()
+      .int()
+      .optional()
+      .describe('Pods of this track that passed readiness.'),
+    weight: z.number().int().optional().describe('Share of traffic, 0–100, this track receives.'),
+  })
+  .describe('What one track (stable or canary) runs.');
+
+export const canaryPhases = [
+  'Pending',
+  'Verifying',
+  'Progressing',
+  'Promoting',
+  'Promoted',
+  'Aborted',
+] as const;
+export type CanaryPhase = (typeof canaryPhases)[number];
+
+const analysisResult = z
+  .object({
+    time: z.string().describe('When the measurement was taken (RFC 3339).'),
+    verdict: z.enum(['Pass', 'Fail', 'Inconclusive']).describe('Outcome of the check.'),
+    errorRate: z.number().optional().describe('Canary 5xx share over the interval.'),
+    latencyP95Ms: z
+      .number()
+      .optional()
+      .describe('Canary p95 latency over the interval, milliseconds.'),
+    message: z.string().describe('Why this verdict.'),
+  })
+  .describe('The most recent analysis check.');
+
+const canaryStatus = trackStatus
+  .extend({
+    phase: z.enum(canaryPhases).optional().describe('Where the rollout is.'),
+    step: z.number().int().optional().describe('Index of the current step in spec.canary.steps.'),
+    stepStartedAt: z.string().optional().describe('When the current step began (RFC 3339).'),
+    failedChecks: z
+      .number()
+      .int()
+      .optional()
+      .describe('Failed analysis checks so far in this rollout.'),
+    specHash: z
+      .string()
+      .optional()
+      .describe('Hash of the canary spec this rollout state belongs to.'),
+    message: z.string().optional().describe('What the rollout is doing or why it stopped.'),
+    lastAnalysis: analysisResult.optional(),
+  })
+  .describe('The canary track and the state of its rollout.');
+
+export const modelDeploymentStatus = z
+  .object({
+    observedGeneration: z
+      .number()
+      .int()
+      .optional()
+      .describe('metadata.generation the status describes.'),
+    conditions: z
+      .array(condition)
+      .optional()
+      .describe('Current state in the Kubernetes condition convention.'),
+    url: z.string().optional().describe('In-cluster URL of the Service.'),
+    stable: trackStatus.optional(),
+    canary: canaryStatus.optional(),
+    replicas: z
+      .number()
+      .int()
+      .optional()
+      .describe('Runtime pods of the stable track (scale subresource).'),
+    readyReplicas: z.number().int().optional().describe('Ready runtime pods of the stable track.'),
+    selector: z
+      .string()
+      .optional()
+      .describe('Label selector of the stable pods (scale subresource).'),
+    autoscaling: z
+      .object({
+        currentValue: z.string().optional().describe('The metric value the HPA last read.'),
+        desiredReplicas: z.number().int().optional().describe('Replicas the HPA wants.'),
+      })
+      .optional()
+      .describe('What the autoscaler currently sees.'),
+  })
+  .describe('Observed state, written by the operator.');
+
+export type ModelDeploymentStatus = z.output<typeof modelDeploymentStatus>;
+export type CanaryStatus = z.output<typeof canaryStatus>;
+export type TrackStatus = z.output<typeof trackStatus>;
+export type AnalysisResult = z.output<typeof analysisResult>;
