@@ -412,8 +412,25 @@ export const canarySpec = withRules(
       ),
     analysis: analysisSpec.optional(),
     goldenRequests: goldenRequests.optional(),
+    promote: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Set to true to skip the remaining steps and analysis and promote the candidate now.',
+      ),
+    abort: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Set to true to stop the rollout: canary weight 0, canary scaled to zero. Change the canary model to start over.',
+      ),
   }),
   [
+    {
+      rule: '!(self.promote && self.abort)',
+      message: 'set at most one of promote and abort',
+      holds: (c) => !(c.promote && c.abort),
+    },
     {
       rule: 'self.steps.map(s, s.weight).isSorted()',
       message: 'canary step weights must not decrease',
@@ -510,11 +527,11 @@ export const authSpec = z
       })
       .optional()
       .describe('Accept JWT bearer tokens.'),
-    protectHealth: z
+    protectMetrics: z
       .boolean()
       .default(false)
       .describe(
-        'Require credentials for health and metrics endpoints too (probes then use a dedicated port).',
+        'Require credentials for /metrics too (Prometheus must then send them). Health endpoints stay open for probes.',
       ),
   })
   .describe('Who may call the model; without it the endpoints are open inside the cluster.');
