@@ -1,0 +1,404 @@
+/**
+ * A real Kubernetes control plane for tests: etcd, kube-apiserver (TLS, RBAC,
+ * ServiceAccount tokens), kube-controller-manager, kube-scheduler and kwok fake nodes,
+ * all on free loopback ports, all torn down with nothing left behind.
+ *
+ *   const cluster = await startCluster();
+ *   ... KUBECONFIG=cluster.kubeconfigPath ...
+ *   await cluster.stop();
+ */
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { apiCall, apiRequest } from './api-client.js';
+import {
+  apiserverArgs,
+  controllerManagerArgs,
+  etcdArgs,
+  fakeNode,
+  kwokArgs,
+  kwokConfig,
+  schedulerArgs,
+  type ClusterLayout,
+  type ClusterPorts,
+} from './components.js';
+import { buildKubeconfig, type ApiCredentials } from './kubeconfig.js';
+import { kubectl, kubectlOk, type KubectlResult } from './kubectl.js';
+import { createClusterPki, readCredentials, type ClusterPki, type KeyPairFiles } from './pki.js';
+import { pickFreePorts } from './ports.js';
+import {
+  isAlive,
+  processesMentioning,
+  ProcessSupervisor,
+  type Component,
+  type StartSpec,
+} from './processes.js';
+import { crdsNotEstablished, healthy, nodesReady, waitFor } from './readiness.js';
+import {
+  serviceAccountKubeconfig,
+  type ServiceAccountCredentials,
+  type ServiceAccountKubeconfigOptions,
+} from './service-account.js';
+import { ensureTools, REPO_ROOT, type ClusterTools } from './tools.js';
+
+export interface StartClusterOptions {
+  /** Number of kwok fake nodes (default 1). */
+  readonly nodes?: number;
+  /** Allocatable resources of each fake node (defaults: 32 CPU, 256Gi, 110 pods). */
+  readonly nodeCpu?: string;
+  readonly nodeMemory?: string;
+  readonly nodePods?: string;
+  /** CRD manifests to install; default crds/*.yaml of the repository. */
+  readonly crdFiles?: readonly string[];
+  /** Install the Gateway API standard CRDs (default true). */
+  readonly gatewayApi?: boolean;
+  /** Extra flags, e.g. ['--horizontal-pod-autoscaler-sync-period=5s']. */
+  readonly apiserverArgs?: readonly string[];
+  readonly controllerManagerArgs?: readonly string[];
+  /** Keep component logs here instead of the temp dir (which is removed on stop). */
+  readonly logDir?: string;
+  /** Startup deadline after the tools exist (default 90 s). */
+  readonly readyTimeoutMs?: number;
+  /** Progress lines; default silent. */
+  readonly log?: (line: string) => void;
+}
+
+export interface ServiceAccountKubeconfig extends ServiceAccountCredentials {
+  /** The kubeconfig written to a file in the cluster's temp dir. */
+  readonly path: string;
+}
+
+export interface Cluster {
+  /** Admin kubeconfig file (client certificate in system:masters). */
+  readonly kubeconfigPath: string;
+  /** The same kubeconfig as text, credentials inline. */
+  readonly kubeconfig: string;
+  /** https://127.0.0.1:<port> */
+  readonly server: string;
+  /** Directory with etcd, kube-*, kubectl, kwok and helm. */
+  readonly binDir: string;
+  readonly tools: ClusterTools;
+  readonly tempDir: string;
+  readonly logDir: string;
+  readonly nodeNames: readonly string[];
+  /** Milliseconds from startCluster() (after the tools existed) to ready. */
+  readonly startupMs: number;
+  /** Pids of the running components (for leak checks). */
+  pids(): number[];
+  /** kubectl as the admin; resolves with code/stdout/stderr, never rejects on exit code. */
+  kubectl(args: readonly string[], stdin?: string): Promise<KubectlResult>;
+  /** A kubeconfig acting as ServiceAccount namespace/name (TokenRequest API). */
+  serviceAccountKubeconfig(
+    namespace: string,
+    name: string,
+    opts?: ServiceAccountKubeconfigOptions,
+  ): Promise<ServiceAccountKubeconfig>;
+  /** Stop kube-apiserver and start it again on the same port; resolves when /readyz is ok. */
+  restartApiServer(): Promise<void>;
+  /** Stop everything, remove the temp dir, and throw if any process survived. */
+  stop(): Promise<void>;
+}
+
+type Log = (line: string) => void;
+
+function repoCrdFiles(): string[] {
+  const dir = join(REPO_ROOT, 'crds');
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .map((f) => join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+function writeLayout(tempDir: string, pki: ClusterPki, tools: ClusterTools): ClusterLayout {
+  const layout: ClusterLayout = {
+    tempDir,
+    etcdDataDir: join(tempDir, 'etcd'),
+    pki,
+    controllerManagerKubeconfig: join(tempDir, 'controller-manager.kubeconfig'),
+    schedulerKubeconfig: join(tempDir, 'scheduler.kubeconfig'),
+    kwokKubeconfig: join(tempDir, 'kwok.kubeconfig'),
+    kwokConfig: join(tempDir, 'kwok.yaml'),
+  };
+  const stages = tools.kwokStageFiles.map((f) => readFileSync(f, 'utf8'));
+  writeFileSync(layout.kwokConfig, kwokConfig(stages));
+  return layout;
+}
+
+function identityKubeconfig(
+  server: string,
+  pki: ClusterPki,
+  user: string,
+  pair: KeyPairFiles,
+): string {
+  return buildKubeconfig({
+    server,
+    caData: readFileSync(pki.ca.certFile),
+    userName: user,
+    auth: {
+      kind: 'cert',
+      certData: readFileSync(pair.certFile),
+      keyData: readFileSync(pair.keyFile),
+    },
+  });
+}
+
+function writeComponentKubeconfigs(layout: ClusterLayout, server: string): void {
+  const { pki } = layout;
+  const files: [string, string, KeyPairFiles][] = [
+    [layout.controllerManagerKubeconfig, 'system:kube-controller-manager', pki.controllerManager],
+    [layout.schedulerKubeconfig, 'system:kube-scheduler', pki.scheduler],
+    [layout.kwokKubeconfig, 'kwok-controller', pki.kwok],
+  ];
+  for (const [path, user, pair] of files) {
+    writeFileSync(path, identityKubeconfig(server, pki, user, pair), { mode: 0o600 });
+  }
+}
+
+async function apiReady(admin: ApiCredentials): Promise<boolean> {
+  const res = await apiRequest(admin, 'GET', '/readyz', undefined, 2_000);
+  return res.status === 200;
+}
+
+async function createNodes(
+  admin: ApiCredentials,
+  names: readonly string[],
+  opts: StartClusterOptions,
+): Promise<void> {
+  for (const name of names) {
+    const node = fakeNode({
+      name,
+      cpu: opts.nodeCpu ?? '32',
+      memory: opts.nodeMemory ?? '256Gi',
+      pods: opts.nodePods ?? '110',
+    });
+    await apiCall(admin, 'POST', '/api/v1/nodes', node);
+  }
+}
+
+async function installCrds(
+  tools: ClusterTools,
+  kubeconfigPath: string,
+  files: readonly string[],
+): Promise<void> {
+  if (files.length === 0) return;
+  // Server-side apply: CRDs with large schemas exceed the client-side annotation limit.
+  const args = [
+    'apply',
+    '--server-side',
+    '--force-conflicts',
+    '--field-manager=modeldeploy-test-harness',
+  ];
+  await kubectlOk(tools.bin.kubectl, kubeconfigPath, [...args, ...files.flatMap((f) => ['-f', f])]);
+}
+
+/** Start a cluster. Builds or reuses the tools first (see build-tools.sh). */
+export async function startCluster(opts: StartClusterOptions = {}): Promise<Cluster> {
+  const log: Log = opts.log ?? ((): void => undefined);
+  const tools = await ensureTools();
+  const began = Date.now();
+  const tempDir = mkdtempSync(join(tmpdir(), 'modeldeploy-cluster-'));
+  const supervisor = new ProcessSupervisor(tempDir);
+  try {
+    return await boot(tools, tempDir, supervisor, opts, log, began);
+  } catch (error) {
+    await supervisor.stopAll(1_000);
+    throw error;
+  }
+}
+
+async function boot(
+  tools: ClusterTools,
+  tempDir: string,
+  supervisor: ProcessSupervisor,
+  opts: StartClusterOptions,
+  log: Log,
+  began: number,
+): Promise<Cluster> {
+  const timeoutMs = opts.readyTimeoutMs ?? 90_000;
+  const logDir = opts.logDir ?? process.env['MODELDEPLOY_CLUSTER_LOGS'] ?? join(tempDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  mkdirSync(join(tempDir, 'pki'));
+  const [portList, pki] = await Promise.all([
+    pickFreePorts(6),
+    createClusterPki(join(tempDir, 'pki')),
+  ]);
+  const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler, kwok] = portList as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const ports: ClusterPorts = {
+    etcdClient,
+    etcdPeer,
+    apiserver,
+    controllerManager,
+    scheduler,
+    kwok,
+  };
+  const server = `https://127.0.0.1:${ports.apiserver}`;
+  const layout = writeLayout(tempDir, pki, tools);
+  writeComponentKubeconfigs(layout, server);
+  const kubeconfig = identityKubeconfig(server, pki, 'modeldeploy-admin', pki.admin);
+  const kubeconfigPath = join(tempDir, 'kubeconfig');
+  writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
+  const admin: ApiCredentials = {
+    server,
+    ...toAuth(await readCredentials(pki.ca.certFile, pki.admin)),
+  };
+
+  const spec = (name: string, binary: string, args: string[]): StartSpec => ({
+    name,
+    binary,
+    args,
+    logFile: join(logDir, `${name}.log`),
+  });
+  const apiserverSpec = spec(
+    'kube-apiserver',
+    tools.bin['kube-apiserver'],
+    apiserverArgs(layout, ports, opts.apiserverArgs),
+  );
+  // The API server retries etcd while it starts, so both start together.
+  log(`starting etcd and kube-apiserver on ${server}`);
+  const etcd = supervisor.start(spec('etcd', tools.bin.etcd, etcdArgs(layout, ports)));
+  let apiserverProc = supervisor.start(apiserverSpec);
+  await waitFor('kube-apiserver /readyz', () => apiReady(admin), {
+    timeoutMs,
+    watch: [etcd, apiserverProc],
+  });
+  log(`kube-apiserver ready after ${Date.now() - began} ms`);
+
+  const others: Component[] = [
+    supervisor.start(
+      spec(
+        'kube-controller-manager',
+        tools.bin['kube-controller-manager'],
+        controllerManagerArgs(layout, ports, opts.controllerManagerArgs),
+      ),
+    ),
+    supervisor.start(
+      spec('kube-scheduler', tools.bin['kube-scheduler'], schedulerArgs(layout, ports)),
+    ),
+    supervisor.start(spec('kwok', tools.bin.kwok, kwokArgs(layout, ports))),
+  ];
+  const watch = [etcd, apiserverProc, ...others];
+  const nodeNames = Array.from({ length: opts.nodes ?? 1 }, (_, i) => `kwok-node-${i}`);
+  const crdFiles = [
+    ...(opts.crdFiles ?? repoCrdFiles()),
+    ...((opts.gatewayApi ?? true) ? tools.gatewayApiCrdFiles : []),
+  ];
+  const wait = (what: string, check: () => Promise<boolean>): Promise<void> =>
+    waitFor(what, check, { timeoutMs, watch });
+  await Promise.all([
+    createNodes(admin, nodeNames, opts).then(() =>
+      wait('kwok nodes Ready', async () =>
+        nodesReady(await apiCall(admin, 'GET', '/api/v1/nodes'), nodeNames),
+      ),
+    ),
+    installCrds(tools, kubeconfigPath, crdFiles).then(() =>
+      wait(
+        'CRDs Established',
+        async () =>
+          crdsNotEstablished(
+            await apiCall(admin, 'GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions'),
+          ).length === 0,
+      ),
+    ),
+    // Pods are refused until the controller manager has made the default ServiceAccount.
+    wait(
+      'ServiceAccount default/default',
+      async () =>
+        (await apiRequest(admin, 'GET', '/api/v1/namespaces/default/serviceaccounts/default'))
+          .status === 200,
+    ),
+    wait('kube-controller-manager /healthz', () =>
+      healthy(`https://127.0.0.1:${ports.controllerManager}/healthz`),
+    ),
+    wait('kube-scheduler /readyz', () => healthy(`https://127.0.0.1:${ports.scheduler}/readyz`)),
+  ]);
+  const startupMs = Date.now() - began;
+  log(
+    `cluster ready in ${startupMs} ms (${nodeNames.length} kwok node(s), ${crdFiles.length} CRD file(s))`,
+  );
+
+  let stopped = false;
+  const cluster: Cluster = {
+    kubeconfigPath,
+    kubeconfig,
+    server,
+    binDir: tools.binDir,
+    tools,
+    tempDir,
+    logDir,
+    nodeNames,
+    startupMs,
+    pids: () => [etcd, apiserverProc, ...others].filter((c) => !c.hasExited()).map((c) => c.pid),
+    kubectl: (args, stdin) => kubectl(tools.bin.kubectl, kubeconfigPath, args, stdin),
+    async serviceAccountKubeconfig(namespace, name, saOpts) {
+      const creds = await serviceAccountKubeconfig(kubeconfig, namespace, name, saOpts);
+      const path = join(tempDir, `sa-${namespace}-${name}.kubeconfig`);
+      writeFileSync(path, creds.kubeconfig, { mode: 0o600 });
+      return { ...creds, path };
+    },
+    async restartApiServer() {
+      log('restarting kube-apiserver');
+      await supervisor.stop(apiserverProc);
+      apiserverProc = supervisor.start(apiserverSpec);
+      await waitFor('kube-apiserver /readyz after restart', () => apiReady(admin), {
+        timeoutMs,
+        watch: [etcd, apiserverProc],
+      });
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      const pids = [etcd, apiserverProc, ...others].map((c) => c.pid);
+      await supervisor.stopAll();
+      await assertNothingLeft(pids, tempDir);
+      log('cluster stopped');
+    },
+  };
+  return cluster;
+}
+
+function toAuth(creds: {
+  caData: Buffer;
+  certData: Buffer;
+  keyData: Buffer;
+}): Omit<ApiCredentials, 'server'> {
+  return {
+    caData: creds.caData,
+    auth: { kind: 'cert', certData: creds.certData, keyData: creds.keyData },
+  };
+}
+
+/**
+ * The teardown contract: every component pid is gone and no process mentions the temp
+ * dir. Polls briefly because a SIGKILLed process needs a moment to be reaped.
+ */
+export async function assertNothingLeft(
+  pids: readonly number[],
+  tempDir: string,
+  timeoutMs = 3_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const alive = pids.filter(isAlive);
+    const strays = processesMentioning(tempDir);
+    if (alive.length === 0 && strays.length === 0) return;
+    if (Date.now() > deadline) {
+      const list = strays.map((s) => `${s.pid}: ${s.cmdline.slice(0, 120)}`).join('\n');
+      throw new Error(
+        `cluster processes survived stop(): pids [${alive.join(', ')}]\n${list}\n` +
+          'Kill them by pid and report this as a harness bug.',
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
