@@ -1,0 +1,71 @@
+import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { ModelDeployment } from '../api/model-deployment.js';
+import { API_KEYS_DIR, JWT_KEYS_DIR, PVC_MOUNT_ROOT, TMP_DIR } from './runtime-contract.js';
+import type { TrackModel } from './tracks.js';
+
+/** Volumes of a runtime pod and where the runtime container mounts them. */
+export interface RuntimeVolumes {
+  volumes: V1Volume[];
+  mounts: V1VolumeMount[];
+}
+
+export interface PvcLocation {
+  claim: string;
+  path: string;
+}
+
+/** Splits pvc://<claim>/<path>; undefined for every other scheme. */
+export function parsePvcUri(uri: string): PvcLocation | undefined {
+  const match = /^pvc:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!match?.[1] || !match[2]) return undefined;
+  return { claim: match[1], path: match[2] };
+}
+
+/** The writable scratch space: the root filesystem is read-only, the model cache lives here. */
+function tmpVolume(): RuntimeVolumes {
+  return {
+    volumes: [{ name: 'tmp', emptyDir: {} }],
+    mounts: [{ name: 'tmp', mountPath: TMP_DIR }],
+  };
+}
+
+/** A model on a PVC is read from the claim directly, read-only so a bad pod cannot alter it. */
+function pvcVolume(model: TrackModel): RuntimeVolumes {
+  const pvc = parsePvcUri(model.uri);
+  if (!pvc) return { volumes: [], mounts: [] };
+  return {
+    volumes: [
+      { name: 'model-pvc', persistentVolumeClaim: { claimName: pvc.claim, readOnly: true } },
+    ],
+    mounts: [{ name: 'model-pvc', mountPath: `${PVC_MOUNT_ROOT}/${pvc.claim}`, readOnly: true }],
+  };
+}
+
+function secretVolume(name: string, secretName: string, mountPath: string): RuntimeVolumes {
+  return {
+    volumes: [{ name, secret: { secretName } }],
+    mounts: [{ name, mountPath, readOnly: true }],
+  };
+}
+
+/** Auth secrets are mounted as files, never env vars: files follow Secret updates and stay out of `kubectl describe`. */
+function authVolumes(md: Pick<ModelDeployment, 'spec'>): RuntimeVolumes[] {
+  const auth = md.spec.auth;
+  const parts: RuntimeVolumes[] = [];
+  if (auth?.apiKeySecretRef) {
+    parts.push(secretVolume('api-keys', auth.apiKeySecretRef.name, API_KEYS_DIR));
+  }
+  if (auth?.jwt) parts.push(secretVolume('jwt-keys', auth.jwt.keysSecretRef.name, JWT_KEYS_DIR));
+  return parts;
+}
+
+export function runtimeVolumes(
+  md: Pick<ModelDeployment, 'spec'>,
+  model: TrackModel,
+): RuntimeVolumes {
+  const parts = [tmpVolume(), pvcVolume(model), ...authVolumes(md)];
+  return {
+    volumes: parts.flatMap((p) => p.volumes),
+    mounts: parts.flatMap((p) => p.mounts),
+  };
+}
