@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { containsDesired, needsApply, withAppliedHash } from './drift.js';
+import type { KubeObject } from '../kube/object.js';
+
+const desired: KubeObject = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'm', namespace: 'ns', labels: { a: 'b' } },
+  spec: {
+    template: {
+      spec: { containers: [{ name: 'runtime', image: 'img:1', env: [{ name: 'X', value: '1' }] }] },
+    },
+  },
+};
+
+function live(overrides: (o: KubeObject) => void = () => {}): KubeObject {
+  const obj = structuredClone(withAppliedHash(desired));
+  (obj.metadata as Record<string, unknown>).resourceVersion = '7';
+  const spec = obj.spec as { template: { spec: { containers: Record<string, unknown>[] } } };
+  const container = spec.template.spec.containers[0];
+  if (container) container.terminationMessagePath = '/dev/termination-log';
+  overrides(obj);
+  return obj;
+}
+
+describe('drift detection', () => {
+  it('needs no apply when the live object holds what we want plus server defaults', () => {
+    expect(needsApply(live(), withAppliedHash(desired))).toBe(false);
+  });
+
+  it('needs an apply when someone edits a field we own', () => {
+    const edited = live((o) => {
+      const spec = o.spec as { template: { spec: { containers: { image: string }[] } } };
+      const c = spec.template.spec.containers[0];
+      if (c) c.image = 'hacked:2';
+    });
+    expect(needsApply(edited, withAppliedHash(desired))).toBe(true);
+  });
+
+  it('needs an apply when a label we set was removed by hand', () => {
+    expect(
+      needsApply(
+        live((o) => delete o.metadata.labels),
+        withAppliedHash(desired),
+      ),
+    ).toBe(true);
+  });
+
+  it('needs an apply when our desired state dropped a field (hash changes)', () => {
+    const smaller = { ...desired, metadata: { name: 'm', namespace: 'ns' } };
+    expect(needsApply(live(), withAppliedHash(smaller))).toBe(true);
+  });
+
+  it('compares lists by length and element', () => {
+    expect(containsDesired([{ a: 1, b: 2 }], [{ a: 1 }])).toBe(true);
+    expect(containsDesired([{ a: 1 }, { a: 2 }], [{ a: 1 }])).toBe(false);
+  });
+
+  it('hashes independently of key order', () => {
+    const a = withAppliedHash<KubeObject>({ metadata: { name: 'x', labels: { p: '1', q: '2' } } });
+    const b = withAppliedHash<KubeObject>({ metadata: { labels: { q: '2', p: '1' }, name: 'x' } });
+    expect(a.metadata.annotations).toEqual(b.metadata.annotations);
+  });
+});
