@@ -10,7 +10,7 @@ export const RUNTIME_PORT = 8080;
 export const RUNTIME_PORT_NAME = 'http';
 export const RUNTIME_CONTAINER_NAME = 'runtime';
 
-/** The non-root user of the runtime image (distroless "nonroot"). */
+/** The USER of the runtime image (Dockerfile.runtime); set on the pod so runAsNonRoot can verify it. */
 export const RUNTIME_UID = 65532;
 
 /** Downloaded models are cached on the /tmp emptyDir because the root filesystem is read-only. */
