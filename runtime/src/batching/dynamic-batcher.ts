@@ -1,0 +1,212 @@
+import type { HostTensor, TensorMap } from '../model/host-tensor.js';
+import {
+  InferenceError,
+  QueueFullError,
+  RequestTimeoutError,
+  ShuttingDownError,
+} from './errors.js';
+import { batchKey, concatRows, splitRows } from './tensor-batch.js';
+
+export interface BatchObserver {
+  queueDepth(depth: number): void;
+  queued(seconds: number): void;
+  inference(seconds: number, rows: number): void;
+}
+
+export interface BatcherOptions {
+  /** Rows per run; 1 turns batching off. */
+  readonly maxBatchSize: number;
+  readonly maxDelayMs: number;
+  readonly maxQueue: number;
+  readonly timeoutMs: number;
+  /** False for models without a dynamic first dimension: every request runs alone. */
+  readonly batchable: boolean;
+  readonly inputNames: readonly string[];
+  readonly run: (feeds: TensorMap) => Promise<TensorMap>;
+  readonly observer?: BatchObserver;
+}
+
+interface Pending {
+  readonly feeds: TensorMap;
+  readonly rows: number;
+  readonly key: string;
+  readonly enqueuedAt: number;
+  readonly resolve: (outputs: TensorMap) => void;
+  readonly reject: (error: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+  state: 'queued' | 'running' | 'done';
+}
+
+/**
+ * Joins concurrent requests along dimension 0 into one session run: a batch leaves when it
+ * has maxBatchSize rows or its first request has waited maxDelayMs, or at once when the
+ * previous run finishes with work waiting. One run at a time: onnxruntime already uses the
+ * cores for a run, and requests that arrive meanwhile form the next batch.
+ */
+export class DynamicBatcher {
+  private queue: Pending[] = [];
+  private queuedRows = 0;
+  private running = false;
+  private delayTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: BatcherOptions) {}
+
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  /** Queues one request (already validated); resolves with exactly its rows of every output. */
+  submit(feeds: TensorMap): Promise<TensorMap> {
+    if (this.closed) return Promise.reject(new ShuttingDownError());
+    if (this.queue.length >= this.options.maxQueue)
+      return Promise.reject(new QueueFullError(this.options.maxQueue));
+    const first = feeds[this.options.inputNames[0] ?? ''];
+    const rows = this.options.batchable ? (first?.dims[0] ?? 1) : 1;
+    return new Promise<TensorMap>((resolve, reject) => {
+      const pending: Pending = {
+        feeds,
+        rows,
+        key: this.options.batchable ? batchKey(feeds, this.options.inputNames) : '',
+        enqueuedAt: performance.now(),
+        resolve,
+        reject,
+        timer: undefined,
+        state: 'queued',
+      };
+      pending.timer = setTimeout(() => this.expire(pending), this.options.timeoutMs);
+      this.queue.push(pending);
+      this.queuedRows += rows;
+      this.options.observer?.queueDepth(this.queue.length);
+      this.schedule();
+    });
+  }
+
+  /** Refuses new work; queued and running work still completes. */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Resolves when nothing is queued or running. */
+  whenIdle(): Promise<void> {
+    if (this.queue.length === 0 && !this.running) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private schedule(): void {
+    if (this.running || this.queue.length === 0) return;
+    const full =
+      !this.options.batchable ||
+      this.options.maxBatchSize <= 1 ||
+      this.queuedRows >= this.options.maxBatchSize;
+    if (full) {
+      this.dispatch();
+    } else if (this.delayTimer === undefined) {
+      this.delayTimer = setTimeout(() => this.dispatch(), this.options.maxDelayMs);
+    }
+  }
+
+  private dispatch(): void {
+    if (this.delayTimer !== undefined) clearTimeout(this.delayTimer);
+    this.delayTimer = undefined;
+    if (this.running || this.queue.length === 0) return;
+    const batch = this.takeBatch();
+    this.running = true;
+    void this.runBatch(batch).finally(() => {
+      this.running = false;
+      if (this.queue.length > 0) this.dispatch();
+      else this.notifyIdle();
+    });
+  }
+
+  /** FIFO: the oldest request and the following ones with the same trailing shape that fit. */
+  private takeBatch(): Pending[] {
+    const head = this.queue[0] as Pending;
+    const limit = this.options.batchable ? this.options.maxBatchSize : 1;
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    let rows = 0;
+    for (const p of this.queue) {
+      const fits = batch.length === 0 || (p.key === head.key && rows + p.rows <= limit);
+      if (fits) {
+        batch.push(p);
+        rows += p.rows;
+      } else {
+        rest.push(p);
+      }
+    }
+    this.queue = rest;
+    this.queuedRows -= rows;
+    this.options.observer?.queueDepth(this.queue.length);
+    const now = performance.now();
+    for (const p of batch) {
+      p.state = 'running';
+      this.options.observer?.queued((now - p.enqueuedAt) / 1000);
+    }
+    return batch;
+  }
+
+  private async runBatch(batch: Pending[]): Promise<void> {
+    const rows = batch.reduce((n, p) => n + p.rows, 0);
+    const started = performance.now();
+    try {
+      const outputs = await this.options.run(this.joinFeeds(batch));
+      this.options.observer?.inference((performance.now() - started) / 1000, rows);
+      this.deliver(batch, outputs);
+    } catch (err) {
+      const error = new InferenceError((err as Error).message);
+      for (const p of batch) this.settle(p, () => p.reject(error));
+    }
+  }
+
+  private joinFeeds(batch: readonly Pending[]): TensorMap {
+    if (batch.length === 1) return (batch[0] as Pending).feeds;
+    const feeds: Record<string, HostTensor> = {};
+    for (const name of this.options.inputNames) {
+      feeds[name] = concatRows(batch.map((p) => p.feeds[name] as HostTensor));
+    }
+    return feeds;
+  }
+
+  private deliver(batch: readonly Pending[], outputs: TensorMap): void {
+    if (batch.length === 1) {
+      const only = batch[0] as Pending;
+      this.settle(only, () => only.resolve(outputs));
+      return;
+    }
+    const perRequest: Record<string, HostTensor>[] = batch.map(() => ({}));
+    const counts = batch.map((p) => p.rows);
+    for (const [name, tensor] of Object.entries(outputs)) {
+      const parts = splitRows(tensor, counts, name);
+      parts.forEach((part, i) => ((perRequest[i] as Record<string, HostTensor>)[name] = part));
+    }
+    batch.forEach((p, i) => this.settle(p, () => p.resolve(perRequest[i] as TensorMap)));
+  }
+
+  private settle(p: Pending, action: () => void): void {
+    if (p.state === 'done') return;
+    p.state = 'done';
+    clearTimeout(p.timer);
+    action();
+  }
+
+  private expire(p: Pending): void {
+    if (p.state === 'done') return;
+    if (p.state === 'queued') {
+      this.queue = this.queue.filter((q) => q !== p);
+      this.queuedRows -= p.rows;
+      this.options.observer?.queueDepth(this.queue.length);
+    }
+    const stage = p.state;
+    p.state = 'done';
+    p.reject(new RequestTimeoutError(this.options.timeoutMs, stage));
+    if (this.queue.length === 0 && !this.running) this.notifyIdle();
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}

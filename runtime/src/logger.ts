@@ -1,0 +1,13 @@
+import { pino, type Logger } from 'pino';
+import type { RuntimeConfig } from './config.js';
+
+/** JSON logs on stdout; every line carries the model name, version and track. */
+export function createLogger(config: RuntimeConfig, destination?: NodeJS.WritableStream): Logger {
+  const options = {
+    level: config.logLevel,
+    base: { model: config.model.name, version: config.model.version, track: config.model.track },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  return destination === undefined ? pino(options) : pino(options, destination);
+}

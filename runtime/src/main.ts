@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+import { CONFIG_VARIABLES, ConfigError, parseConfig, type RuntimeConfig } from './config.js';
+import { variableToFlag } from './config/cli-flags.js';
+import { FlagError } from './config/cli-flags.js';
+import { loadModel } from './model/load-model.js';
+import { buildServer, type RuntimeServer } from './server.js';
+import { writeTerminationMessage } from './termination-message.js';
+
+const USAGE = `modeldeploy-runtime: serve an ONNX model over REST (predict, KServe V1, Open Inference Protocol V2)
+
+Usage: modeldeploy-runtime --model ./model.onnx [--port 8080] [--name NAME] [--version V] [flags]
+
+Every flag is also an environment variable (flag --batch-max-size = BATCH_MAX_SIZE);
+flags win. See docs/runtime.md for what each does. Flags:
+${[...CONFIG_VARIABLES]
+  .filter((v) => v !== 'HELP')
+  .map((v) => `  ${variableToFlag(v).padEnd(30)} ${v}`)
+  .join('\n')}
+`;
+
+async function main(argv: readonly string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const config = configOrExit(argv);
+  // Before anything can import onnxruntime-node (it is imported dynamically when the model loads).
+  if (!config.ortTelemetry) process.env.ORT_DISABLE_TELEMETRY = '1';
+  const server = await buildServer(config);
+  const address = await server.app.listen({ host: config.server.host, port: config.server.port });
+  server.logger.info({ address }, 'listening; loading model');
+  installSignalHandlers(server, config);
+  await loadAndServe(server, config);
+}
+
+function configOrExit(argv: readonly string[]): RuntimeConfig {
+  try {
+    return parseConfig(process.env, argv);
+  } catch (err) {
+    if (!(err instanceof ConfigError) && !(err instanceof FlagError)) throw err;
+    const message = `modeldeploy-runtime: ${err.message}`;
+    process.stderr.write(`${message}\n`);
+    writeTerminationMessage(
+      process.env.TERMINATION_MESSAGE_PATH ?? '/dev/termination-log',
+      message,
+    );
+    process.exit(1);
+  }
+}
+
+async function loadAndServe(server: RuntimeServer, config: RuntimeConfig): Promise<void> {
+  const started = performance.now();
+  try {
+    const model = await loadModel(config, (step, detail) =>
+      server.logger.info({ step, ...detail }, `model ${step}`),
+    );
+    if (server.state.phase === 'draining') return void (await model.release());
+    server.attachModel(model);
+    server.logger.info(
+      {
+        sha256: model.sha256,
+        ms: Math.round(performance.now() - started),
+        inputs: model.signature.inputs.length,
+      },
+      'model loaded, warmed up and checked: ready',
+    );
+  } catch (err) {
+    const message = `model '${config.model.name}' version '${config.model.version}' failed to load: ${(err as Error).message}`;
+    server.state.markFailed((err as Error).message);
+    server.logger.fatal({ err }, message);
+    writeTerminationMessage(config.terminationMessagePath, message);
+    process.exit(1);
+  }
+}
+
+/** SIGTERM/SIGINT: not ready at once, finish accepted work within SHUTDOWN_GRACE_MS, exit 0. */
+function installSignalHandlers(server: RuntimeServer, config: RuntimeConfig): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    server.logger.info(
+      { signal, graceMs: config.server.shutdownGraceMs },
+      'shutting down: draining',
+    );
+    const timer = setTimeout(() => {
+      server.logger.error(
+        { graceMs: config.server.shutdownGraceMs },
+        'work did not finish within SHUTDOWN_GRACE_MS',
+      );
+      process.exit(1);
+    }, config.server.shutdownGraceMs);
+    timer.unref();
+    server
+      .shutdown()
+      .then(() => {
+        server.logger.info('drained; exiting');
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        server.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`modeldeploy-runtime: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

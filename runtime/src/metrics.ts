@@ -1,0 +1,96 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BatchObserver } from './batching/dynamic-batcher.js';
+
+/** Fine-grained from 0.5 ms to 10 s: the request latency the HPA scales on. */
+export const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05,
+  0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10,
+];
+
+const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+
+export interface MetricLabels {
+  readonly model: string;
+  readonly version: string;
+  readonly track: string;
+}
+
+export interface RuntimeMetrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'route' | 'code'>;
+  readonly requestDuration: Histogram<'route' | 'code'>;
+  readonly inflight: Gauge;
+  readonly batchObserver: BatchObserver;
+  setModelInfo(sha256: string): void;
+}
+
+/** Every runtime metric in its own registry, labelled with model, version and track. */
+export function createMetrics(labels: MetricLabels): RuntimeMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ model: labels.model, version: labels.version, track: labels.track });
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const requests = new Counter({
+    name: 'modeldeploy_requests_total',
+    help: 'HTTP requests answered, by route pattern and status code',
+    labelNames: ['route', 'code'] as const,
+    registers,
+  });
+  const requestDuration = new Histogram({
+    name: 'modeldeploy_request_duration_seconds',
+    help: 'Time from request received to response sent, by route pattern and status code',
+    labelNames: ['route', 'code'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const queueDuration = new Histogram({
+    name: 'modeldeploy_queue_duration_seconds',
+    help: 'Time a request waited in the batching queue before its batch ran',
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const inferenceDuration = new Histogram({
+    name: 'modeldeploy_inference_duration_seconds',
+    help: 'Time of one onnxruntime session run (one batch)',
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const batchSize = new Histogram({
+    name: 'modeldeploy_batch_size',
+    help: 'Rows per session run',
+    buckets: BATCH_SIZE_BUCKETS,
+    registers,
+  });
+  const inflight = new Gauge({
+    name: 'modeldeploy_inflight_requests',
+    help: 'Inference requests received and not yet answered',
+    registers,
+  });
+  const queueDepth = new Gauge({
+    name: 'modeldeploy_queue_depth',
+    help: 'Requests waiting in the batching queue',
+    registers,
+  });
+  const modelInfo = new Gauge({
+    name: 'modeldeploy_model_info',
+    help: 'The served model; always 1',
+    labelNames: ['model', 'version', 'sha256'] as const,
+    registers,
+  });
+  return {
+    registry,
+    requests,
+    requestDuration,
+    inflight,
+    batchObserver: {
+      queueDepth: (depth) => queueDepth.set(depth),
+      queued: (seconds) => queueDuration.observe(seconds),
+      inference: (seconds, rows) => {
+        inferenceDuration.observe(seconds);
+        batchSize.observe(rows);
+      },
+    },
+    setModelInfo: (sha256) =>
+      modelInfo.set({ model: labels.model, version: labels.version, sha256 }, 1),
+  };
+}

@@ -1,0 +1,89 @@
+import { stat } from 'node:fs/promises';
+import type { RuntimeConfig } from '../config.js';
+import { checkDigest, sha256File } from './digest.js';
+import { downloadModel, redact } from './download.js';
+import { resolveModelUri } from './model-uri.js';
+import { createInferenceModel, type InferenceModel } from './session.js';
+import { runGoldenRequests } from './golden.js';
+import { warmUp } from './warm-up.js';
+
+/** A model that is loaded, verified, warmed up and checked: ready to serve. */
+export interface LoadedModel extends InferenceModel {
+  readonly name: string;
+  readonly version: string;
+  readonly sha256: string;
+  readonly path: string;
+}
+
+export interface LoadProgress {
+  (
+    step: 'retry' | 'fetched' | 'session' | 'warmed' | 'golden',
+    detail: Record<string, unknown>,
+  ): void;
+}
+
+/**
+ * MODEL_URI → a local file (download with timeout, size limit and retries; or a path,
+ * file:// or pvc://) → sha256 check → session → warm-up → golden requests.
+ * Any failure throws with a message that says what to fix; the caller must not serve.
+ */
+export async function loadModel(
+  config: RuntimeConfig,
+  progress: LoadProgress = () => {},
+): Promise<LoadedModel> {
+  const { path, sha256 } = await fetchModel(config, progress);
+  const model = await createInferenceModel(path, {
+    session: config.session,
+    ortTelemetry: config.ortTelemetry,
+    ortLogSeverity: config.logLevel === 'debug' || config.logLevel === 'trace' ? 2 : 4,
+  });
+  progress('session', {
+    inputs: model.signature.inputs.length,
+    outputs: model.signature.outputs.length,
+  });
+  await warmUp(model, config.batching.maxSize);
+  progress('warmed', {});
+  if (config.goldenRequests.length > 0) {
+    await runGoldenRequests(model, config.goldenRequests);
+    progress('golden', { passed: config.goldenRequests.length });
+  }
+  return { ...model, name: config.model.name, version: config.model.version, sha256, path };
+}
+
+async function fetchModel(
+  config: RuntimeConfig,
+  progress: LoadProgress,
+): Promise<{ path: string; sha256: string }> {
+  const m = config.model;
+  const source = resolveModelUri(m.uri, m.pvcMountRoot);
+  if (source.kind === 'http') {
+    const result = await downloadModel({
+      url: source.url,
+      cacheDir: m.cacheDir,
+      timeoutMs: m.downloadTimeoutMs,
+      maxBytes: m.maxBytes,
+      retries: m.downloadRetries,
+      expectedSha256: m.sha256,
+      onRetry: (attempt, delayMs, error) =>
+        progress('retry', { attempt, delayMs, error: error.message }),
+    });
+    progress('fetched', {
+      uri: redact(source.url),
+      bytes: result.bytes,
+      fromCache: result.fromCache,
+    });
+    return result;
+  }
+  const info = await stat(source.path).catch((err: Error) => {
+    throw new Error(`model file ${source.path} (MODEL_URI=${m.uri}): ${err.message}`);
+  });
+  if (info.size > m.maxBytes) {
+    throw new Error(
+      `model file ${source.path}: ${info.size} bytes is more than MODEL_MAX_BYTES=${m.maxBytes}`,
+    );
+  }
+  const sha256 = await sha256File(source.path);
+  checkDigest(source.path, m.sha256, sha256);
+  progress('fetched', { path: source.path, bytes: info.size });
+  return { path: source.path, sha256 };
+}

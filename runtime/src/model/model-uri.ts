@@ -1,0 +1,39 @@
+import { isAbsolute, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Where a model comes from: a file on this machine or a URL to download. */
+export type ModelSource =
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'http'; readonly url: string };
+
+/**
+ * MODEL_URI forms: a path, `file:///abs/path`, `pvc://<claim>/<path>` (the operator mounts
+ * the claim at `<pvcMountRoot>/<claim>`), `http://` and `https://`.
+ */
+export function resolveModelUri(uri: string, pvcMountRoot: string): ModelSource {
+  if (/^https?:\/\//i.test(uri)) return { kind: 'http', url: uri };
+  if (uri.startsWith('file://')) return { kind: 'file', path: fileURLToPath(uri) };
+  if (uri.startsWith('pvc://')) return { kind: 'file', path: pvcPath(uri, pvcMountRoot) };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
+    throw new Error(
+      `MODEL_URI '${uri}': unsupported scheme; use a path, file://, pvc://<claim>/<path>, http:// or https://`,
+    );
+  }
+  return { kind: 'file', path: isAbsolute(uri) ? uri : resolve(uri) };
+}
+
+function pvcPath(uri: string, root: string): string {
+  const rest = uri.slice('pvc://'.length);
+  const slash = rest.indexOf('/');
+  const claim = slash === -1 ? rest : rest.slice(0, slash);
+  const path = slash === -1 ? '' : rest.slice(slash + 1);
+  if (claim.length === 0 || path.length === 0) {
+    throw new Error(`MODEL_URI '${uri}': expected pvc://<claim>/<path to the model in the claim>`);
+  }
+  const claimRoot = join(root, claim);
+  const full = normalize(join(claimRoot, path));
+  if (!full.startsWith(`${claimRoot}/`)) {
+    throw new Error(`MODEL_URI '${uri}': the path leaves the claim's mount ${claimRoot}`);
+  }
+  return full;
+}

@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import type { HostTensor } from '../model/host-tensor.js';
+import type { RuntimeState } from '../runtime-state.js';
+import { JSON_TYPE } from './route-config.js';
+import { parseBody } from './request-schemas.js';
+import { decodeTensor } from './tensor-decode.js';
+import { writeNested } from './tensor-json.js';
+
+/**
+ * POST /predict: {"inputs": {"<input>": [[...]]}, "outputs"?: ["<output>"]}
+ * → {"model_name", "model_version", "outputs": {"<output>": [[...]]}}
+ */
+export function registerPredict(app: FastifyInstance, state: RuntimeState): void {
+  const prefix = `{"model_name":${JSON.stringify(state.modelName)},"model_version":${JSON.stringify(state.modelVersion)},"outputs":{`;
+  app.post('/predict', { config: { category: 'inference' } }, async (request, reply) => {
+    const ctx = state.requireServing();
+    const body = parseBody(ctx.schemas.predict, request.body);
+    const feeds: Record<string, HostTensor> = {};
+    for (const [name, spec] of ctx.inputs) feeds[name] = decodeTensor(body.inputs[name], spec);
+    const outputs = await ctx.infer(feeds);
+    let json = prefix;
+    let first = true;
+    for (const [name, spec] of ctx.outputs) {
+      if (body.outputs !== undefined && !body.outputs.includes(name)) continue;
+      const t = outputs[name] as HostTensor;
+      json += `${first ? '' : ','}${JSON.stringify(name)}:${writeNested(t.data, t.dims, spec.datatype.kind)}`;
+      first = false;
+    }
+    return reply.type(JSON_TYPE).send(`${json}}}`);
+  });
+}

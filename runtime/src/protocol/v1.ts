@@ -1,0 +1,86 @@
+import type { FastifyInstance } from 'fastify';
+import type { HostTensor, TensorMap } from '../model/host-tensor.js';
+import type { TensorSpec } from '../model/metadata.js';
+import type { RuntimeState } from '../runtime-state.js';
+import type { ServingContext } from '../serving-context.js';
+import { badRequest, HttpError } from './http-error.js';
+import { checkModelName, JSON_TYPE } from './route-config.js';
+import { parseBody } from './request-schemas.js';
+import { decodeTensor } from './tensor-decode.js';
+import { writeNested, writeRows } from './tensor-json.js';
+
+/**
+ * KServe V1: POST /v1/models/<name>:predict {"instances": [...]} → {"predictions": [...]}
+ * and GET /v1/models/<name> → {"name", "ready"}. With one input an instance is one row of
+ * it; with several, an instance is an object {"<input>": row}. With one output a prediction
+ * is one row of it; with several, an object {"<output>": row}.
+ */
+export function registerV1(app: FastifyInstance, state: RuntimeState): void {
+  app.get<{ Params: { name: string } }>(
+    '/v1/models/:name',
+    { config: { category: 'health' } },
+    async (request, reply) => {
+      checkModelName(state, request.params.name);
+      const body = `{"name":${JSON.stringify(state.modelName)},"ready":${state.ready}}`;
+      return reply
+        .code(state.ready ? 200 : 503)
+        .type(JSON_TYPE)
+        .send(body);
+    },
+  );
+  app.post<{ Params: { target: string } }>(
+    '/v1/models/:target',
+    { config: { category: 'inference', metricsRoute: '/v1/models/:name:predict' } },
+    async (request, reply) => {
+      const target = request.params.target;
+      if (!target.endsWith(':predict')) {
+        throw new HttpError(404, `unknown V1 verb in '${target}'; use /v1/models/<name>:predict`);
+      }
+      checkModelName(state, target.slice(0, -':predict'.length));
+      const ctx = state.requireServing();
+      const body = parseBody(ctx.schemas.v1, request.body);
+      const outputs = await ctx.infer(instancesToFeeds(ctx, body.instances));
+      return reply.type(JSON_TYPE).send(`{"predictions":${predictions(ctx, outputs)}}`);
+    },
+  );
+}
+
+function instancesToFeeds(ctx: ServingContext, instances: readonly unknown[]): TensorMap {
+  const feeds: Record<string, HostTensor> = {};
+  if (ctx.inputs.size === 1) {
+    const spec = ctx.inputs.values().next().value as TensorSpec;
+    feeds[spec.name] = decodeTensor(instances, spec);
+    return feeds;
+  }
+  for (const [name, spec] of ctx.inputs) {
+    const column = instances.map((instance, i) => {
+      if (typeof instance !== 'object' || instance === null || Array.isArray(instance)) {
+        throw badRequest(
+          `instances[${i}]: this model has several inputs; each instance must be an object of them`,
+        );
+      }
+      const value = (instance as Record<string, unknown>)[name];
+      if (value === undefined) throw badRequest(`instances[${i}]: missing input '${name}'`);
+      return value;
+    });
+    feeds[name] = decodeTensor(column, spec);
+  }
+  return feeds;
+}
+
+function predictions(ctx: ServingContext, outputs: TensorMap): string {
+  if (ctx.outputs.size === 1) {
+    const spec = ctx.outputs.values().next().value as TensorSpec;
+    const t = outputs[spec.name] as HostTensor;
+    return writeNested(t.data, t.dims, spec.datatype.kind);
+  }
+  const columns = [...ctx.outputs].map(([name, spec]) => {
+    const t = outputs[name] as HostTensor;
+    return { key: JSON.stringify(name), rows: writeRows(t.data, t.dims, spec.datatype.kind) };
+  });
+  const rows = columns[0]?.rows.length ?? 0;
+  const items: string[] = [];
+  for (let r = 0; r < rows; r++)
+    items.push(`{${columns.map((c) => `${c.key}:${c.rows[r] ?? 'null'}`).join(',')}}`);
+  return `[${items.join(',')}]`;
+}

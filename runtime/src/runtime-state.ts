@@ -1,0 +1,68 @@
+import { HttpError } from './protocol/http-error.js';
+import type { ServingContext } from './serving-context.js';
+
+export type Phase = 'loading' | 'ready' | 'draining' | 'failed';
+
+/** Where this process is in its life: loading → ready → draining (or failed). */
+export class RuntimeState {
+  private current: Phase = 'loading';
+  private context: ServingContext | undefined;
+  private failure: string | undefined;
+
+  constructor(
+    readonly modelName: string,
+    readonly modelVersion: string,
+  ) {}
+
+  get phase(): Phase {
+    return this.current;
+  }
+
+  get ready(): boolean {
+    return this.current === 'ready';
+  }
+
+  get serving(): ServingContext | undefined {
+    return this.context;
+  }
+
+  /** The context, or 503 while loading, after SIGTERM, or after a failed load. */
+  requireServing(): ServingContext {
+    if (this.current === 'ready' && this.context !== undefined) return this.context;
+    throw new HttpError(503, this.notReadyReason(), { 'retry-after': '1' });
+  }
+
+  /** The model metadata is available once loaded, also while draining. */
+  requireModel(): ServingContext {
+    if (this.context !== undefined) return this.context;
+    throw new HttpError(503, this.notReadyReason(), { 'retry-after': '1' });
+  }
+
+  notReadyReason(): string {
+    switch (this.current) {
+      case 'loading':
+        return `model '${this.modelName}' version '${this.modelVersion}' is loading`;
+      case 'draining':
+        return 'server is shutting down; retry on another replica';
+      case 'failed':
+        return `model failed to load: ${this.failure ?? 'unknown error'}`;
+      default:
+        return 'ready';
+    }
+  }
+
+  markReady(context: ServingContext): void {
+    this.context = context;
+    if (this.current === 'loading') this.current = 'ready';
+  }
+
+  markDraining(): void {
+    this.current = 'draining';
+    this.context?.batcher.close();
+  }
+
+  markFailed(reason: string): void {
+    this.current = 'failed';
+    this.failure = reason;
+  }
+}

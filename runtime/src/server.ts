@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import type { Logger } from 'pino';
+import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
+import type { RuntimeConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { createMetrics, type RuntimeMetrics } from './metrics.js';
+import type { LoadedModel } from './model/load-model.js';
+import { HttpError } from './protocol/http-error.js';
+import { registerPredict } from './protocol/predict.js';
+import { JSON_TYPE, type RouteCategory } from './protocol/route-config.js';
+import { registerV1 } from './protocol/v1.js';
+import { registerV2 } from './protocol/v2.js';
+import { RuntimeState } from './runtime-state.js';
+import { createServingContext } from './serving-context.js';
+
+export interface RuntimeServer {
+  readonly app: FastifyInstance;
+  readonly state: RuntimeState;
+  readonly metrics: RuntimeMetrics;
+  readonly logger: Logger;
+  /** Serve this model: builds the batcher and request schemas, then reports ready. */
+  attachModel(model: LoadedModel): void;
+  /** Not ready at once; stop accepting; finish in-flight and queued work; release the model. */
+  shutdown(): Promise<void>;
+}
+
+export interface BuildServerOptions {
+  readonly logger?: Logger;
+}
+
+const require = createRequire(import.meta.url);
+const RUNTIME_VERSION = (require('../package.json') as { version: string }).version;
+
+/**
+ * Builds the fastify app with every route, auth, rate limit and metrics; it does not
+ * listen. Pass a loaded model to be ready at once, or attach one later (readiness is
+ * 503 until then).
+ */
+export async function buildServer(
+  config: RuntimeConfig,
+  model?: LoadedModel,
+  options: BuildServerOptions = {},
+): Promise<RuntimeServer> {
+  const logger = options.logger ?? createLogger(config);
+  const state = new RuntimeState(config.model.name, config.model.version);
+  const metrics = createMetrics({
+    model: config.model.name,
+    version: config.model.version,
+    track: config.model.track,
+  });
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: 'request_id',
+    }),
+    bodyLimit: config.server.bodyLimitBytes,
+    genReqId: requestId,
+    return503OnClosing: true,
+  });
+  await registerHooks(app, config, metrics, await createAuthenticator(config.auth));
+  if (config.rateLimit !== undefined) await registerRateLimit(app, config.rateLimit);
+  registerErrorHandling(app, config);
+  registerHealth(app, state, metrics);
+  registerPredict(app, state);
+  registerV1(app, state);
+  registerV2(app, state, RUNTIME_VERSION);
+
+  const attachModel = (loaded: LoadedModel): void => {
+    metrics.setModelInfo(loaded.sha256);
+    state.markReady(createServingContext(loaded, config, metrics.batchObserver));
+  };
+  if (model !== undefined) attachModel(model);
+  return {
+    app,
+    state,
+    metrics,
+    logger,
+    attachModel,
+    shutdown: async () => {
+      state.markDraining();
+      await app.close();
+      const serving = state.serving;
+      if (serving !== undefined) {
+        serving.batcher.close();
+        await serving.batcher.whenIdle();
+        await serving.model.release();
+      }
+    },
+  };
+}
+
+/** Accepts an incoming x-request-id when it is sane, else a new UUID. */
+function requestId(request: IncomingMessage): string {
+  const incoming = request.headers['x-request-id'];
+  return typeof incoming === 'string' && /^[\w.:@/+=-]{1,128}$/.test(incoming)
+    ? incoming
+    : randomUUID();
+}
+
+function protectedCategory(config: RuntimeConfig, category: RouteCategory | undefined): boolean {
+  switch (category) {
+    case 'inference':
+    case 'metadata':
+      return true;
+    case 'health':
+      return config.auth.protectHealth;
+    case 'metrics':
+      return config.auth.protectMetrics;
+    default:
+      return false;
+  }
+}
+
+async function registerHooks(
+  app: FastifyInstance,
+  config: RuntimeConfig,
+  metrics: RuntimeMetrics,
+  auth: Authenticator | undefined,
+): Promise<void> {
+  const modelHeaders = {
+    'x-model-name': config.model.name,
+    'x-model-version': config.model.version,
+  };
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(modelHeaders);
+    reply.header('x-request-id', request.id);
+    if (request.routeOptions.config.category === 'inference') metrics.inflight.inc();
+    done();
+  });
+  if (auth !== undefined) {
+    app.addHook('onRequest', async (request) => {
+      if (protectedCategory(config, request.routeOptions.config.category))
+        await auth.authenticate(request.headers);
+    });
+  }
+  app.addHook('onResponse', (request, reply, done) => {
+    const routeConfig = request.routeOptions.config;
+    if (routeConfig.category === 'inference') metrics.inflight.dec();
+    const labels = {
+      route: routeConfig.metricsRoute ?? request.routeOptions.url ?? 'unmatched',
+      code: String(reply.statusCode),
+    };
+    metrics.requests.inc(labels);
+    metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
+    request.log.debug(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
+      'request completed',
+    );
+    done();
+  });
+}
+
+async function registerRateLimit(
+  app: FastifyInstance,
+  limit: NonNullable<RuntimeConfig['rateLimit']>,
+): Promise<void> {
+  // A fixed window of `burst` requests per burst/rps seconds, for this replica as a whole.
+  const windowMs = Math.max(1, Math.round((limit.burst / limit.requestsPerSecond) * 1000));
+  await app.register(rateLimit, {
+    global: true,
+    max: limit.burst,
+    timeWindow: windowMs,
+    keyGenerator: () => 'replica',
+    allowList: (request: FastifyRequest) => request.routeOptions.config.category !== 'inference',
+    errorResponseBuilder: (_request, context) =>
+      new HttpError(
+        429,
+        `rate limit exceeded: ${limit.requestsPerSecond} requests/s, burst ${limit.burst} (RATE_LIMIT_RPS, RATE_LIMIT_BURST); retry after ${context.after}`,
+        { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))) },
+      ),
+  });
+}
+
+function registerErrorHandling(app: FastifyInstance, config: RuntimeConfig): void {
+  app.setErrorHandler(
+    (error: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply) => {
+      const status =
+        error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
+      if (error instanceof HttpError) reply.headers(error.headers);
+      let message = error.message;
+      if (status === 413)
+        message = `request body is larger than BODY_LIMIT_BYTES=${config.server.bodyLimitBytes}`;
+      if (status >= 500) {
+        request.log.error({ err: error }, 'request failed');
+        if (!(error instanceof HttpError)) message = `internal error: ${error.message}`;
+      } else {
+        request.log.debug({ status, error: message }, 'request rejected');
+      }
+      return reply
+        .code(status)
+        .type(JSON_TYPE)
+        .send(JSON.stringify({ error: message }));
+    },
+  );
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .type(JSON_TYPE)
+      .send(
+        JSON.stringify({ error: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` }),
+      ),
+  );
+}
+
+function registerHealth(app: FastifyInstance, state: RuntimeState, metrics: RuntimeMetrics): void {
+  app.get('/health', { config: { category: 'health' } }, async (_request, reply) =>
+    reply.type(JSON_TYPE).send('{"status":"ok"}'),
+  );
+  app.get('/ready', { config: { category: 'health' } }, async (_request, reply) => {
+    const body = state.ready
+      ? { ready: true, model: state.modelName, version: state.modelVersion }
+      : { ready: false, phase: state.phase, reason: state.notReadyReason() };
+    return reply
+      .code(state.ready ? 200 : 503)
+      .type(JSON_TYPE)
+      .send(JSON.stringify(body));
+  });
+  app.get('/metrics', { config: { category: 'metrics' } }, async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+}

@@ -1,0 +1,66 @@
+import type { RuntimeConfig } from './config.js';
+import { DynamicBatcher, type BatchObserver } from './batching/dynamic-batcher.js';
+import type { HostTensor, TensorMap } from './model/host-tensor.js';
+import type { LoadedModel } from './model/load-model.js';
+import type { TensorSpec } from './model/metadata.js';
+import { badRequest } from './protocol/http-error.js';
+import { buildRequestSchemas, type RequestSchemas } from './protocol/request-schemas.js';
+
+/** Everything a request handler needs once the model is loaded. */
+export interface ServingContext {
+  readonly model: LoadedModel;
+  readonly schemas: RequestSchemas;
+  readonly batcher: DynamicBatcher;
+  readonly inputs: ReadonlyMap<string, TensorSpec>;
+  readonly outputs: ReadonlyMap<string, TensorSpec>;
+  /** Validated feeds → this request's outputs, through the batcher. */
+  infer(feeds: TensorMap): Promise<TensorMap>;
+}
+
+export function createServingContext(
+  model: LoadedModel,
+  config: RuntimeConfig,
+  observer: BatchObserver | undefined,
+): ServingContext {
+  const signature = model.signature;
+  const batcher = new DynamicBatcher({
+    maxBatchSize: config.batching.maxSize,
+    maxDelayMs: config.batching.maxDelayMs,
+    maxQueue: config.batching.maxQueue,
+    timeoutMs: config.server.requestTimeoutMs,
+    batchable: signature.batchable,
+    inputNames: signature.inputs.map((s) => s.name),
+    run: (feeds) => model.run(feeds),
+    ...(observer !== undefined ? { observer } : {}),
+  });
+  return {
+    model,
+    schemas: buildRequestSchemas(signature),
+    batcher,
+    inputs: new Map(signature.inputs.map((s) => [s.name, s])),
+    outputs: new Map(signature.outputs.map((s) => [s.name, s])),
+    infer: (feeds) => {
+      checkFeeds(model, feeds);
+      return batcher.submit(feeds);
+    },
+  };
+}
+
+/** Every input present, and for batchable models one batch size across inputs. */
+function checkFeeds(model: LoadedModel, feeds: TensorMap): void {
+  let rows: number | undefined;
+  let first = '';
+  for (const spec of model.signature.inputs) {
+    const t: HostTensor | undefined = feeds[spec.name];
+    if (t === undefined) throw badRequest(`missing input '${spec.name}'`);
+    if (!model.signature.batchable) continue;
+    if (rows === undefined) {
+      rows = t.dims[0];
+      first = spec.name;
+    } else if (t.dims[0] !== rows) {
+      throw badRequest(
+        `input '${spec.name}' has ${t.dims[0]} rows but input '${first}' has ${rows}; they must match`,
+      );
+    }
+  }
+}
