@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -173,10 +174,23 @@ def write(model: onnx.ModelProto, directory: str, stem: str, gold: list[dict]) -
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, f"{stem}.onnx")
     onnx.save(model, path)
-    with open(os.path.join(directory, f"{stem}.golden.json"), "w", encoding="utf-8") as f:
+    golden_path = os.path.join(directory, f"{stem}.golden.json")
+    GOLDEN_FILES.append(golden_path)
+    with open(golden_path, "w", encoding="utf-8") as f:
         json.dump(gold, f, indent=1)
         f.write("\n")
     print(f"{path}: {os.path.getsize(path)} bytes", file=sys.stderr)
+
+
+GOLDEN_FILES: list[str] = []
+
+
+def format_golden_files() -> None:
+    """The repository formats JSON with prettier; do the same so a re-run changes nothing."""
+    try:
+        subprocess.run(["npx", "prettier", "--write", *GOLDEN_FILES], cwd=ROOT, check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError) as err:
+        print(f"prettier not run ({err}); run `npx prettier --write examples test/fixtures`", file=sys.stderr)
 
 
 def main() -> None:
@@ -191,6 +205,7 @@ def main() -> None:
     ids = np.array([[0, 1, 2, 3], [15, 14, 13, 12]], dtype=np.int64)
     emb = int64_model(5)
     write(emb, FIXTURES, "int64-embedding", golden(emb, "int64-embedding-ids", {"ids": ids}, 1e-5))
+    format_golden_files()
 
 
 if __name__ == "__main__":
