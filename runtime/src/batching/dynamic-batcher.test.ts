@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import type { HostTensor, TensorMap } from '../model/host-tensor.js';
+import { DynamicBatcher, type BatcherOptions } from './dynamic-batcher.js';
+
+/** A stand-in model for the queue logic only: output = input * 2, and it records batch sizes. */
+function doubler(overrides: Partial<BatcherOptions> = {}) {
+  const batches: number[] = [];
+  let fail = false;
+  const batcher = new DynamicBatcher({
+    maxBatchSize: 4,
+    maxDelayMs: 5,
+    maxQueue: 100,
+    timeoutMs: 1000,
+    batchable: true,
+    inputNames: ['x'],
+    run: async (feeds: TensorMap) => {
+      const x = feeds.x as HostTensor;
+      batches.push(x.dims[0] ?? 0);
+      await new Promise((r) => setTimeout(r, 2));
+      if (fail) throw new Error('boom');
+      return { y: { data: (x.data as Float32Array).map((v) => v * 2), dims: x.dims } };
+    },
+    ...overrides,
+  });
+  return { batcher, batches, setFail: (f: boolean) => (fail = f) };
+}
+
+const rows = (...values: number[][]): TensorMap => ({
+  x: { data: Float32Array.from(values.flat()), dims: [values.length, values[0]?.length ?? 0] },
+});
+
+describe('DynamicBatcher', () => {
+  it('joins concurrent requests and gives each exactly its rows', async () => {
+    const { batcher, batches } = doubler();
+    const results = await Promise.all([
+      batcher.submit(rows([1, 2])),
+      batcher.submit(rows([3, 4], [5, 6])),
+      batcher.submit(rows([7, 8])),
+    ]);
+    expect(batches).toEqual([4]);
+    expect(results.map((r) => Array.from(r.y?.data ?? []))).toEqual([
+      [2, 4],
+      [6, 8, 10, 12],
+      [14, 16],
+    ]);
+    expect(results[1]?.y?.dims).toEqual([2, 2]);
+  });
+
+  it('caps a batch at maxBatchSize rows and keeps FIFO order', async () => {
+    const { batcher, batches } = doubler();
+    const all = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => batcher.submit(rows([i, i]))),
+    );
+    expect(batches).toEqual([4, 4, 2]);
+    expect(all.map((r) => r.y?.data[0])).toEqual(Array.from({ length: 10 }, (_, i) => i * 2));
+  });
+
+  it('never joins requests whose trailing dimensions differ', async () => {
+    const { batcher, batches } = doubler();
+    await Promise.all([
+      batcher.submit(rows([1, 2])),
+      batcher.submit(rows([1, 2, 3])),
+      batcher.submit(rows([3, 4])),
+    ]);
+    expect(batches.sort()).toEqual([1, 2]);
+  });
+
+  it('runs one by one when the model is not batchable', async () => {
+    const { batcher, batches } = doubler({ batchable: false });
+    await Promise.all([
+      batcher.submit(rows([1])),
+      batcher.submit(rows([2])),
+      batcher.submit(rows([3])),
+    ]);
+    expect(batches).toEqual([1, 1, 1]);
+  });
+
+  it('refuses work beyond maxQueue with 503 and Retry-After', async () => {
+    // The first request starts running at once; the second waits in the queue of one.
+    const { batcher } = doubler({ maxQueue: 1, maxBatchSize: 1 });
+    const accepted = [batcher.submit(rows([1])), batcher.submit(rows([2]))];
+    await expect(batcher.submit(rows([3]))).rejects.toMatchObject({
+      statusCode: 503,
+      headers: { 'retry-after': '1' },
+    });
+    await Promise.all(accepted);
+  });
+
+  it('times out with 504 and fails only the batch whose run failed', async () => {
+    const slow = new DynamicBatcher({
+      maxBatchSize: 1,
+      maxDelayMs: 0,
+      maxQueue: 10,
+      timeoutMs: 20,
+      batchable: true,
+      inputNames: ['x'],
+      run: () => new Promise((r) => setTimeout(() => r({}), 60)),
+    });
+    await expect(slow.submit(rows([1]))).rejects.toMatchObject({ statusCode: 504 });
+    const { batcher, setFail } = doubler({ maxBatchSize: 1 });
+    setFail(true);
+    const failed = batcher.submit(rows([1]));
+    await expect(failed).rejects.toMatchObject({
+      statusCode: 500,
+      message: 'inference failed: boom',
+    });
+    setFail(false);
+    expect(Array.from((await batcher.submit(rows([4]))).y?.data ?? [])).toEqual([8]);
+  });
+
+  it('finishes queued work after close and refuses new work', async () => {
+    const { batcher } = doubler();
+    const pending = batcher.submit(rows([1]));
+    batcher.close();
+    await expect(batcher.submit(rows([2]))).rejects.toMatchObject({ statusCode: 503 });
+    expect((await pending).y?.data[0]).toBe(2);
+    await batcher.whenIdle();
+  });
+});

@@ -1,0 +1,117 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './config.js';
+
+describe('parseConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = parseConfig({ MODEL_URI: './models/m.onnx' });
+    expect(c.model).toMatchObject({
+      name: 'm',
+      version: '1',
+      track: 'stable',
+      cacheDir: '/tmp/modeldeploy-models',
+    });
+    expect(c.server).toEqual({
+      host: '0.0.0.0',
+      port: 8080,
+      bodyLimitBytes: 8 * 1024 * 1024,
+      requestTimeoutMs: 10_000,
+      shutdownGraceMs: 25_000,
+    });
+    expect(c.batching).toEqual({ maxSize: 32, maxDelayMs: 2, maxQueue: 256 });
+    expect(c.session.graphOptimization).toBe('all');
+    expect(c.auth).toMatchObject({
+      apiKeys: [],
+      jwt: undefined,
+      protectHealth: false,
+      protectMetrics: false,
+    });
+    expect(c.rateLimit).toBeUndefined();
+    expect(c.terminationMessagePath).toBe('/dev/termination-log');
+    expect(c.ortTelemetry).toBe(false);
+  });
+
+  it('lets flags override the environment', () => {
+    const c = parseConfig({ MODEL_URI: 'a.onnx', PORT: '9000', MODEL_NAME: 'env' }, [
+      '--model',
+      './b.onnx',
+      '--port=8081',
+      '--name',
+      'x',
+      '--version',
+      '2',
+      '--batch-max-size',
+      '1',
+      '--auth-protect-health',
+    ]);
+    expect(c.model.uri).toBe('./b.onnx');
+    expect(c.server.port).toBe(8081);
+    expect(c.model.name).toBe('x');
+    expect(c.model.version).toBe('2');
+    expect(c.batching.maxSize).toBe(1);
+    expect(c.auth.protectHealth).toBe(true);
+  });
+
+  it('names the variable and flag of a bad value', () => {
+    expect(() => parseConfig({ MODEL_URI: 'm.onnx', BATCH_MAX_SIZE: 'lots' })).toThrow(
+      /BATCH_MAX_SIZE \(--batch-max-size\): expected a whole number.*got 'lots'/,
+    );
+    expect(() => parseConfig({ MODEL_URI: 'm.onnx', MODEL_TRACK: 'beta' })).toThrow(/MODEL_TRACK/);
+    expect(() => parseConfig({ MODEL_URI: 'm.onnx', MODEL_SHA256: 'abc' })).toThrow(
+      /MODEL_SHA256.*64 hex/,
+    );
+    expect(() => parseConfig({})).toThrow(ConfigError);
+    expect(() => parseConfig({})).toThrow(/MODEL_URI/);
+    expect(() => parseConfig({ MODEL_URI: 'm.onnx', JWT_ALGORITHMS: 'RS256,none' })).toThrow(
+      /JWT_ALGORITHMS/,
+    );
+    expect(() => parseConfig({ MODEL_URI: 'm.onnx' }, ['--no-such-flag', '1'])).toThrow(
+      /unknown flag --no-such-flag/,
+    );
+  });
+
+  it('normalises the sha256 and reads API keys from env and file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'md-config-'));
+    const file = join(dir, 'keys');
+    writeFileSync(file, 'key-one\n# a comment\n\n  key-two  \n');
+    const c = parseConfig({
+      MODEL_URI: 'm.onnx',
+      MODEL_SHA256: `sha256:${'AB'.repeat(32)}`,
+      API_KEYS: 'k1, k2',
+      API_KEYS_FILE: file,
+    });
+    expect(c.model.sha256).toBe('ab'.repeat(32));
+    expect(c.auth.apiKeys).toEqual(['k1', 'k2', 'key-one', 'key-two']);
+  });
+
+  it('parses JWT, rate limit and golden requests', () => {
+    const golden = [
+      {
+        name: 'g',
+        inputs: [{ name: 'input', shape: [1, 2], data: [1, 2] }],
+        outputs: [{ name: 'o', data: [3] }],
+      },
+    ];
+    const c = parseConfig({
+      MODEL_URI: 'm.onnx',
+      JWT_JWKS_FILE: '/etc/jwks.json',
+      JWT_ISSUER: 'https://issuer',
+      RATE_LIMIT_RPS: '10',
+      GOLDEN_REQUESTS: JSON.stringify(golden),
+      ORT_TELEMETRY: 'on',
+    });
+    expect(c.auth.jwt).toMatchObject({ algorithms: ['RS256', 'ES256'], issuer: 'https://issuer' });
+    expect(c.rateLimit).toEqual({ requestsPerSecond: 10, burst: 10 });
+    expect(c.goldenRequests[0]?.tolerance).toBe(1e-4);
+    expect(c.ortTelemetry).toBe(true);
+    expect(() => parseConfig({ MODEL_URI: 'm.onnx', GOLDEN_REQUESTS: '[{"name":1}]' })).toThrow(
+      /GOLDEN_REQUESTS/,
+    );
+    expect(() => parseConfig({ MODEL_URI: 'm.onnx', GOLDEN_REQUESTS: '{' })).toThrow(
+      /GOLDEN_REQUESTS.*JSON/,
+    );
+    expect(() => parseConfig({ MODEL_URI: 'm.onnx', JWT_ISSUER: 'x' })).toThrow(/JWT_JWKS_FILE/);
+  });
+});

@@ -1,0 +1,30 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveModelUri } from './model-uri.js';
+
+describe('resolveModelUri', () => {
+  it('resolves paths, file:// and pvc://', () => {
+    expect(resolveModelUri('./m.onnx', '/mnt/models')).toEqual({
+      kind: 'file',
+      path: resolve('m.onnx'),
+    });
+    expect(resolveModelUri('file:///models/m.onnx', '/mnt/models')).toEqual({
+      kind: 'file',
+      path: '/models/m.onnx',
+    });
+    expect(resolveModelUri('pvc://claim-a/dir/m.onnx', '/mnt/models')).toEqual({
+      kind: 'file',
+      path: '/mnt/models/claim-a/dir/m.onnx',
+    });
+    expect(resolveModelUri('https://h/m.onnx?sig=1', '/r')).toEqual({
+      kind: 'http',
+      url: 'https://h/m.onnx?sig=1',
+    });
+  });
+
+  it('rejects bad pvc URIs and unknown schemes', () => {
+    expect(() => resolveModelUri('pvc://claim', '/r')).toThrow(/pvc:\/\/<claim>\/<path/);
+    expect(() => resolveModelUri('pvc://claim/../../etc/passwd', '/r')).toThrow(/leaves the claim/);
+    expect(() => resolveModelUri('s3://bucket/m.onnx', '/r')).toThrow(/unsupported scheme/);
+  });
+});
