@@ -1,3 +1,5 @@
+import type { CanaryStatus } from '../api/model-deployment-status.js';
+
 /** What the operator saw of one runtime Deployment, reduced to what status needs. */
 export interface DeploymentObservation {
   generation: number;
@@ -38,7 +40,7 @@ export interface Observed {
 
 /** Rollout-derived conditions and track figures, from the rollout decision. */
 export interface RolloutSummary {
-  canary: import('../api/model-deployment-status.js').CanaryStatus | undefined;
+  canary: CanaryStatus | undefined;
   stableVersion: string;
   stableWeight: number;
   degraded?: { reason: string; message: string };

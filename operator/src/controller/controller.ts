@@ -1,0 +1,210 @@
+import type { Logger } from 'pino';
+import { ApiError } from '../kube/api-error.js';
+import { Informer } from '../kube/informer.js';
+import { KINDS, collectionPath, type Kind } from '../kube/kinds.js';
+import type { KubeClient } from '../kube/kube-client.js';
+import { controllerOf, keyOf, objectKey, type KubeObject } from '../kube/object.js';
+import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY } from '../resources/labels.js';
+import type { ControllerMetrics } from './metrics.js';
+import { CONTROLLER_NAME } from './metrics.js';
+import { Reconciler, type ChildCaches, type ReconcilerDeps } from './reconciler.js';
+import { WorkQueue } from './work-queue.js';
+
+export interface ControllerOptions {
+  /** Namespaces to watch; empty = all. */
+  namespaces: string[];
+  workers: number;
+  resyncSeconds: number;
+}
+
+type InformerSet = Map<string, Informer<KubeObject>>;
+
+const OWNED_KINDS: readonly Kind[] = [
+  KINDS.deployment,
+  KINDS.service,
+  KINDS.hpa,
+  KINDS.pdb,
+  KINDS.httpRoute,
+  KINDS.pod,
+];
+const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+
+/**
+ * Wires list-watch caches of ModelDeployments and their children to one work queue and
+ * a pool of workers. Caches run on every replica (a standby is warm); workers run only
+ * while this process leads.
+ */
+export class Controller {
+  private readonly informers = new Map<string, InformerSet>();
+  private readonly missingKinds = new Set<string>();
+  readonly queue: WorkQueue;
+  private readonly reconciler: Reconciler;
+  private workersRunning: Promise<void>[] = [];
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private synced = false;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly opts: ControllerOptions,
+    private readonly metrics: ControllerMetrics,
+    private readonly log: Logger,
+    deps: Omit<ReconcilerDeps, 'caches' | 'client' | 'log'>,
+  ) {
+    this.queue = new WorkQueue({ observer: metrics.queueObserver() });
+    this.reconciler = new Reconciler({ ...deps, client, caches: this.caches(), log });
+  }
+
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Starts every cache and resolves when all have listed once. */
+  async startCaches(): Promise<void> {
+    await this.startKind(KINDS.modelDeployment, undefined, (obj) => this.queue.add(keyOf(obj)));
+    for (const kind of OWNED_KINDS) {
+      await this.startKind(kind, MANAGED_SELECTOR, (obj) => this.enqueueOwner(kind, obj));
+    }
+    this.synced = true;
+  }
+
+  startWorkers(): void {
+    this.metrics.maxConcurrent.set({ controller: CONTROLLER_NAME }, this.opts.workers);
+    for (let i = 0; i < this.opts.workers; i++) this.workersRunning.push(this.work());
+    for (const md of this.listModelDeployments()) this.queue.add(keyOf(md));
+    this.resyncTimer = setInterval(() => {
+      for (const md of this.listModelDeployments()) this.queue.add(keyOf(md));
+    }, this.opts.resyncSeconds * 1000);
+    this.resyncTimer.unref();
+  }
+
+  /** Stops taking work, lets running reconciles finish, stops the watches. */
+  async stop(): Promise<void> {
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.queue.shutDown();
+    await Promise.all(this.workersRunning);
+    for (const set of this.informers.values()) for (const inf of set.values()) inf.stop();
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      await this.process(key);
+      this.queue.done(key);
+    }
+  }
+
+  private async process(key: string): Promise<void> {
+    const labels = { controller: CONTROLLER_NAME };
+    const end = this.metrics.reconcileTime.startTimer(labels);
+    this.metrics.activeWorkers.inc(labels);
+    this.metrics.longestRunning.set({ name: CONTROLLER_NAME }, this.queue.longestRunningSeconds());
+    try {
+      const result = await this.reconciler.reconcile(key);
+      this.queue.forget(key);
+      if (result.requeueAfterMs !== undefined) {
+        this.queue.addAfter(key, result.requeueAfterMs);
+        this.metrics.reconcileTotal.inc({ ...labels, result: 'requeue_after' });
+      } else {
+        this.metrics.reconcileTotal.inc({ ...labels, result: 'success' });
+      }
+    } catch (err) {
+      this.metrics.reconcileTotal.inc({ ...labels, result: 'error' });
+      this.metrics.reconcileErrors.inc(labels);
+      const conflict = err instanceof ApiError && err.conflict;
+      this.log[conflict ? 'info' : 'error'](
+        { modelDeployment: key, err: String(err), retries: this.queue.failuresOf(key) },
+        conflict
+          ? 'reconcile hit a write conflict; retrying with fresh state'
+          : 'reconcile failed; retrying with back-off',
+      );
+      this.queue.addRateLimited(key);
+    } finally {
+      this.metrics.activeWorkers.dec(labels);
+      this.metrics.unfinishedWork.set(
+        { name: CONTROLLER_NAME },
+        this.queue.unfinishedWorkSeconds(),
+      );
+      end();
+    }
+  }
+
+  private async startKind(
+    kind: Kind,
+    labelSelector: string | undefined,
+    onChange: (obj: KubeObject) => void,
+  ): Promise<void> {
+    const set: InformerSet = new Map();
+    this.informers.set(kind.kind, set);
+    const namespaces = this.opts.namespaces.length > 0 ? this.opts.namespaces : [''];
+    for (const ns of namespaces) {
+      const inf = new Informer<KubeObject>(
+        this.client,
+        {
+          path: collectionPath(kind, ns || undefined),
+          ...(labelSelector ? { labelSelector } : {}),
+        },
+        this.log.child({ informer: kind.kind, namespace: ns || '*' }),
+      );
+      inf.on((_event, obj) => onChange(obj));
+      try {
+        await inf.start();
+      } catch (err) {
+        // Without the Gateway API CRDs there are no HTTPRoutes to manage; say so once.
+        if (kind === KINDS.httpRoute && err instanceof ApiError && err.notFound) {
+          this.missingKinds.add(kind.kind);
+          this.log.warn(
+            'Gateway API CRDs are not installed; spec.traffic.router gatewayAPI cannot be served',
+          );
+          inf.stop();
+          continue;
+        }
+        throw new Error(`cannot list ${kind.plural} (${String(err)}); check the operator's RBAC`, {
+          cause: err,
+        });
+      }
+      set.set(ns, inf);
+    }
+  }
+
+  private enqueueOwner(kind: Kind, obj: KubeObject): void {
+    if (kind === KINDS.pod) {
+      const instance = obj.metadata.labels?.[LABEL_INSTANCE];
+      if (instance) this.queue.add(objectKey(obj.metadata.namespace, instance));
+      return;
+    }
+    const owner = controllerOf(obj, 'ModelDeployment');
+    if (owner) this.queue.add(objectKey(obj.metadata.namespace, owner.name));
+  }
+
+  private informerFor(kind: Kind, namespace: string): Informer<KubeObject> | undefined {
+    const set = this.informers.get(kind.kind);
+    return set?.get(namespace) ?? set?.get('');
+  }
+
+  private listModelDeployments(): KubeObject[] {
+    return [...(this.informers.get(KINDS.modelDeployment.kind)?.values() ?? [])].flatMap((i) =>
+      i.list(),
+    );
+  }
+
+  private caches(): ChildCaches {
+    const nsOf = (key: string): string => key.split('/')[0] ?? '';
+    return {
+      modelDeployment: (key) => this.informerFor(KINDS.modelDeployment, nsOf(key))?.get(key),
+      child: (kind, key) => this.informerFor(kind, nsOf(key))?.get(key),
+      owned: (kind, namespace, uid) =>
+        (this.informerFor(kind, namespace)?.list() ?? []).filter(
+          (o) =>
+            o.metadata.namespace === namespace &&
+            o.metadata.ownerReferences?.some((r) => r.uid === uid),
+        ),
+      pods: (namespace, instance) =>
+        (this.informerFor(KINDS.pod, namespace)?.list() ?? []).filter(
+          (p) =>
+            p.metadata.namespace === namespace && p.metadata.labels?.[LABEL_INSTANCE] === instance,
+        ),
+      unavailable: (kind) => this.missingKinds.has(kind.kind),
+    };
+  }
+}

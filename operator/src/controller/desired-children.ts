@@ -1,0 +1,80 @@
+import type { ModelDeployment } from '../api/model-deployment.js';
+import type { KubeObject } from '../kube/object.js';
+import { KINDS, type Kind } from '../kube/kinds.js';
+import { buildDeployment } from '../resources/deployment.js';
+import { buildHpa } from '../resources/hpa.js';
+import { buildHttpRoute } from '../resources/httproute.js';
+import { buildPodDisruptionBudget } from '../resources/pdb.js';
+import { buildService } from '../resources/service.js';
+import type { RolloutDecision } from '../rollout/state.js';
+
+export interface DesiredChild {
+  kind: Kind;
+  object: KubeObject;
+}
+
+export interface ChildrenOptions {
+  defaultImage: string;
+  /** Without the Secrets the pods would not start; keep what runs instead of rolling out. */
+  skipDeployments: boolean;
+}
+
+function child(kind: Kind, object: object | undefined): DesiredChild[] {
+  return object ? [{ kind, object: object as KubeObject }] : [];
+}
+
+/**
+ * Every child the resource asks for right now, from the resource and the rollout
+ * decision alone. Anything owned but not listed here is deleted by the reconciler.
+ */
+export function desiredChildren(
+  md: ModelDeployment,
+  decision: RolloutDecision,
+  opts: ChildrenOptions,
+): DesiredChild[] {
+  const { spec } = md;
+  const autoscaled = spec.autoscaling !== undefined;
+  const stableReplicas = autoscaled ? undefined : (decision.stableReplicas ?? spec.replicas);
+  const children: DesiredChild[] = [];
+  if (!opts.skipDeployments) {
+    children.push(
+      ...child(
+        KINDS.deployment,
+        buildDeployment(md, {
+          track: 'stable',
+          model: decision.stableModel,
+          replicas: stableReplicas,
+          defaultImage: opts.defaultImage,
+          ...(spec.goldenRequests ? { goldenRequests: spec.goldenRequests } : {}),
+        }),
+      ),
+    );
+  }
+  if (decision.runCanary && spec.canary && !opts.skipDeployments) {
+    const golden = spec.canary.goldenRequests ?? spec.goldenRequests;
+    children.push(
+      ...child(
+        KINDS.deployment,
+        buildDeployment(md, {
+          track: 'canary',
+          model: spec.canary.model,
+          replicas: decision.canaryReplicas,
+          defaultImage: opts.defaultImage,
+          ...(golden ? { goldenRequests: golden } : {}),
+        }),
+      ),
+    );
+  }
+  children.push(...child(KINDS.service, buildService(md, 'main')));
+  // The HTTPRoute always points at the stable Service, so it exists whenever a route does.
+  if (decision.runCanary || spec.traffic?.router === 'gatewayAPI') {
+    children.push(...child(KINDS.service, buildService(md, 'stable')));
+  }
+  if (decision.runCanary) children.push(...child(KINDS.service, buildService(md, 'canary')));
+  children.push(...child(KINDS.hpa, buildHpa(md)));
+  children.push(...child(KINDS.pdb, buildPodDisruptionBudget(md)));
+  children.push(
+    ...child(KINDS.httpRoute, buildHttpRoute(md, decision.runCanary ? decision.canaryWeight : 0)),
+  );
+  return children;
+}
