@@ -25,6 +25,15 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'prometheus',
+          include: ['test/integration-prometheus/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',

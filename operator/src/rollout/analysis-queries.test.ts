@@ -82,14 +82,14 @@ describe('judge', () => {
 });
 
 describe('canaryQueries', () => {
-  it('selects the canary track of one model version, excluding probes', () => {
+  it('selects the canary track of one model version, inference routes only', () => {
     const q = canaryQueries({ canary: undefined }, 'iris', '2.0.0', 30);
     expect(q.errorRate).toBe(
-      '(sum(rate(modeldeploy_requests_total{model="iris",version="2.0.0",track="canary",route!~".*/(health|ready|live|metrics)(/.*)?",code=~"5.."}[30s])) or vector(0)) / ' +
-        'sum(rate(modeldeploy_requests_total{model="iris",version="2.0.0",track="canary",route!~".*/(health|ready|live|metrics)(/.*)?"}[30s]))',
+      '(sum(rate(modeldeploy_requests_total{model="iris",version="2.0.0",track="canary",route=~"/predict|.*:predict|.*/infer",code=~"5.."}[30s])) or vector(0)) / ' +
+        'sum(rate(modeldeploy_requests_total{model="iris",version="2.0.0",track="canary",route=~"/predict|.*:predict|.*/infer"}[30s]))',
     );
     expect(q.latencyP95).toBe(
-      'histogram_quantile(0.95, sum by (le) (rate(modeldeploy_request_duration_seconds_bucket{model="iris",version="2.0.0",track="canary",route!~".*/(health|ready|live|metrics)(/.*)?"}[30s])))',
+      'histogram_quantile(0.95, sum by (le) (rate(modeldeploy_request_duration_seconds_bucket{model="iris",version="2.0.0",track="canary",route=~"/predict|.*:predict|.*/infer"}[30s])))',
     );
   });
 

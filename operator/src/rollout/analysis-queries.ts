@@ -10,10 +10,11 @@ export const REQUESTS_TOTAL = 'modeldeploy_requests_total';
 export const REQUEST_DURATION = 'modeldeploy_request_duration_seconds';
 
 /**
- * Probes and scrapes are not user traffic: counting them would dilute the error rate and
- * pull the latency quantile towards zero. Prometheus anchors the regex at both ends.
+ * Only the runtime's inference routes (`/predict`, KServe V1 `/v1/models/:name:predict`,
+ * V2 `…/infer`): probes, scrapes and metadata calls would dilute the error rate and pull
+ * the latency quantile towards zero. Prometheus anchors the regex at both ends.
  */
-const NOT_USER_TRAFFIC = '.*/(health|ready|live|metrics)(/.*)?';
+export const INFERENCE_ROUTES = '/predict|.*:predict|.*/infer';
 
 /** What the status message says when the canary got no measurable traffic. */
 export const NO_SAMPLES = 'no samples yet (no traffic?)';
@@ -54,7 +55,7 @@ export function canaryQueries(
     `model=${promString(model)}`,
     `version=${promString(version)}`,
     `track="canary"`,
-    `route!~${promString(NOT_USER_TRAFFIC)}`,
+    `route=~${promString(INFERENCE_ROUTES)}`,
     ...Object.entries(extraMatchers).map(([name, value]) => `${name}=${promString(value)}`),
   ];
   const selector = labels.join(',');
