@@ -192,6 +192,7 @@ describe('canary analysis against a real Prometheus', () => {
       },
       ...failing,
       now: new Date(),
+      minWindowSeconds: WINDOW_SECONDS,
     });
     expect(viaHelper.verdict, viaHelper.message).toBe('Fail');
   });

@@ -13,6 +13,13 @@ export interface AnalyzeCanaryOptions {
   timeoutMs?: number;
   /** More label matchers, e.g. `{namespace}` when the scrape config adds it. */
   extraMatchers?: Readonly<Record<string, string>>;
+  /**
+   * Shortest query window; default 60 s. rate() needs at least two scrapes inside the
+   * window, and clusters commonly scrape every 15–30 s, so a 5 s analysis interval alone
+   * would never see data. The metrics are the canary's own, so a window reaching back
+   * into the previous step does not mix in stable traffic.
+   */
+  minWindowSeconds?: number;
 }
 
 /**
@@ -28,7 +35,7 @@ export async function analyzeCanary(options: AnalyzeCanaryOptions): Promise<Anal
     { canary: undefined },
     model,
     version,
-    analysis.intervalSeconds,
+    Math.max(analysis.intervalSeconds, options.minWindowSeconds ?? 60),
     options.extraMatchers,
   );
   const timeoutMs = options.timeoutMs ?? 5000;
