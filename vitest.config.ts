@@ -42,6 +42,20 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        test: {
+          // Builds (or reuses) the images in globalSetup and runs them with testcontainers.
+          name: 'images',
+          include: ['test/images/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/images/global-setup.ts'],
+          // Ryuk, testcontainers' reaper, would have to be pulled from a registry;
+          // global-setup.ts removes this project's leftover containers instead.
+          env: { TESTCONTAINERS_RYUK_DISABLED: 'true' },
+          testTimeout: 90_000,
+          hookTimeout: 90_000,
+        },
+      },
     ],
   },
 });

@@ -1,0 +1,92 @@
+/**
+ * Start the runtime image the way a hardened Kubernetes pod runs it: read-only root
+ * filesystem, a tmpfs /tmp for the model cache, no capabilities, no privilege escalation,
+ * the model mounted read-only. Every container carries a label so a crashed run's
+ * leftovers are removed by the next globalSetup (Ryuk, testcontainers' reaper, would
+ * have to be pulled from a registry, so it is disabled).
+ */
+import {
+  GenericContainer,
+  Wait,
+  getContainerRuntimeClient,
+  type StartedTestContainer,
+} from 'testcontainers';
+import { IMAGES } from './images.js';
+
+const TEST_LABEL = 'io.modeldeploy.test';
+const TEST_LABEL_VALUE = 'images';
+export const RUNTIME_PORT = 8080;
+
+/** GenericContainer plus the one HostConfig switch testcontainers has no method for. */
+class HardenedContainer extends GenericContainer {
+  withReadOnlyRootFilesystem(): this {
+    this.hostConfig.ReadonlyRootfs = true;
+    return this;
+  }
+}
+
+export interface RuntimeOptions {
+  /** Absolute host path of the .onnx file, mounted read-only at /models/model.onnx. */
+  readonly modelFile: string;
+  readonly modelName: string;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export function startRuntime(options: RuntimeOptions): Promise<StartedTestContainer> {
+  return new HardenedContainer(IMAGES.runtime)
+    .withReadOnlyRootFilesystem()
+    .withTmpFs({ '/tmp': 'rw,nosuid,nodev,size=64m' })
+    .withDroppedCapabilities('ALL')
+    .withSecurityOpt('no-new-privileges')
+    .withBindMounts([{ source: options.modelFile, target: '/models/model.onnx', mode: 'ro' }])
+    .withEnvironment({
+      MODEL_URI: 'file:///models/model.onnx',
+      MODEL_NAME: options.modelName,
+      MODEL_VERSION: '1',
+      ...options.env,
+    })
+    .withExposedPorts(RUNTIME_PORT)
+    .withLabels({ [TEST_LABEL]: TEST_LABEL_VALUE })
+    .withWaitStrategy(Wait.forHttp('/ready', RUNTIME_PORT).forStatusCode(200))
+    .withStartupTimeout(60_000)
+    .start();
+}
+
+export function baseUrl(container: StartedTestContainer): string {
+  return `http://${container.getHost()}:${container.getMappedPort(RUNTIME_PORT)}`;
+}
+
+/** Sends SIGTERM (docker stop, the image's STOPSIGNAL) and returns the exit code. */
+export async function stopGracefully(
+  container: StartedTestContainer,
+  graceMs: number,
+): Promise<number> {
+  await container.stop({ timeout: graceMs, remove: false });
+  const client = await getContainerRuntimeClient();
+  const handle = client.container.getById(container.getId());
+  const info = await client.container.inspect(handle);
+  return info.State.ExitCode;
+}
+
+export async function containerLogs(container: StartedTestContainer): Promise<string> {
+  // Only after the container stopped: the stream follows the log until the container ends.
+  let text = '';
+  for await (const chunk of await container.logs()) text += String(chunk);
+  return text;
+}
+
+export async function removeContainer(container: StartedTestContainer): Promise<void> {
+  const client = await getContainerRuntimeClient();
+  await client.container.remove(client.container.getById(container.getId()), {
+    removeVolumes: true,
+  });
+}
+
+export async function removeLeftoverContainers(): Promise<void> {
+  const client = await getContainerRuntimeClient();
+  const leftovers = (await client.container.list()).filter(
+    (c) => c.Labels[TEST_LABEL] === TEST_LABEL_VALUE,
+  );
+  for (const c of leftovers)
+    await client.container.dockerode.getContainer(c.Id).remove({ force: true });
+}
