@@ -572,6 +572,39 @@ describe('decideRollout: abort, removal, pause', () => {
   });
 });
 
+describe('decideRollout: no status churn', () => {
+  it('re-deciding any reached state with nothing new writes nothing and emits nothing', () => {
+    const spec = makeSpec({});
+    const states: [CanaryStatus | undefined, Date, Partial<RolloutInput>][] = [];
+    let d = decideRollout(input(spec, undefined, T0, { canary: NOT_READY }));
+    states.push([d.status, at(1), { canary: NOT_READY }]);
+    d = decideRollout(input(spec, d.status, at(10)));
+    states.push([d.status, at(11), {}]);
+    d = decideRollout(input(spec, d.status, at(40), { analysis: fail(at(40)) }));
+    states.push([d.status, at(41), {}]);
+    d = decideRollout(input(spec, d.status, at(70), { analysis: noData(at(70)) }));
+    states.push([d.status, at(71), {}]);
+    d = decideRollout(input(spec, d.status, at(100), { analysis: pass(at(100)) }));
+    expect(d.status?.step).toBe(1);
+    states.push([d.status, at(101), {}]);
+    d = decideRollout(input(spec, d.status, at(130), { analysis: pass(at(130)) }));
+    states.push([d.status, at(131), {}]);
+    d = decideRollout(input(spec, d.status, at(221)));
+    expect(d.status?.phase).toBe('Promoting');
+    states.push([d.status, at(222), {}]);
+    d = decideRollout(
+      input(spec, d.status, at(230), { stable: { version: 'v2', available: true } }),
+    );
+    expect(d.status?.phase).toBe('Promoted');
+    states.push([d.status, at(231), { stable: { version: 'v2', available: true } }]);
+    for (const [status, now, more] of states) {
+      const again = decideRollout(input(spec, status, now, more));
+      expect(again.status, status?.phase).toEqual(status);
+      expect(again.events, status?.phase).toEqual([]);
+    }
+  });
+});
+
 describe('decideRollout: replicaRatio router', () => {
   const spec = makeSpec({}, { traffic: { router: 'replicaRatio' }, replicas: 4 });
 
@@ -583,6 +616,19 @@ describe('decideRollout: replicaRatio router', () => {
     // 10% of 4 pods → 1 canary, 3 stable → 25% real share.
     expect(s0).toMatchObject({ canaryWeight: 10, canaryReplicas: 1, stableReplicas: 3 });
     expect(s0.status?.weight).toBe(25);
+  });
+
+  it('while promoting after a 100% step the stable track gets its full count back', () => {
+    const full = makeSpec(
+      { steps: [{ weight: 100, pauseSeconds: 0 }], analysis: {} },
+      { traffic: { router: 'replicaRatio' }, replicas: 4 },
+    );
+    const s0 = atStep0(full);
+    expect(s0).toMatchObject({ canaryWeight: 100, canaryReplicas: 4, stableReplicas: 0 });
+    const p = decideRollout(input(full, s0.status, at(11)));
+    expect(p.status?.phase).toBe('Promoting');
+    expect(p).toMatchObject({ canaryReplicas: 4, stableReplicas: undefined, runCanary: true });
+    expect(p.status?.weight).toBe(50);
   });
 
   it('uses totalReplicas from the controller (HPA count) when given', () => {

@@ -221,6 +221,18 @@ function trafficFor(ctx: Context, phase: CanaryPhase, weight: number): Traffic {
   }
   const split = replicaSplit(ctx.total, weight);
   const pods = fixed ?? split.canary;
+  if (phase === 'Promoting') {
+    // The stable track is being switched to the candidate: give it its full count back, so
+    // it is judged available with real pods (never 0 after a 100% step) before the canary
+    // goes away. The canary keeps its pods meanwhile.
+    return {
+      canaryWeight: weight,
+      canaryReplicas: pods,
+      stableReplicas: undefined,
+      runCanary: true,
+      effectiveWeight: ratioWeight(ctx.total, pods),
+    };
+  }
   return {
     canaryWeight: weight,
     canaryReplicas: pods,
