@@ -58,7 +58,7 @@ export async function startRuntime(
 
 export interface JsonResponse {
   readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
+  readonly headers: Record<string, string | string[] | number | undefined>;
   readonly body: Record<string, unknown>;
   readonly text: string;
 }

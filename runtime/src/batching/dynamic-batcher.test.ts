@@ -38,7 +38,7 @@ describe('DynamicBatcher', () => {
       batcher.submit(rows([7, 8])),
     ]);
     expect(batches).toEqual([4]);
-    expect(results.map((r) => Array.from(r.y?.data ?? []))).toEqual([
+    expect(results.map((r) => Array.from((r.y?.data ?? []) as ArrayLike<number>))).toEqual([
       [2, 4],
       [6, 8, 10, 12],
       [14, 16],
@@ -105,7 +105,9 @@ describe('DynamicBatcher', () => {
       message: 'inference failed: boom',
     });
     setFail(false);
-    expect(Array.from((await batcher.submit(rows([4]))).y?.data ?? [])).toEqual([8]);
+    expect(
+      Array.from(((await batcher.submit(rows([4]))).y?.data ?? []) as ArrayLike<number>),
+    ).toEqual([8]);
   });
 
   it('finishes queued work after close and refuses new work', async () => {

@@ -39,9 +39,9 @@ interface Pending {
 
 /**
  * Joins concurrent requests along dimension 0 into one session run: a batch leaves when it
- * has maxBatchSize rows or its first request has waited maxDelayMs, or at once when the
- * previous run finishes with work waiting. One run at a time: onnxruntime already uses the
- * cores for a run, and requests that arrive meanwhile form the next batch.
+ * has maxBatchSize rows or its oldest request has waited maxDelayMs. One run at a time:
+ * onnxruntime already uses the cores for a run (and onnxruntime-node runs it on the main
+ * thread), and requests that arrive meanwhile form the next batch.
  */
 export class DynamicBatcher {
   private queue: Pending[] = [];
@@ -94,16 +94,21 @@ export class DynamicBatcher {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
+  /**
+   * A batch leaves when it is full or when its oldest request has waited maxDelayMs
+   * (as Triton's max_queue_delay): also right after a run, so trickling requests still join.
+   */
   private schedule(): void {
     if (this.running || this.queue.length === 0) return;
     const full =
       !this.options.batchable ||
       this.options.maxBatchSize <= 1 ||
       this.queuedRows >= this.options.maxBatchSize;
-    if (full) {
+    const waited = performance.now() - (this.queue[0] as Pending).enqueuedAt;
+    if (full || waited >= this.options.maxDelayMs) {
       this.dispatch();
     } else if (this.delayTimer === undefined) {
-      this.delayTimer = setTimeout(() => this.dispatch(), this.options.maxDelayMs);
+      this.delayTimer = setTimeout(() => this.dispatch(), this.options.maxDelayMs - waited);
     }
   }
 
@@ -112,24 +117,36 @@ export class DynamicBatcher {
     this.delayTimer = undefined;
     if (this.running || this.queue.length === 0) return;
     const batch = this.takeBatch();
+    if (batch.length === 0) {
+      this.notifyIdle();
+      return;
+    }
     this.running = true;
     void this.runBatch(batch).finally(() => {
       this.running = false;
-      if (this.queue.length > 0) this.dispatch();
+      if (this.queue.length > 0) this.schedule();
       else this.notifyIdle();
     });
   }
 
   /** FIFO: the oldest request and the following ones with the same trailing shape that fit. */
   private takeBatch(): Pending[] {
-    const head = this.queue[0] as Pending;
+    let head: Pending | undefined;
     const limit = this.options.batchable ? this.options.maxBatchSize : 1;
     const batch: Pending[] = [];
     const rest: Pending[] = [];
     let rows = 0;
+    const now = performance.now();
     for (const p of this.queue) {
-      const fits = batch.length === 0 || (p.key === head.key && rows + p.rows <= limit);
+      if (now - p.enqueuedAt >= this.options.timeoutMs) {
+        // Its deadline passed while an earlier (synchronous) run held the event loop.
+        this.queuedRows -= p.rows;
+        this.expire(p, false);
+        continue;
+      }
+      const fits = head === undefined || (p.key === head.key && rows + p.rows <= limit);
       if (fits) {
+        head ??= p;
         batch.push(p);
         rows += p.rows;
       } else {
@@ -139,7 +156,6 @@ export class DynamicBatcher {
     this.queue = rest;
     this.queuedRows -= rows;
     this.options.observer?.queueDepth(this.queue.length);
-    const now = performance.now();
     for (const p of batch) {
       p.state = 'running';
       this.options.observer?.queued((now - p.enqueuedAt) / 1000);
@@ -186,14 +202,20 @@ export class DynamicBatcher {
 
   private settle(p: Pending, action: () => void): void {
     if (p.state === 'done') return;
+    if (performance.now() - p.enqueuedAt > this.options.timeoutMs) {
+      // onnxruntime-node runs on the main thread, so the timer could not fire during the run.
+      this.expire(p, false);
+      return;
+    }
     p.state = 'done';
     clearTimeout(p.timer);
     action();
   }
 
-  private expire(p: Pending): void {
+  private expire(p: Pending, removeFromQueue = true): void {
     if (p.state === 'done') return;
-    if (p.state === 'queued') {
+    clearTimeout(p.timer);
+    if (p.state === 'queued' && removeFromQueue) {
       this.queue = this.queue.filter((q) => q !== p);
       this.queuedRows -= p.rows;
       this.options.observer?.queueDepth(this.queue.length);

@@ -1,0 +1,189 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInferenceModel, type InferenceModel } from '../../runtime/src/model/session.js';
+import {
+  call,
+  maxAbsDiff,
+  metricValue,
+  MODELS,
+  startRuntime,
+  testConfig,
+  type TestRuntime,
+} from './helpers.js';
+
+/** A distinct, reproducible 64-wide row per index. */
+const rowFor = (i: number): number[] =>
+  Array.from({ length: 64 }, (_, j) => Math.sin(i * 0.37 + j * 0.11) * 2);
+
+async function unbatched(model: InferenceModel, row: number[]): Promise<number[]> {
+  const out = await model.run({ input: { data: Float32Array.from(row), dims: [1, 64] } });
+  return Array.from(out.output!.data as Float32Array);
+}
+
+async function post(
+  url: string,
+  body: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+describe('dynamic batching over real sockets', () => {
+  let rt: TestRuntime;
+  let reference: InferenceModel;
+  beforeAll(async () => {
+    rt = await startRuntime(
+      MODELS.tiny,
+      { MODEL_NAME: 'mlp-tiny', BATCH_MAX_SIZE: '32', BATCH_MAX_DELAY_MS: '50' },
+      { listen: true },
+    );
+    const config = testConfig(MODELS.tiny);
+    reference = await createInferenceModel(MODELS.tiny, {
+      session: config.session,
+      ortTelemetry: false,
+      ortLogSeverity: 4,
+    });
+  });
+  afterAll(async () => {
+    await rt.close();
+    await reference.release();
+  });
+
+  it('gives each of 200 concurrent distinct requests exactly its own answer', async () => {
+    const n = 200;
+    const expected = await Promise.all(
+      Array.from({ length: n }, (_, i) => unbatched(reference, rowFor(i))),
+    );
+    // Mixed protocols and sizes: every 10th request sends two rows (its row and the next index's).
+    const responses = await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        if (i % 10 === 9) {
+          const res = await post(`${rt.url}/predict`, {
+            inputs: { input: [rowFor(i), rowFor(i + 1000)] },
+          });
+          return { status: res.status, rows: (res.json.outputs as { output: number[][] }).output };
+        }
+        if (i % 2 === 0) {
+          const res = await post(`${rt.url}/predict`, { inputs: { input: [rowFor(i)] } });
+          return { status: res.status, rows: (res.json.outputs as { output: number[][] }).output };
+        }
+        const res = await post(`${rt.url}/v2/models/mlp-tiny/infer`, {
+          inputs: [{ name: 'input', shape: [1, 64], datatype: 'FP32', data: rowFor(i) }],
+        });
+        return { status: res.status, rows: [(res.json.outputs as { data: number[] }[])[0]!.data] };
+      }),
+    );
+    for (let i = 0; i < n; i++) {
+      const r = responses[i]!;
+      expect(r.status).toBe(200);
+      expect(maxAbsDiff(r.rows[0]!, expected[i]!), `request ${i}`).toBeLessThan(1e-5);
+      if (i % 10 === 9) {
+        expect(maxAbsDiff(r.rows[1]!, await unbatched(reference, rowFor(i + 1000)))).toBeLessThan(
+          1e-5,
+        );
+      }
+    }
+    const metrics = await (await fetch(`${rt.url}/metrics`)).text();
+    const runs = metricValue(metrics, 'modeldeploy_batch_size_count')!;
+    const rows = metricValue(metrics, 'modeldeploy_batch_size_sum')!;
+    expect(rows).toBe(n + n / 10);
+    expect(runs).toBeLessThan(n / 2);
+    expect(metricValue(metrics, 'modeldeploy_batch_size_bucket', { le: '1' })!).toBeLessThan(runs);
+    expect(metricValue(metrics, 'modeldeploy_queue_depth')).toBe(0);
+    expect(metricValue(metrics, 'modeldeploy_inflight_requests')).toBe(0);
+  });
+});
+
+describe('a model without a dynamic batch dimension', () => {
+  let rt: TestRuntime;
+  beforeAll(async () => {
+    rt = await startRuntime(
+      MODELS.fixed,
+      { BATCH_MAX_SIZE: '32', BATCH_MAX_DELAY_MS: '5' },
+      { listen: true },
+    );
+  });
+  afterAll(() => rt.close());
+
+  it('runs concurrent requests one by one, each correct', async () => {
+    const config = testConfig(MODELS.fixed);
+    const reference = await createInferenceModel(MODELS.fixed, {
+      session: config.session,
+      ortTelemetry: false,
+      ortLogSeverity: 4,
+    });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        post(`${rt.url}/predict`, { inputs: { input: [rowFor(i)] } }),
+      ),
+    );
+    for (let i = 0; i < 20; i++) {
+      expect(results[i]!.status).toBe(200);
+      const got = (results[i]!.json.outputs as { output: number[][] }).output[0]!;
+      expect(maxAbsDiff(got, await unbatched(reference, rowFor(i)))).toBeLessThan(1e-5);
+    }
+    await reference.release();
+    const metrics = await (await fetch(`${rt.url}/metrics`)).text();
+    expect(metricValue(metrics, 'modeldeploy_batch_size_count')).toBe(20);
+    expect(metricValue(metrics, 'modeldeploy_batch_size_sum')).toBe(20);
+  });
+});
+
+describe('back-pressure on the heavy model', () => {
+  const heavyRows = (rows: number): number[][] =>
+    Array.from({ length: rows }, (_, r) =>
+      Array.from({ length: 512 }, (_, j) => Math.cos(r + j * 0.01)),
+    );
+
+  it('answers 503 with Retry-After when the queue is full, and serves the rest', async () => {
+    const rt = await startRuntime(MODELS.heavy, {
+      MODEL_NAME: 'heavy',
+      BATCH_MAX_SIZE: '1',
+      BATCH_MAX_QUEUE: '2',
+    });
+    try {
+      const body = { inputs: { input: heavyRows(16) } };
+      const results = await Promise.all(
+        Array.from({ length: 12 }, () => call(rt.server, 'POST', '/predict', body)),
+      );
+      const busy = results.filter((r) => r.status === 503);
+      const ok = results.filter((r) => r.status === 200);
+      expect(busy.length).toBeGreaterThan(0);
+      expect(ok.length).toBeGreaterThanOrEqual(3);
+      expect(busy.length + ok.length).toBe(12);
+      expect(busy[0]!.headers['retry-after']).toBe('1');
+      expect(busy[0]!.body.error).toMatch(/2 requests already queued \(BATCH_MAX_QUEUE\)/);
+      expect((ok[0]!.body.outputs as { output: number[][] }).output).toHaveLength(16);
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it('answers 504 when a request exceeds REQUEST_TIMEOUT_MS, queued or running, and keeps serving', async () => {
+    const rt = await startRuntime(MODELS.heavy, {
+      MODEL_NAME: 'heavy',
+      BATCH_MAX_SIZE: '1',
+      REQUEST_TIMEOUT_MS: '40',
+    });
+    try {
+      const [big, small] = await Promise.all([
+        call(rt.server, 'POST', '/predict', { inputs: { input: heavyRows(256) } }),
+        call(rt.server, 'POST', '/predict', { inputs: { input: heavyRows(1) } }),
+      ]);
+      expect(big.status).toBe(504);
+      expect(big.body.error).toBe(
+        'request timed out after 40 ms while running (REQUEST_TIMEOUT_MS)',
+      );
+      expect(small.status).toBe(504);
+      expect(small.body.error).toMatch(/while queued/);
+      await rt.server.state.serving!.batcher.whenIdle();
+      const after = await call(rt.server, 'POST', '/predict', { inputs: { input: heavyRows(1) } });
+      expect(after.status).toBe(200);
+    } finally {
+      await rt.close();
+    }
+  });
+});
