@@ -318,7 +318,9 @@ function rolloutSummary(md: ModelDeployment, decision: RolloutDecision): Rollout
   return {
     canary: decision.status,
     stableVersion: decision.stableModel.version,
-    stableWeight: 100 - (decision.runCanary ? decision.canaryWeight : 0),
+    // Under replicaRatio the pods decide the real share; status.canary.weight reports it.
+    stableWeight:
+      100 - (decision.runCanary ? (decision.status?.weight ?? decision.canaryWeight) : 0),
     ...(decision.conditions.degraded ? { degraded: decision.conditions.degraded } : {}),
     ...(decision.conditions.progressing ? { progressing: decision.conditions.progressing } : {}),
     ...(decision.conditions.stalled ? { stalled: decision.conditions.stalled } : {}),

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh machine or a fresh clone: npm dependencies, the cluster
+# tools built from Go modules (cached under ~/.cache/modeldeploy), and, with --test, what
+# the test suites need (Docker daemon + images, Prometheus).
+#
+# Usage: scripts/setup.sh [--test]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_test=false
+[ "${1:-}" = "--test" ] && with_test=true
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# onnxruntime-node's install script would fetch CUDA binaries from outside the npm
+# registry; its CPU binaries ship inside the package. package.json's allowScripts denies
+# the script on npm 11; the variable covers older npm too.
+export ONNXRUNTIME_NODE_INSTALL=skip
+
+lock_hash=$(sha256sum package-lock.json | cut -c1-16)
+if [ ! -f node_modules/.modeldeploy-lock ] || [ "$(cat node_modules/.modeldeploy-lock)" != "$lock_hash" ]; then
+  step "npm ci (dependencies pinned by package-lock.json)"
+  npm ci --no-audit --no-fund
+  echo "$lock_hash" > node_modules/.modeldeploy-lock
+else
+  step "npm dependencies are up to date"
+fi
+
+step "Kubernetes test tools (built from Go modules on a cold machine; cached afterwards)"
+tools_dir=$(test/cluster/build-tools.sh)
+echo "tools: $tools_dir"
+
+if $with_test; then
+  step "Prometheus (Debian package) for the analysis tests"
+  bash scripts/prometheus-setup.sh
+  step "Docker daemon, seeded base image, runtime and operator images"
+  bash scripts/build-images.sh
+fi

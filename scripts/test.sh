@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The test command of the README and of CI: set up what the suites need, check lint and
+# types, run every vitest project against the real components, check that no process of
+# the test cluster survived, and print one summary line.
+#
+# Usage: scripts/test.sh [vitest args...]   e.g. scripts/test.sh --project unit
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh --test
+
+printf '\n==> lint and types\n'
+npx eslint .
+npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
+npx tsc -p tsconfig.json --noEmit
+npm run generate >/dev/null
+git diff --exit-code -- crds docs/api-reference.md charts/modeldeploy/crds || {
+  echo "generated files are out of date: run 'npm run generate' and commit the result" >&2
+  exit 1
+}
+
+printf '\n==> vitest\n'
+report=$(mktemp -t modeldeploy-vitest.XXXXXX.json)
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+
+printf '\n==> leftover processes\n'
+leftover=$(pgrep -af 'modeldeploy-cluster|kube-apiserver|kube-controller-manager|kube-scheduler|kwok|etcd --data-dir' | grep -v pgrep || true)
+if [ -n "$leftover" ]; then
+  echo "processes of a test cluster survived the suite:" >&2
+  echo "$leftover" >&2
+  status=1
+else
+  echo "none"
+fi
+
+node scripts/test-summary.mjs "$report" || status=1
+rm -f "$report"
+exit "$status"
