@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Build the ModelDeploy images on this machine, with no container registry:
-#   modeldeploy/runtime:dev   from Dockerfile.runtime
-#   modeldeploy/operator:dev  from Dockerfile.operator (only once operator/src/main.ts exists)
+#   modeldeploy/runtime:dev          from Dockerfile.runtime
+#   modeldeploy/operator:dev         from Dockerfile.operator (once operator/src/main.ts exists)
+#   modeldeploy/runtime-example:dev  the runtime with examples/models/mlp-tiny.onnx baked in
+#                                    (--build-arg MODEL=...), as users package one model
 # on the Node base image that scripts/docker-setup.sh seeds, then print sizes and times.
 #
-# Usage: scripts/build-images.sh [runtime] [operator]     (default: both)
+# Usage: scripts/build-images.sh [runtime] [operator] [runtime-example]   (default: all)
 # Env:   MODELDEPLOY_IMAGE_TAG   tag to build (default dev)
 # Warm runs take seconds: BuildKit reuses its layer cache and npm's cache mount.
 # Progress goes to stderr; stdout gets the summary table.
@@ -35,9 +37,10 @@ npm_ca_args() {
   done
 }
 
-# build_image <workspace>: prints "<image> <seconds>" on success.
+# build_image <name> <workspace> [docker build args...]: prints "<image> <seconds>".
 build_image() {
-  local ws=$1 image="modeldeploy/$1:$tag" t0 revision version secret_args
+  local image="modeldeploy/$1:$tag" ws=$2 t0 revision version secret_args
+  shift 2
   t0=$(date +%s)
   revision=$(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)
   version=$(node -p "require('$repo/package.json').version" 2>/dev/null || echo dev)
@@ -51,25 +54,32 @@ build_image() {
     --build-arg "VERSION=$version" \
     --build-arg "REVISION=$revision" \
     "${secret_args[@]}" \
+    "$@" \
     "$repo" >&2 || die "docker build of $image failed (output above); fix it and rerun $0"
   echo "$image $(($(date +%s) - t0))"
 }
 
 main() {
   local targets=("$@") results=() ws line
-  [[ ${#targets[@]} -gt 0 ]] || targets=(runtime operator)
+  [[ ${#targets[@]} -gt 0 ]] || targets=(runtime operator runtime-example)
   NODE_IMAGE=$("$repo/scripts/docker-setup.sh")
   log "base image $NODE_IMAGE"
   for ws in "${targets[@]}"; do
     case $ws in
-      runtime | operator) ;;
-      *) die "unknown image '$ws'; use runtime and/or operator" ;;
+      runtime | operator | runtime-example) ;;
+      *) die "unknown image '$ws'; use runtime, operator and/or runtime-example" ;;
     esac
-    if [[ ! -f "$repo/$ws/src/main.ts" ]]; then
-      log "skipping $ws: $ws/src/main.ts does not exist yet"
+  done
+  for ws in "${targets[@]}"; do
+    if [[ ! -f "$repo/${ws%-example}/src/main.ts" ]]; then
+      log "skipping $ws: ${ws%-example}/src/main.ts does not exist yet"
       continue
     fi
-    results+=("$(build_image "$ws")")
+    if [[ $ws == runtime-example ]]; then
+      results+=("$(build_image "$ws" runtime --build-arg MODEL=examples/models/mlp-tiny.onnx)")
+    else
+      results+=("$(build_image "$ws" "$ws")")
+    fi
   done
   printf '%-32s %10s %10s\n' IMAGE SIZE BUILD
   for line in "${results[@]}"; do

@@ -26,29 +26,49 @@ class HardenedContainer extends GenericContainer {
 }
 
 export interface RuntimeOptions {
-  /** Absolute host path of the .onnx file, mounted read-only at /models/model.onnx. */
-  readonly modelFile: string;
-  readonly modelName: string;
+  /** Default: modeldeploy/runtime:dev. */
+  readonly image?: string;
+  /**
+   * Absolute host path of an .onnx file, mounted read-only at /models/model.onnx and
+   * served as `modelName`; leave out for an image with a baked-in model.
+   */
+  readonly modelFile?: string;
+  readonly modelName?: string;
   readonly env?: Readonly<Record<string, string>>;
 }
 
 export function startRuntime(options: RuntimeOptions): Promise<StartedTestContainer> {
-  return new HardenedContainer(IMAGES.runtime)
+  const mounted = options.modelFile !== undefined;
+  const container = new HardenedContainer(options.image ?? IMAGES.runtime)
     .withReadOnlyRootFilesystem()
     .withTmpFs({ '/tmp': 'rw,nosuid,nodev,size=64m' })
     .withDroppedCapabilities('ALL')
     .withSecurityOpt('no-new-privileges')
-    .withBindMounts([{ source: options.modelFile, target: '/models/model.onnx', mode: 'ro' }])
     .withEnvironment({
-      MODEL_URI: 'file:///models/model.onnx',
-      MODEL_NAME: options.modelName,
       MODEL_VERSION: '1',
+      ...(mounted ? { MODEL_URI: 'file:///models/model.onnx' } : {}),
+      ...(options.modelName !== undefined ? { MODEL_NAME: options.modelName } : {}),
       ...options.env,
     })
     .withExposedPorts(RUNTIME_PORT)
     .withLabels({ [TEST_LABEL]: TEST_LABEL_VALUE })
     .withWaitStrategy(Wait.forHttp('/ready', RUNTIME_PORT).forStatusCode(200))
-    .withStartupTimeout(60_000)
+    .withStartupTimeout(60_000);
+  if (options.modelFile !== undefined) {
+    container.withBindMounts([
+      { source: options.modelFile, target: '/models/model.onnx', mode: 'ro' },
+    ]);
+  }
+  return container.start();
+}
+
+/** An image's filesystem and user, without running its entrypoint. */
+export function startIdle(image: string): Promise<StartedTestContainer> {
+  return new HardenedContainer(image)
+    .withReadOnlyRootFilesystem()
+    .withDroppedCapabilities('ALL')
+    .withEntrypoint(['sleep', 'infinity'])
+    .withLabels({ [TEST_LABEL]: TEST_LABEL_VALUE })
     .start();
 }
 
