@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createNamespace, eventually, getJson, k, kOk } from '../cluster/cluster-kit.js';
 import { OperatorProcess } from '../../support/operator-process.js';
 import { operatorKubeconfig } from '../../support/operator-identity.js';
@@ -66,7 +66,12 @@ describe('operator reconciles ModelDeployments against a real control plane', ()
   beforeAll(async () => {
     ns = await createNamespace('op');
     op = await OperatorProcess.start({
-      kubeconfigPath: await operatorKubeconfig(ns),
+      kubeconfigPath: await operatorKubeconfig({
+        adminKubeconfig: inject('kubeconfig'),
+        adminKubeconfigPath: inject('kubeconfigPath'),
+        binDir: inject('binDir'),
+        namespace: ns,
+      }),
       namespaces: [ns],
       env: { RESYNC_SECONDS: '10' },
     });

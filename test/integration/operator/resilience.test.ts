@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '../../cluster/harness.js';
 import { kubectlOk } from '../../cluster/kubectl.js';
 import { OperatorProcess } from '../../support/operator-process.js';
+import { operatorKubeconfig } from '../../support/operator-identity.js';
 import { eventually } from '../cluster/cluster-kit.js';
 
 interface MDep {
@@ -30,6 +31,7 @@ describe('operator resilience', () => {
   let cluster: Cluster;
   const ns = 'resilience';
   const operators: OperatorProcess[] = [];
+  let saKubeconfig = '';
   const kc = (args: string[], stdin?: string): Promise<string> =>
     kubectlOk(join(cluster.binDir, 'kubectl'), cluster.kubeconfigPath, args, stdin);
   const servesVersion = (version: string): Promise<MDep> =>
@@ -45,6 +47,12 @@ describe('operator resilience', () => {
   beforeAll(async () => {
     cluster = await startCluster({ gatewayApi: false });
     await kc(['create', 'namespace', ns]);
+    saKubeconfig = await operatorKubeconfig({
+      adminKubeconfig: cluster.kubeconfig,
+      adminKubeconfigPath: cluster.kubeconfigPath,
+      binDir: cluster.binDir,
+      namespace: ns,
+    });
   });
 
   afterAll(async () => {
@@ -54,7 +62,7 @@ describe('operator resilience', () => {
 
   it('keeps reconciling after the API server restarts under its watches', async () => {
     const op = await OperatorProcess.start({
-      kubeconfigPath: cluster.kubeconfigPath,
+      kubeconfigPath: saKubeconfig,
       namespaces: [ns],
     });
     operators.push(op);
@@ -75,12 +83,12 @@ describe('operator resilience', () => {
       RETRY_PERIOD_SECONDS: '1',
     };
     const a = await OperatorProcess.start({
-      kubeconfigPath: cluster.kubeconfigPath,
+      kubeconfigPath: saKubeconfig,
       namespaces: [ns],
       env: { ...env, POD_NAME: 'op-a' },
     });
     const b = await OperatorProcess.start({
-      kubeconfigPath: cluster.kubeconfigPath,
+      kubeconfigPath: saKubeconfig,
       namespaces: [ns],
       env: { ...env, POD_NAME: 'op-b' },
     });
