@@ -26,9 +26,13 @@ export class RuntimeState {
     return this.context;
   }
 
-  /** The context, or 503 while loading, after SIGTERM, or after a failed load. */
+  /**
+   * The context, or 503 while loading or after a failed load. While draining, requests the
+   * server already accepted are still served (the server stops accepting new ones).
+   */
   requireServing(): ServingContext {
-    if (this.current === 'ready' && this.context !== undefined) return this.context;
+    if ((this.current === 'ready' || this.current === 'draining') && this.context !== undefined)
+      return this.context;
     throw new HttpError(503, this.notReadyReason(), { 'retry-after': '1' });
   }
 
@@ -58,7 +62,6 @@ export class RuntimeState {
 
   markDraining(): void {
     this.current = 'draining';
-    this.context?.batcher.close();
   }
 
   markFailed(reason: string): void {

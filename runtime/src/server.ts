@@ -90,7 +90,10 @@ export async function buildServer(
     attachModel,
     shutdown: async () => {
       state.markDraining();
-      await app.close();
+      // Requests already received still go through the batcher; flush what is queued.
+      const closed = app.close();
+      state.serving?.batcher.flush();
+      await closed;
       const serving = state.serving;
       if (serving !== undefined) {
         serving.batcher.close();

@@ -49,6 +49,7 @@ export class DynamicBatcher {
   private running = false;
   private delayTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private flushing = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: BatcherOptions) {}
@@ -83,9 +84,16 @@ export class DynamicBatcher {
     });
   }
 
-  /** Refuses new work; queued and running work still completes. */
+  /** From now on batches leave without waiting for BATCH_MAX_DELAY_MS (shutdown). */
+  flush(): void {
+    this.flushing = true;
+    this.schedule();
+  }
+
+  /** Refuses new work; queued work is dispatched at once and completes. */
   close(): void {
     this.closed = true;
+    this.flush();
   }
 
   /** Resolves when nothing is queued or running. */
@@ -105,7 +113,7 @@ export class DynamicBatcher {
       this.options.maxBatchSize <= 1 ||
       this.queuedRows >= this.options.maxBatchSize;
     const waited = performance.now() - (this.queue[0] as Pending).enqueuedAt;
-    if (full || waited >= this.options.maxDelayMs) {
+    if (full || this.flushing || waited >= this.options.maxDelayMs) {
       this.dispatch();
     } else if (this.delayTimer === undefined) {
       this.delayTimer = setTimeout(() => this.dispatch(), this.options.maxDelayMs - waited);

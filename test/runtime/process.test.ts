@@ -1,0 +1,250 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { goldenFor, metricValue, MODELS, ROOT, startRuntime } from './helpers.js';
+
+interface Spawned {
+  readonly child: ChildProcess;
+  readonly lines: string[];
+  stderr(): string;
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  exited: Promise<number | null>;
+}
+
+/** Starts `node --import tsx runtime/src/main.ts` as the operator would, on a free loopback port. */
+function spawnRuntime(env: Record<string, string>, args: string[] = []): Spawned {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'runtime/src/main.ts', ...args], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      INTRA_OP_THREADS: '1',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let err = '';
+  let buffer = '';
+  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    let nl;
+    while ((nl = buffer.indexOf('\n')) !== -1) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      lines.push(line);
+      for (const w of waiters.filter((x) => x.pattern.test(line))) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return {
+    child,
+    lines,
+    stderr: () => err,
+    exited,
+    waitFor: (pattern, timeoutMs = 20_000) => {
+      const seen = lines.find((l) => pattern.test(l));
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(`no log line ${pattern} in ${timeoutMs} ms; stderr: ${err.slice(0, 500)}`),
+            ),
+          timeoutMs,
+        );
+        waiters.push({
+          pattern,
+          resolve: (line) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        });
+      });
+    },
+  };
+}
+
+/** One request on its own connection (no pooling), so 50 of them are 50 sockets in flight. */
+function post(url: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function get(url: string, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { headers });
+  return {
+    status: res.status,
+    headers: res.headers,
+    json: (await res.json()) as Record<string, unknown>,
+  };
+}
+
+const urlFrom = (line: string): string => (JSON.parse(line) as { address: string }).address;
+
+describe('the runtime process', () => {
+  let modelServer: Server;
+  let modelUrl: string;
+  beforeAll(async () => {
+    const bytes = readFileSync(MODELS.heavy);
+    // Answers after a delay, so the runtime is observably listening but not ready.
+    modelServer = createServer((_req, res) => void setTimeout(() => res.end(bytes), 1500));
+    await new Promise<void>((r) => modelServer.listen(0, '127.0.0.1', r));
+    modelUrl = `http://127.0.0.1:${(modelServer.address() as AddressInfo).port}/mlp-heavy.onnx`;
+  });
+  afterAll(async () => {
+    modelServer.closeAllConnections();
+    await new Promise((r) => modelServer.close(r));
+  });
+
+  it('is not ready until the model is loaded and warmed, serves, then drains 50 in-flight requests on SIGTERM', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'md-proc-cache-'));
+    const rt = spawnRuntime(
+      {
+        MODEL_CACHE_DIR: cache,
+        LOG_LEVEL: 'debug',
+        BATCH_MAX_SIZE: '64',
+        BATCH_MAX_DELAY_MS: '10000',
+        REQUEST_TIMEOUT_MS: '30000',
+      },
+      ['--model', modelUrl, '--name', 'heavy-cli', '--version', '7'],
+    );
+    try {
+      const url = urlFrom(await rt.waitFor(/"msg":"listening; loading model"/));
+      const notReady = await get(`${url}/ready`);
+      expect(notReady.status).toBe(503);
+      expect(notReady.json).toMatchObject({ ready: false, phase: 'loading' });
+      expect((await get(`${url}/v2/health/ready`)).status).toBe(503);
+      expect((await get(`${url}/v2/health/live`)).status).toBe(200);
+      const early = await post(`${url}/predict`, '{"inputs":{"input":[[0]]}}');
+      expect(early.status).toBe(503);
+      expect(early.body).toMatch(/model 'heavy-cli' version '7' is loading/);
+
+      await rt.waitFor(/"msg":"model loaded, warmed up and checked: ready"/);
+      expect((await get(`${url}/ready`)).json).toEqual({
+        ready: true,
+        model: 'heavy-cli',
+        version: '7',
+      });
+      const meta = await get(`${url}/v2/models/heavy-cli`, { 'x-request-id': 'trace-me-1' });
+      expect(meta.json.versions).toEqual(['7']);
+      expect(meta.headers.get('x-request-id')).toBe('trace-me-1');
+      const logged = JSON.parse(await rt.waitFor(/"request_id":"trace-me-1"/)) as Record<
+        string,
+        unknown
+      >;
+      expect(logged).toMatchObject({
+        model: 'heavy-cli',
+        version: '7',
+        status: 200,
+        msg: 'request completed',
+      });
+
+      // 50 one-row requests wait in the batcher (BATCH_MAX_DELAY_MS=10000), so all are
+      // accepted and in flight when SIGTERM arrives; draining must answer every one at once.
+      const row = Array.from({ length: 512 }, (_, j) => Math.sin(j));
+      const body = JSON.stringify({ inputs: { input: [row] } });
+      const inFlight = Array.from({ length: 50 }, () => post(`${url}/predict`, body));
+      let inflight = 0;
+      for (let i = 0; i < 500 && inflight < 50; i++) {
+        const metrics = await (await fetch(`${url}/metrics`)).text();
+        inflight = metricValue(metrics, 'modeldeploy_inflight_requests') ?? 0;
+        if (inflight < 50) await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(inflight).toBe(50);
+      const signalled = performance.now();
+      rt.child.kill('SIGTERM');
+      const results = await Promise.all(inFlight);
+      expect(results.map((r) => r.status)).toEqual(Array.from({ length: 50 }, () => 200));
+      expect(
+        (JSON.parse(results[49]!.body) as { outputs: { output: number[][] } }).outputs.output,
+      ).toHaveLength(1);
+      expect(await rt.exited).toBe(0);
+      expect(performance.now() - signalled).toBeLessThan(5000);
+      expect(rt.lines.some((l) => l.includes('"msg":"shutting down: draining"'))).toBe(true);
+      expect(rt.lines.some((l) => l.includes('"msg":"drained; exiting"'))).toBe(true);
+      await expect(fetch(`${url}/health`)).rejects.toThrow();
+    } finally {
+      rt.child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 1 with a termination message when a golden request fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'md-term-'));
+    const rt = spawnRuntime({
+      MODEL_URI: MODELS.tinyV2,
+      MODEL_NAME: 'candidate',
+      GOLDEN_REQUESTS: JSON.stringify(goldenFor(MODELS.tiny)),
+      TERMINATION_MESSAGE_PATH: join(dir, 'termination-log'),
+    });
+    expect(await rt.exited).toBe(1);
+    const message = readFileSync(join(dir, 'termination-log'), 'utf8');
+    expect(message).toMatch(
+      /^model 'candidate' version '1' failed to load: golden request 'mlp-tiny-sin-ramp': output 'output' differs at index 0: expected -0\.69\d+, got /,
+    );
+    expect(
+      rt.lines.some((l) => l.includes('"level":"fatal"') && l.includes('golden request')),
+    ).toBe(true);
+  });
+
+  it('exits 1 on a sha256 mismatch, naming both digests', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'md-term-'));
+    const rt = spawnRuntime({
+      MODEL_URI: MODELS.tiny,
+      MODEL_SHA256: 'a'.repeat(64),
+      TERMINATION_MESSAGE_PATH: join(dir, 'termination-log'),
+    });
+    expect(await rt.exited).toBe(1);
+    expect(readFileSync(join(dir, 'termination-log'), 'utf8')).toContain(
+      `expected ${'a'.repeat(64)} (MODEL_SHA256), got b70b409c069c570281693803d090271d61c55c4e015690e845c32383f4ddcb77`,
+    );
+  });
+
+  it('exits 1 on a bad setting, naming the variable, without writing where no directory exists', async () => {
+    const rt = spawnRuntime({
+      MODEL_URI: MODELS.tiny,
+      BATCH_MAX_SIZE: 'zero',
+      TERMINATION_MESSAGE_PATH: '/nonexistent-dir/termination-log',
+    });
+    expect(await rt.exited).toBe(1);
+    expect(rt.stderr()).toMatch(/BATCH_MAX_SIZE \(--batch-max-size\): expected a whole number/);
+  });
+});
+
+describe('shutdown in process', () => {
+  it('reports not ready as soon as shutdown begins and still answers accepted work', async () => {
+    const rt = await startRuntime(MODELS.heavy, { BATCH_MAX_SIZE: '1' }, { listen: true });
+    const rows = Array.from({ length: 64 }, () => Array.from({ length: 512 }, () => 0.1));
+    const pending = post(`${rt.url}/predict`, JSON.stringify({ inputs: { input: rows } }));
+    await new Promise((r) => setTimeout(r, 20));
+    const closing = rt.server.shutdown();
+    expect(rt.server.state.ready).toBe(false);
+    expect(rt.server.state.phase).toBe('draining');
+    const ready = await rt.server.app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect((await pending).status).toBe(200);
+    await closing;
+  });
+});
