@@ -130,6 +130,26 @@ describe('computeStatus', () => {
     expect(kstatus(s, 4)).toBe('Failed');
   });
 
+  it('says when the HPA cannot read its metric, without failing the resource', () => {
+    const s = computeStatus(
+      ctx({
+        autoscaler: {
+          currentValue: undefined,
+          desiredReplicas: 2,
+          metricUnavailable: 'FailedGetPodsMetric: unable to fetch metrics',
+        },
+      }),
+    );
+    expect(cond(s, 'Degraded')).toMatchObject({
+      status: 'True',
+      reason: 'AutoscalingMetricUnavailable',
+    });
+    expect(cond(s, 'Degraded')?.message).toContain('FailedGetPodsMetric');
+    expect(cond(s, 'Ready')?.status).toBe('True');
+    expect(kstatus(s, 4)).toBe('Current');
+    expect(s.autoscaling).toEqual({ desiredReplicas: 2 });
+  });
+
   it('keeps transition times when recomputed from its own output', () => {
     const first = computeStatus(ctx({}));
     const again = ctx({}, { ...md(), status: first });

@@ -71,6 +71,16 @@ function blockingProblem(ctx: StatusContext): Verdict | undefined {
   return undefined;
 }
 
+/** An HPA that cannot read its metric does not scale: say so instead of failing silently. */
+function autoscalerProblem(observed: Observed): Verdict | undefined {
+  const why = observed.autoscaler?.metricUnavailable;
+  if (!why) return undefined;
+  return {
+    reason: 'AutoscalingMetricUnavailable',
+    message: `the HPA cannot read its metric, so the model does not scale (${why}); install the chart's prometheus-adapter rules or see docs/autoscaling.md`,
+  };
+}
+
 function availability(dep: DeploymentObservation | undefined): DesiredCondition {
   if (dep && dep.available && dep.availableReplicas > 0) {
     return {
@@ -102,7 +112,7 @@ function desiredConditions(ctx: StatusContext): DesiredCondition[] {
   const pending = problem ? undefined : stableRolloutPending(observed.stable, md.spec.paused);
   const available = availability(observed.stable);
   const stalled = problem && problem.reason !== 'SecretNotFound' ? problem : rollout.stalled;
-  const degraded = problem ?? rollout.degraded;
+  const degraded = problem ?? rollout.degraded ?? autoscalerProblem(observed);
   const progressing = pending ?? rollout.progressing;
   const serving = available.status === 'True' && !problem && !pending;
   const ready: DesiredCondition = serving
