@@ -10,7 +10,11 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['operator/src/**/*.test.ts', 'runtime/src/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: [
+            'operator/src/**/*.test.ts',
+            'runtime/src/**/*.test.ts',
+            'test/unit/**/*.test.ts',
+          ],
           environment: 'node',
         },
       },
@@ -38,6 +42,9 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/cluster/global-setup.ts'],
+          // One file at a time: on two cores, parallel files starve the control plane and
+          // turn timing claims (lease failover, rollout steps) into flakes.
+          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

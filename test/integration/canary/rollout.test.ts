@@ -259,7 +259,7 @@ describe('canary rollouts', () => {
     await eventually('canary Deployment removed', async () =>
       (await k(['get', 'deployment', 'healthy-canary', '-n', ns])).code !== 0 ? true : undefined,
     );
-  });
+  }, 300_000);
 
   it('rolls back a slow canary with the failing measurement in the condition', async () => {
     const analysis = {
@@ -310,7 +310,7 @@ describe('canary rollouts', () => {
       'json',
     ]);
     expect(events).toContain('RolloutAborted');
-  });
+  }, 300_000);
 
   it('sets HTTPRoute backend weights under the gatewayAPI router, and promotes on a spec edit', async () => {
     const manifest = rollout(
@@ -374,7 +374,7 @@ describe('canary rollouts', () => {
         ? true
         : undefined;
     });
-  });
+  }, 300_000);
 
   it('aborts on a spec edit and does not restart until the canary changes', async () => {
     await kOk(
@@ -428,5 +428,5 @@ describe('canary rollouts', () => {
       '{"spec":{"canary":{"model":{"version":"4"}}}}',
     ]);
     await history('halted', (md) => md.status?.canary?.phase === 'Progressing', 60_000);
-  });
+  }, 300_000);
 });
