@@ -135,6 +135,20 @@ def int64_model(seed: int) -> onnx.ModelProto:
     return finish(graph)
 
 
+def two_inputs() -> onnx.ModelProto:
+    """a FP32 [-1,3] and b FP32 [-1,3] -> sum FP32 [-1,3] = a + b: for multi-input requests."""
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["a", "b"], ["sum"])],
+        "two-inputs",
+        [
+            helper.make_tensor_value_info("a", TensorProto.FLOAT, ["batch", 3]),
+            helper.make_tensor_value_info("b", TensorProto.FLOAT, ["batch", 3]),
+        ],
+        [helper.make_tensor_value_info("sum", TensorProto.FLOAT, ["batch", 3])],
+    )
+    return finish(graph)
+
+
 def finish(graph: onnx.GraphProto) -> onnx.ModelProto:
     model = helper.make_model(graph, opset_imports=OPSET, producer_name="modeldeploy-make-models")
     model.ir_version = IR_VERSION
@@ -205,6 +219,9 @@ def main() -> None:
     ids = np.array([[0, 1, 2, 3], [15, 14, 13, 12]], dtype=np.int64)
     emb = int64_model(5)
     write(emb, FIXTURES, "int64-embedding", golden(emb, "int64-embedding-ids", {"ids": ids}, 1e-5))
+    pair = two_inputs()
+    a = np.array([[1, 2, 3], [4, 5, 6]], dtype=np.float32)
+    write(pair, FIXTURES, "two-inputs", golden(pair, "two-inputs-add", {"a": a, "b": a * 10}, 1e-6))
     format_golden_files()
 
 

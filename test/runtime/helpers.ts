@@ -13,6 +13,7 @@ export const MODELS = {
   heavy: `${ROOT}examples/models/mlp-heavy.onnx`,
   fixed: `${ROOT}test/fixtures/models/mlp-fixed-batch.onnx`,
   int64: `${ROOT}test/fixtures/models/int64-embedding.onnx`,
+  twoInputs: `${ROOT}test/fixtures/models/two-inputs.onnx`,
 } as const;
 
 /** The golden requests make_models.py wrote next to a model. */

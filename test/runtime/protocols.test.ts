@@ -283,3 +283,74 @@ describe('fixed-batch model', () => {
     expect(two.body.error).toBe("input 'input': expected shape [1,64] (-1 = any size), got [2,64]");
   });
 });
+
+describe('a model with two inputs', () => {
+  let rt: TestRuntime;
+  const a = [
+    [1, 2, 3],
+    [4, 5, 6],
+  ];
+  const b = [
+    [10, 20, 30],
+    [40, 50, 60],
+  ];
+  beforeAll(async () => {
+    rt = await startRuntime(MODELS.twoInputs, { MODEL_NAME: 'pair', BATCH_MAX_DELAY_MS: '20' });
+  });
+  afterAll(() => rt.close());
+
+  it('takes both inputs on every protocol', async () => {
+    const predict = await call(rt.server, 'POST', '/predict', { inputs: { a, b } });
+    expect(predict.body.outputs).toEqual({
+      sum: [
+        [11, 22, 33],
+        [44, 55, 66],
+      ],
+    });
+    const v1 = await call(rt.server, 'POST', '/v1/models/pair:predict', {
+      instances: [
+        { a: a[0], b: b[0] },
+        { a: a[1], b: b[1] },
+      ],
+    });
+    expect(v1.body.predictions).toEqual([
+      [11, 22, 33],
+      [44, 55, 66],
+    ]);
+    const v2 = await call(rt.server, 'POST', '/v2/models/pair/infer', {
+      inputs: [
+        { name: 'b', shape: [2, 3], datatype: 'FP32', data: b.flat() },
+        { name: 'a', shape: [2, 3], datatype: 'FP32', data: a },
+      ],
+    });
+    expect((v2.body.outputs as { data: number[] }[])[0]!.data).toEqual([11, 22, 33, 44, 55, 66]);
+  });
+
+  it('joins concurrent two-input requests and splits them back', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        call(rt.server, 'POST', '/predict', { inputs: { a: [[i, i, i]], b: [[1, 2, 3]] } }),
+      ),
+    );
+    results.forEach((r, i) => expect(r.body.outputs).toEqual({ sum: [[i + 1, i + 2, i + 3]] }));
+    const text = (await rt.server.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toMatch(/modeldeploy_batch_size_bucket\{le="1",[^}]*\} 0/);
+  });
+
+  it('rejects a missing input and inputs that disagree on the batch size', async () => {
+    const missing = await call(rt.server, 'POST', '/v2/models/pair/infer', {
+      inputs: [{ name: 'a', shape: [2, 3], datatype: 'FP32', data: a }],
+    });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toBe("missing input 'b'");
+    const rows = await call(rt.server, 'POST', '/predict', { inputs: { a, b: [b[0]] } });
+    expect(rows.status).toBe(400);
+    expect(rows.body.error).toBe("input 'b' has 1 rows but input 'a' has 2; they must match");
+    const v1 = await call(rt.server, 'POST', '/v1/models/pair:predict', { instances: [[1, 2, 3]] });
+    expect(v1.body.error).toMatch(/instances\[0\]: this model has several inputs/);
+    const v1missing = await call(rt.server, 'POST', '/v1/models/pair:predict', {
+      instances: [{ a: a[0] }],
+    });
+    expect(v1missing.body.error).toBe("instances[0]: missing input 'b'");
+  });
+});
