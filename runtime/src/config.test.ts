@@ -22,6 +22,7 @@ describe('parseConfig', () => {
     });
     expect(c.batching).toEqual({ maxSize: 32, maxDelayMs: 2, maxQueue: 256 });
     expect(c.session.graphOptimization).toBe('all');
+    expect(c.session.threadSpinning).toBe(false);
     expect(c.auth).toMatchObject({
       apiKeys: [],
       jwt: undefined,

@@ -37,6 +37,8 @@ export interface RuntimeConfig {
     readonly intraOpThreads: number | undefined;
     readonly interOpThreads: number | undefined;
     readonly graphOptimization: 'disabled' | 'basic' | 'extended' | 'all';
+    /** onnxruntime's thread pools busy-wait for work between runs when true. */
+    readonly threadSpinning: boolean;
   };
   readonly auth: {
     readonly apiKeys: readonly string[];
@@ -127,6 +129,7 @@ export const envSchema = z.object({
   INTRA_OP_THREADS: int(0, 1024),
   INTER_OP_THREADS: int(0, 1024),
   GRAPH_OPTIMIZATION: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
+  ORT_THREAD_SPINNING: bool,
   REQUEST_TIMEOUT_MS: int(1, 3_600_000),
   BODY_LIMIT_BYTES: int(1024, 2 ** 31 - 1),
   SHUTDOWN_GRACE_MS: int(0, 3_600_000),
@@ -224,6 +227,7 @@ function toConfig(e: Env): RuntimeConfig {
       intraOpThreads: e.INTRA_OP_THREADS,
       interOpThreads: e.INTER_OP_THREADS,
       graphOptimization: e.GRAPH_OPTIMIZATION ?? 'all',
+      threadSpinning: e.ORT_THREAD_SPINNING ?? false,
     },
     auth: {
       apiKeys: apiKeys(e),

@@ -34,11 +34,16 @@ export async function createInferenceModel(
 }
 
 function sessionOptions(settings: SessionSettings): InferenceSession.SessionOptions {
-  const { intraOpThreads, interOpThreads, graphOptimization } = settings.session;
+  const { intraOpThreads, interOpThreads, graphOptimization, threadSpinning } = settings.session;
+  // Spinning pool threads take CPU from the JavaScript thread that parses requests between runs.
+  const spinning = threadSpinning ? '1' : '0';
   return {
     graphOptimizationLevel: graphOptimization,
     executionMode: 'sequential',
     logSeverityLevel: settings.ortLogSeverity,
+    extra: {
+      session: { intra_op: { allow_spinning: spinning }, inter_op: { allow_spinning: spinning } },
+    },
     ...(intraOpThreads !== undefined ? { intraOpNumThreads: intraOpThreads } : {}),
     ...(interOpThreads !== undefined ? { interOpNumThreads: interOpThreads } : {}),
   };
