@@ -1,0 +1,52 @@
+import { ServerProcess, type ServerSpec } from './server-process.js';
+import { fmtInt, fmtMs } from './table.js';
+import { measureCell, type LoadResult } from './wrk.js';
+
+export interface Cell {
+  readonly connections: number;
+  readonly result: LoadResult;
+}
+
+export interface DriveOptions {
+  readonly spec: ServerSpec;
+  readonly url: string;
+  readonly body: string;
+  /** Runs once the server is ready and before any load; throws to fail the run. */
+  readonly check?: () => Promise<void>;
+  readonly concurrencies: readonly number[];
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly log: (message: string) => void;
+}
+
+/**
+ * Starts one server, checks its answers, measures it at each concurrency in turn, reads its
+ * peak RSS (all its processes) and stops it, also when something fails.
+ */
+export async function driveServer(
+  options: DriveOptions,
+): Promise<{ cells: Cell[]; peakRssMiB: number }> {
+  const { spec, log } = options;
+  log(`starting ${spec.label}`);
+  const server = await ServerProcess.start(spec);
+  try {
+    await options.check?.();
+    const cells: Cell[] = [];
+    for (const connections of options.concurrencies) {
+      const result = await measureCell({
+        url: options.url,
+        body: options.body,
+        connections,
+        seconds: options.seconds,
+        warmupSeconds: options.warmupSeconds,
+      });
+      log(
+        `  c=${connections}: ${fmtInt(result.rps)} req/s, p50 ${fmtMs(result.p50Ms)} ms, p99 ${fmtMs(result.p99Ms)} ms, errors ${result.errors}`,
+      );
+      cells.push({ connections, result });
+    }
+    return { cells, peakRssMiB: await server.peakRssMiB() };
+  } finally {
+    await server.stop();
+  }
+}

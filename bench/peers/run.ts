@@ -1,0 +1,355 @@
+/**
+ * Issue 9's benchmark: our runtime against two peers on the same machine, same load generator,
+ * same models and inputs.
+ *
+ *   node --import tsx bench/peers/run.ts [--seconds 10] [--warmup 2] [--concurrency 1,16,64]
+ *        [--models tiny,heavy] [--servers ours-off,ours-on,fastapi,mlserver]
+ *        [--out bench/results/peers-<time>.json] [--no-build]
+ *
+ * Servers, each started in turn on 127.0.0.1 as its own process group:
+ *   ours-off  runtime/dist with BATCH_MAX_SIZE=1
+ *   ours-on   runtime/dist with its batching defaults (32 rows, 2 ms)
+ *   fastapi   peer A: FastAPI + uvicorn (2 workers) + onnxruntime, bench/peers/fastapi_peer
+ *   mlserver  peer B: Seldon MLServer with bench/peers/mlserver_peer's onnxruntime runtime,
+ *             adaptive batching 32 rows / 2 ms, V2 protocol
+ * Peers are installed from PyPI by bench/peers/setup-venv.sh (run first, idempotent).
+ * Every server must first answer the golden request with the golden numbers, else the run fails.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { checkAnswers, requestBody, type Protocol } from '../lib/correctness.js';
+import { driveServer, type Cell } from '../lib/drive.js';
+import { currentLoad, machineInfo } from '../lib/machine.js';
+import {
+  loadBenchModel,
+  MODEL_KEYS,
+  REPO_ROOT,
+  type BenchModel,
+  type ModelKey,
+} from '../lib/models.js';
+import {
+  buildRuntime,
+  OUR_MAX_BATCH,
+  OUR_MAX_DELAY_MS,
+  ourInferUrl,
+  ourRuntimeSpec,
+} from '../lib/our-runtime.js';
+import { freePort, type ServerSpec } from '../lib/server-process.js';
+import { fmtInt, fmtMs, fmtRatio, formatTable } from '../lib/table.js';
+import { wrkVersion } from '../lib/wrk.js';
+
+const exec = promisify(execFile);
+
+type ServerKey = 'ours-off' | 'ours-on' | 'fastapi' | 'mlserver';
+const SERVER_KEYS: readonly ServerKey[] = ['ours-off', 'ours-on', 'fastapi', 'mlserver'];
+const SERVER_NAMES: Record<ServerKey, string> = {
+  'ours-off': 'ours, batching off',
+  'ours-on': `ours, batching on (${OUR_MAX_BATCH}, ${OUR_MAX_DELAY_MS} ms)`,
+  fastapi: 'peer A: FastAPI + uvicorn (2 workers)',
+  mlserver: `peer B: MLServer, adaptive batching (${OUR_MAX_BATCH}, ${OUR_MAX_DELAY_MS} ms)`,
+};
+
+interface ResultRow extends Cell {
+  readonly server: ServerKey;
+  readonly model: ModelKey;
+  readonly peakRssMiB: number;
+}
+
+interface Goal {
+  readonly goal: string;
+  readonly value: number;
+  readonly target: number;
+  readonly met: boolean;
+}
+
+/** How to start one server for one model and where to send its requests. */
+interface Target {
+  readonly spec: ServerSpec;
+  readonly url: string;
+  readonly protocol: Protocol;
+}
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '1,16,64' },
+    models: { type: 'string', default: MODEL_KEYS.join(',') },
+    servers: { type: 'string', default: SERVER_KEYS.join(',') },
+    out: { type: 'string' },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
+const seconds = Number(args.seconds);
+const warmupSeconds = Number(args.warmup);
+const concurrencies = args.concurrency.split(',').map(Number);
+const modelKeys = args.models.split(',') as ModelKey[];
+const serverKeys = args.servers.split(',') as ServerKey[];
+const venvRoot =
+  process.env.BENCH_VENV_ROOT ?? join(homedir(), '.cache', 'modeldeploy', 'bench-venv');
+const logDir = join(tmpdir(), `md-bench-peers-${process.pid}`);
+/** Peer A's worker processes: one per core, as uvicorn's deployment guide suggests. */
+const FASTAPI_WORKERS = 2;
+
+function log(message: string): void {
+  process.stderr.write(`[bench/peers ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+async function target(server: ServerKey, model: BenchModel): Promise<Target> {
+  const port = await freePort();
+  const logFile = join(logDir, `${server}-${model.key}.log`);
+  switch (server) {
+    case 'ours-off':
+    case 'ours-on':
+      return {
+        spec: ourRuntimeSpec({ model, port, batching: server === 'ours-on', logFile }),
+        url: ourInferUrl(model, port),
+        protocol: 'v2',
+      };
+    case 'fastapi':
+      return {
+        spec: {
+          label: SERVER_NAMES.fastapi,
+          command: join(venvRoot, 'fastapi', 'bin', 'uvicorn'),
+          args: [
+            'app:app',
+            '--app-dir',
+            join(REPO_ROOT, 'bench', 'peers', 'fastapi_peer'),
+            '--host',
+            '127.0.0.1',
+            '--port',
+            String(port),
+            '--workers',
+            String(FASTAPI_WORKERS),
+            '--no-access-log',
+            '--log-level',
+            'warning',
+          ],
+          env: { MODEL_PATH: model.path, ORT_THREADS: '1' },
+          readyUrl: `http://127.0.0.1:${port}/ready`,
+          logFile,
+        },
+        url: `http://127.0.0.1:${port}/predict`,
+        protocol: 'rows',
+      };
+    case 'mlserver': {
+      const repo = await mkdtemp(join(tmpdir(), `md-bench-mlserver-${model.key}-`));
+      const [grpcPort, metricsPort] = [await freePort(), await freePort()];
+      await writeFile(
+        join(repo, 'settings.json'),
+        JSON.stringify({
+          debug: false,
+          host: '127.0.0.1',
+          http_port: port,
+          grpc_port: grpcPort,
+          metrics_port: metricsPort,
+        }),
+      );
+      await mkdir(join(repo, model.name));
+      await writeFile(
+        join(repo, model.name, 'model-settings.json'),
+        JSON.stringify({
+          name: model.name,
+          implementation: 'onnx_runtime.OnnxModel',
+          max_batch_size: OUR_MAX_BATCH,
+          max_batch_time: OUR_MAX_DELAY_MS / 1000,
+          parameters: { uri: model.path, version: '1' },
+        }),
+      );
+      return {
+        spec: {
+          label: SERVER_NAMES.mlserver,
+          command: join(venvRoot, 'mlserver', 'bin', 'mlserver'),
+          args: ['start', repo],
+          cwd: repo,
+          env: { PYTHONPATH: join(REPO_ROOT, 'bench', 'peers', 'mlserver_peer') },
+          readyUrl: `http://127.0.0.1:${port}/v2/models/${model.name}/ready`,
+          readyTimeoutMs: 180_000,
+          logFile,
+        },
+        url: `http://127.0.0.1:${port}/v2/models/${model.name}/infer`,
+        protocol: 'v2',
+      };
+    }
+  }
+}
+
+async function peerVersions(): Promise<Record<string, string>> {
+  const versions: Record<string, string> = {};
+  const script =
+    'import importlib.metadata as m, json, sys\n' +
+    'names = sys.argv[1:]\n' +
+    'out = {"python": sys.version.split()[0]}\n' +
+    'for n in names:\n' +
+    '    try: out[n] = m.version(n)\n' +
+    '    except m.PackageNotFoundError: pass\n' +
+    'print(json.dumps(out))\n';
+  const wanted: Record<string, string[]> = {
+    fastapi: ['fastapi', 'uvicorn', 'pydantic', 'onnxruntime', 'numpy', 'uvloop', 'httptools'],
+    mlserver: ['mlserver', 'fastapi', 'uvicorn', 'pydantic', 'onnxruntime', 'numpy', 'uvloop'],
+  };
+  for (const [peer, names] of Object.entries(wanted)) {
+    const { stdout } = await exec(join(venvRoot, peer, 'bin', 'python'), ['-c', script, ...names]);
+    for (const [k, v] of Object.entries(JSON.parse(stdout) as Record<string, string>)) {
+      versions[`${peer === 'fastapi' ? 'peer A' : 'peer B'} ${k}`] = v;
+    }
+  }
+  return versions;
+}
+
+async function main(): Promise<void> {
+  await mkdir(logDir, { recursive: true });
+  const startedAt = new Date().toISOString();
+  const machine = await machineInfo();
+  const wrk = await wrkVersion();
+  log(`load average at start: ${machine.loadAtStart.join(' ')}; server logs in ${logDir}`);
+  if (serverKeys.includes('fastapi') || serverKeys.includes('mlserver')) {
+    log('installing the peers from PyPI if needed (bench/peers/setup-venv.sh)');
+    await exec('bash', [join(REPO_ROOT, 'bench', 'peers', 'setup-venv.sh')], {
+      env: { ...process.env, BENCH_VENV_ROOT: venvRoot },
+      timeout: 900_000,
+    });
+  }
+  if (!args['no-build'] && serverKeys.some((s) => s.startsWith('ours'))) {
+    log('building runtime/dist');
+    await buildRuntime();
+  }
+  const versions = await peerVersions().catch(() => ({}));
+  const models = await Promise.all(modelKeys.map(loadBenchModel));
+
+  const rows: ResultRow[] = [];
+  for (const model of models) {
+    for (const server of serverKeys) {
+      const t = await target(server, model);
+      const { cells, peakRssMiB } = await driveServer({
+        spec: { ...t.spec, label: `${t.spec.label} for ${model.key}` },
+        url: t.url,
+        body: requestBody(t.protocol, model, 1),
+        check: () => checkAnswers(t.url, t.protocol, model),
+        concurrencies,
+        seconds,
+        warmupSeconds,
+        log,
+      });
+      rows.push(...cells.map((c) => ({ ...c, server, model: model.key, peakRssMiB })));
+    }
+  }
+
+  const goals = evaluateGoals(rows);
+  const loadAtEnd = currentLoad();
+  printTables(rows, goals, machine.loadAtStart, loadAtEnd);
+  const out =
+    args.out ??
+    join(REPO_ROOT, 'bench', 'results', `peers-${startedAt.replace(/[:.]/g, '-')}.json`);
+  await mkdir(join(out, '..'), { recursive: true });
+  await writeFile(
+    out,
+    `${JSON.stringify(
+      {
+        benchmark: 'peers',
+        command: `node --import tsx bench/peers/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        machine: { ...machine, loadAtEnd },
+        versions,
+        loadGenerator: `${wrk}; 1 thread, one-row requests, ${warmupSeconds} s warm-up per cell`,
+        settings: { seconds, warmupSeconds, concurrencies, fastapiWorkers: FASTAPI_WORKERS },
+        servers: SERVER_NAMES,
+        results: rows,
+        goals,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  log(`wrote ${out}`);
+}
+
+function find(rows: readonly ResultRow[], server: ServerKey, model: ModelKey, c: number) {
+  return rows.find((r) => r.server === server && r.model === model && r.connections === c)?.result;
+}
+
+/** Issue 9's goals at the highest concurrency measured. */
+function evaluateGoals(rows: readonly ResultRow[]): Goal[] {
+  const top = Math.max(...concurrencies);
+  const goals: Goal[] = [];
+  const ratio = (model: ModelKey, peer: ServerKey, target: number, label: string): void => {
+    const ours = find(rows, 'ours-on', model, top);
+    const theirs = find(rows, peer, model, top);
+    if (ours === undefined || theirs === undefined) return;
+    const value = ours.rps / theirs.rps;
+    goals.push({
+      goal: `${model}, c=${top}: req/s ours (batching on) / ${label}`,
+      value,
+      target,
+      met: value >= target,
+    });
+    const p99 = ours.p99Ms / theirs.p99Ms;
+    goals.push({
+      goal: `${model}, c=${top}: p99 ours / ${label} (lower is better)`,
+      value: p99,
+      target: 1,
+      met: p99 <= 1,
+    });
+  };
+  ratio('tiny', 'fastapi', 3, 'peer A');
+  ratio('tiny', 'mlserver', 1.5, 'peer B');
+  ratio('heavy', 'mlserver', 1, 'peer B');
+  return goals;
+}
+
+function printTables(
+  rows: readonly ResultRow[],
+  goals: readonly Goal[],
+  loadAtStart: readonly number[],
+  loadAtEnd: readonly number[],
+): void {
+  const main = rows.map((r) => {
+    const ours = find(rows, 'ours-on', r.model, r.connections);
+    return [
+      SERVER_NAMES[r.server],
+      r.model,
+      String(r.connections),
+      fmtInt(r.result.rps),
+      fmtMs(r.result.p50Ms),
+      fmtMs(r.result.p99Ms),
+      String(r.result.errors),
+      fmtInt(r.peakRssMiB),
+      r.server === 'ours-on' || ours === undefined ? '' : fmtRatio(ours.rps / r.result.rps),
+    ];
+  });
+  const out = [
+    '',
+    formatTable(
+      [
+        'server',
+        'model',
+        'conns',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'errors',
+        'peak RSS MiB',
+        'ours-on / this',
+      ],
+      main,
+      2,
+    ),
+    '',
+    ...goals.map(
+      (g) =>
+        `goal: ${g.goal} = ${g.value.toFixed(2)} (target ${g.goal.includes('p99') ? '≤' : '≥'} ${g.target}): ${g.met ? 'met' : 'NOT met'}`,
+    ),
+    `load average: ${loadAtStart.join(' ')} at start, ${loadAtEnd.join(' ')} at end`,
+    '',
+  ];
+  process.stdout.write(out.join('\n'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench/peers: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,314 @@
+/**
+ * Issue 5's benchmark: how close the runtime gets to its two ceilings.
+ *
+ *   node --import tsx bench/runtime/run.ts [--seconds 10] [--warmup 2] [--concurrency 1,16,64]
+ *        [--models tiny,heavy] [--out bench/results/runtime-<time>.json] [--no-build]
+ *
+ * Rows: the raw session.run loop at batch 1 and at the runtime's maxBatchSize (no HTTP), a
+ * fastify route answering a constant (the HTTP ceiling), and the runtime (runtime/dist) with
+ * batching off (BATCH_MAX_SIZE=1) and on (its defaults), each server its own process, driven
+ * by wrk over loopback with one-row V2 infer requests. Needs `wrk` (apt-get install wrk).
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify, parseArgs } from 'node:util';
+import { checkAnswers } from '../lib/correctness.js';
+import { currentLoad, machineInfo } from '../lib/machine.js';
+import {
+  loadBenchModel,
+  MODEL_KEYS,
+  REPO_ROOT,
+  v2Body,
+  type BenchModel,
+  type ModelKey,
+} from '../lib/models.js';
+import {
+  buildRuntime,
+  OUR_MAX_BATCH,
+  OUR_MAX_DELAY_MS,
+  ourInferUrl,
+  ourRuntimeSpec,
+} from '../lib/our-runtime.js';
+import { driveServer } from '../lib/drive.js';
+import { freePort, type ServerSpec } from '../lib/server-process.js';
+import { fmtInt, fmtMs, formatTable } from '../lib/table.js';
+import { wrkVersion, type LoadResult } from '../lib/wrk.js';
+import type { RawResult } from './raw-session.js';
+
+interface HttpRow {
+  readonly server: 'constant' | 'ours-batching-off' | 'ours-batching-on';
+  readonly model: ModelKey | undefined;
+  readonly connections: number;
+  readonly result: LoadResult;
+  readonly peakRssMiB: number;
+}
+
+interface RawRow {
+  readonly model: ModelKey;
+  readonly result: RawResult;
+}
+
+interface Goal {
+  readonly goal: string;
+  readonly value: number;
+  readonly target: number;
+  readonly met: boolean;
+}
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '1,16,64' },
+    models: { type: 'string', default: MODEL_KEYS.join(',') },
+    out: { type: 'string' },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
+const seconds = Number(args.seconds);
+const warmupSeconds = Number(args.warmup);
+const concurrencies = args.concurrency.split(',').map(Number);
+const modelKeys = args.models.split(',') as ModelKey[];
+const logDir = join(tmpdir(), `md-bench-runtime-${process.pid}`);
+
+function log(message: string): void {
+  process.stderr.write(`[bench/runtime ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+async function rawLoop(model: BenchModel, rows: number): Promise<RawResult> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(REPO_ROOT, 'bench', 'runtime', 'raw-session.ts'),
+      '--model',
+      model.key,
+      '--rows',
+      String(rows),
+      '--seconds',
+      String(seconds),
+    ],
+    { cwd: REPO_ROOT, timeout: (seconds + 60) * 1000 },
+  );
+  const line = stdout.split('\n').find((l) => l.startsWith('RAW_JSON '));
+  if (line === undefined) throw new Error(`raw-session printed no result:\n${stdout}`);
+  return JSON.parse(line.slice('RAW_JSON '.length)) as RawResult;
+}
+
+async function measureServer(
+  spec: ServerSpec,
+  url: string,
+  body: string,
+  check: (() => Promise<void>) | undefined,
+  row: Omit<HttpRow, 'connections' | 'result' | 'peakRssMiB'>,
+): Promise<HttpRow[]> {
+  const { cells, peakRssMiB } = await driveServer({
+    spec,
+    url,
+    body,
+    ...(check !== undefined ? { check } : {}),
+    concurrencies,
+    seconds,
+    warmupSeconds,
+    log,
+  });
+  return cells.map((c) => ({ ...row, ...c, peakRssMiB }));
+}
+
+async function main(): Promise<void> {
+  await mkdir(logDir, { recursive: true });
+  const startedAt = new Date().toISOString();
+  const machine = await machineInfo();
+  const wrk = await wrkVersion();
+  log(`load average at start: ${machine.loadAtStart.join(' ')}; server logs in ${logDir}`);
+  if (!args['no-build']) {
+    log('building runtime/dist');
+    await buildRuntime();
+  }
+  const models = await Promise.all(modelKeys.map(loadBenchModel));
+
+  const raw: RawRow[] = [];
+  for (const model of models) {
+    for (const rows of [1, OUR_MAX_BATCH]) {
+      log(`raw session.run loop: ${model.key}, batch ${rows}`);
+      raw.push({ model: model.key, result: await rawLoop(model, rows) });
+    }
+  }
+
+  const http: HttpRow[] = [];
+  const tinyBody = v2Body(models.find((m) => m.key === 'tiny') ?? (models[0] as BenchModel), 1);
+  const constantPort = await freePort();
+  http.push(
+    ...(await measureServer(
+      {
+        label: 'constant route',
+        command: process.execPath,
+        args: [
+          '--import',
+          'tsx',
+          join(REPO_ROOT, 'bench', 'runtime', 'constant-server.ts'),
+          '--port',
+          String(constantPort),
+        ],
+        cwd: REPO_ROOT,
+        readyUrl: `http://127.0.0.1:${constantPort}/ready`,
+        logFile: join(logDir, 'constant.log'),
+      },
+      `http://127.0.0.1:${constantPort}/constant`,
+      tinyBody,
+      undefined,
+      { server: 'constant', model: undefined },
+    )),
+  );
+
+  for (const model of models) {
+    for (const batching of [false, true]) {
+      const port = await freePort();
+      const url = ourInferUrl(model, port);
+      http.push(
+        ...(await measureServer(
+          ourRuntimeSpec({
+            model,
+            port,
+            batching,
+            logFile: join(logDir, `ours-${model.key}-${batching ? 'on' : 'off'}.log`),
+          }),
+          url,
+          v2Body(model, 1),
+          () => checkAnswers(url, 'v2', model),
+          { server: batching ? 'ours-batching-on' : 'ours-batching-off', model: model.key },
+        )),
+      );
+    }
+  }
+
+  const goals = evaluateGoals(raw, http);
+  const loadAtEnd = currentLoad();
+  printTables(raw, http, goals, machine.loadAtStart, loadAtEnd);
+  const out =
+    args.out ??
+    join(REPO_ROOT, 'bench', 'results', `runtime-${startedAt.replace(/[:.]/g, '-')}.json`);
+  await mkdir(join(out, '..'), { recursive: true });
+  await writeFile(
+    out,
+    `${JSON.stringify(
+      {
+        benchmark: 'runtime',
+        command: `node --import tsx bench/runtime/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        machine: { ...machine, loadAtEnd },
+        loadGenerator: `${wrk}; 1 thread, one-row V2 infer bodies, ${warmupSeconds} s warm-up per cell`,
+        settings: {
+          seconds,
+          warmupSeconds,
+          concurrencies,
+          maxBatchSize: OUR_MAX_BATCH,
+          maxDelayMs: OUR_MAX_DELAY_MS,
+        },
+        raw,
+        http,
+        goals,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  log(`wrote ${out}`);
+}
+
+/** Issue 5's goals, at the highest concurrency measured. */
+function evaluateGoals(raw: readonly RawRow[], http: readonly HttpRow[]): Goal[] {
+  const top = Math.max(...concurrencies);
+  const at = (server: HttpRow['server'], model: ModelKey | undefined): number | undefined =>
+    http.find((h) => h.server === server && h.model === model && h.connections === top)?.result.rps;
+  const goals: Goal[] = [];
+  const heavyRaw = raw.find((r) => r.model === 'heavy' && r.result.rows === OUR_MAX_BATCH)?.result
+    .rps;
+  const heavyOn = at('ours-batching-on', 'heavy');
+  if (heavyRaw !== undefined && heavyOn !== undefined) {
+    const value = heavyOn / heavyRaw;
+    goals.push({
+      goal: `heavy, batching on, c=${top}: share of the raw batch-${OUR_MAX_BATCH} loop`,
+      value,
+      target: 0.8,
+      met: value >= 0.8,
+    });
+  }
+  const constant = at('constant', undefined);
+  const tinyOn = at('ours-batching-on', 'tiny');
+  if (constant !== undefined && tinyOn !== undefined) {
+    const value = tinyOn / constant;
+    goals.push({
+      goal: `tiny, batching on, c=${top}: share of the constant-route ceiling`,
+      value,
+      target: 0.4,
+      met: value >= 0.4,
+    });
+  }
+  return goals;
+}
+
+function printTables(
+  raw: readonly RawRow[],
+  http: readonly HttpRow[],
+  goals: readonly Goal[],
+  loadAtStart: readonly number[],
+  loadAtEnd: readonly number[],
+): void {
+  const rows: string[][] = [];
+  for (const r of raw) {
+    rows.push([
+      `raw session.run, batch ${r.result.rows}`,
+      r.model,
+      '–',
+      fmtInt(r.result.rps),
+      fmtMs(r.result.p50Ms),
+      fmtMs(r.result.p99Ms),
+      '–',
+      '–',
+    ]);
+  }
+  const names: Record<HttpRow['server'], string> = {
+    constant: 'fastify constant route',
+    'ours-batching-off': 'runtime, batching off',
+    'ours-batching-on': `runtime, batching on (${OUR_MAX_BATCH}, ${OUR_MAX_DELAY_MS} ms)`,
+  };
+  for (const h of http) {
+    rows.push([
+      names[h.server],
+      h.model ?? '(tiny body)',
+      String(h.connections),
+      fmtInt(h.result.rps),
+      fmtMs(h.result.p50Ms),
+      fmtMs(h.result.p99Ms),
+      String(h.result.errors),
+      fmtInt(h.peakRssMiB),
+    ]);
+  }
+  const out = [
+    '',
+    formatTable(
+      ['configuration', 'model', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'peak RSS MiB'],
+      rows,
+      2,
+    ),
+    '',
+    'raw rows: req/s = rows per second; p50/p99 = one session.run of that batch.',
+    ...goals.map(
+      (g) =>
+        `goal: ${g.goal} = ${(g.value * 100).toFixed(0)}% (target ${(g.target * 100).toFixed(0)}%): ${g.met ? 'met' : 'NOT met'}`,
+    ),
+    `load average: ${loadAtStart.join(' ')} at start, ${loadAtEnd.join(' ')} at end`,
+    '',
+  ];
+  process.stdout.write(out.join('\n'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench/runtime: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
