@@ -141,8 +141,18 @@ export function kwokArgs(layout: ClusterLayout, ports: ClusterPorts): string[] {
  * complete, delete) copied from the kwok module by build-tools.sh, as YAML documents.
  */
 export function kwokConfig(stageDocuments: readonly string[]): string {
-  const header =
-    'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions: {}\n';
+  // The parallelism options must be explicit: with a config file kwok v0.8 does not
+  // default them and refuses to start ("node leases parallelism must be greater than 0").
+  const header = [
+    'apiVersion: config.kwok.x-k8s.io/v1alpha1',
+    'kind: KwokConfiguration',
+    'options:',
+    '  nodeLeaseParallelism: 4',
+    '  nodePlayStageParallelism: 4',
+    '  podPlayStageParallelism: 4',
+    '  podsOnNodeSyncParallelism: 2',
+    '',
+  ].join('\n');
   return [header, ...stageDocuments.map((d) => d.trim() + '\n')].join('---\n');
 }
 

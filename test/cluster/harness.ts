@@ -1,7 +1,8 @@
 /**
  * A real Kubernetes control plane for tests: etcd, kube-apiserver (TLS, RBAC,
  * ServiceAccount tokens), kube-controller-manager, kube-scheduler and kwok fake nodes,
- * all on free loopback ports, all torn down with nothing left behind.
+ * all on free loopback ports, all torn down with nothing left behind. With
+ * `realNode: true`, also one real node (containerd, kubelet, kube-proxy; real-node.ts).
  *
  *   const cluster = await startCluster();
  *   ... KUBECONFIG=cluster.kubeconfigPath ...
@@ -24,7 +25,15 @@ import {
 } from './components.js';
 import { buildKubeconfig, type ApiCredentials } from './kubeconfig.js';
 import { kubectl, kubectlOk, type KubectlResult } from './kubectl.js';
-import { createClusterPki, readCredentials, type ClusterPki, type KeyPairFiles } from './pki.js';
+import { ensureNodeTools, type NodeTools } from './node-tools.js';
+import {
+  createClusterPki,
+  createNodePki,
+  readCredentials,
+  type ClusterPki,
+  type KeyPairFiles,
+  type NodePki,
+} from './pki.js';
 import { pickFreePorts } from './ports.js';
 import {
   isAlive,
@@ -39,6 +48,13 @@ import {
   type ServiceAccountCredentials,
   type ServiceAccountKubeconfigOptions,
 } from './service-account.js';
+import {
+  REAL_NODE_IP,
+  REAL_NODE_NAME,
+  REAL_NODE_POD_CIDR,
+  startRealNode,
+  type RealNode,
+} from './real-node.js';
 import { ensureTools, REPO_ROOT, type ClusterTools } from './tools.js';
 
 export interface StartClusterOptions {
@@ -61,6 +77,28 @@ export interface StartClusterOptions {
   readonly readyTimeoutMs?: number;
   /** Progress lines; default silent. */
   readonly log?: (line: string) => void;
+  /**
+   * Also run one real node (containerd, kubelet, kube-proxy) named `real-node`, beside
+   * the kwok nodes; needs root and scripts/node-setup.sh (see realNodeSupport()).
+   */
+  readonly realNode?: boolean;
+  /**
+   * Docker images to import into the real node's containerd; default: those of
+   * DEFAULT_NODE_IMAGES that exist (scripts/build-images.sh builds them).
+   */
+  readonly nodeImages?: readonly string[];
+}
+
+/** The real node of a cluster started with `realNode: true`. */
+export interface ClusterRealNode {
+  readonly name: string;
+  /** Its InternalIP (the pod bridge's gateway address on this machine). */
+  readonly ip: string;
+  readonly podCidr: string;
+  /** Images in its containerd besides the pause image. */
+  readonly images: readonly string[];
+  /** Milliseconds from startCluster() (after the tools existed) to the Node being Ready. */
+  readonly readyMs: number;
 }
 
 export interface ServiceAccountKubeconfig extends ServiceAccountCredentials {
@@ -81,6 +119,8 @@ export interface Cluster {
   readonly tempDir: string;
   readonly logDir: string;
   readonly nodeNames: readonly string[];
+  /** Set when started with `realNode: true`. */
+  readonly realNode?: ClusterRealNode;
   /** Milliseconds from startCluster() (after the tools existed) to ready. */
   readonly startupMs: number;
   /** Pids of the running components (for leak checks). */
@@ -198,42 +238,56 @@ async function installCrds(
 /** Start a cluster. Builds or reuses the tools first (see build-tools.sh). */
 export async function startCluster(opts: StartClusterOptions = {}): Promise<Cluster> {
   const log: Log = opts.log ?? ((): void => undefined);
-  const tools = await ensureTools();
+  const [tools, nodeTools] = await Promise.all([
+    ensureTools(),
+    opts.realNode === true ? ensureNodeTools() : Promise.resolve(undefined),
+  ]);
   const began = Date.now();
   const tempDir = mkdtempSync(join(tmpdir(), 'modeldeploy-cluster-'));
   const supervisor = new ProcessSupervisor(tempDir);
+  const started: { node?: RealNode } = {};
   try {
-    return await boot(tools, tempDir, supervisor, opts, log, began);
+    return await boot(tools, nodeTools, tempDir, supervisor, opts, log, began, started);
   } catch (error) {
+    await started.node?.stop();
     await supervisor.stopAll(1_000);
     throw error;
   }
 }
 
+/** The API server's side of talking to a real kubelet (logs, exec, port-forward). */
+function kubeletClientArgs(pki: ClusterPki, nodePki: NodePki): string[] {
+  return [
+    `--kubelet-client-certificate=${nodePki.apiserverKubeletClient.certFile}`,
+    `--kubelet-client-key=${nodePki.apiserverKubeletClient.keyFile}`,
+    `--kubelet-certificate-authority=${pki.ca.certFile}`,
+    // The node registers its name as a Hostname address, which nothing here resolves.
+    '--kubelet-preferred-address-types=InternalIP',
+  ];
+}
+
 async function boot(
   tools: ClusterTools,
+  nodeTools: NodeTools | undefined,
   tempDir: string,
   supervisor: ProcessSupervisor,
   opts: StartClusterOptions,
   log: Log,
   began: number,
+  started: { node?: RealNode },
 ): Promise<Cluster> {
   const timeoutMs = opts.readyTimeoutMs ?? 90_000;
   const logDir = opts.logDir ?? process.env['MODELDEPLOY_CLUSTER_LOGS'] ?? join(tempDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   mkdirSync(join(tempDir, 'pki'));
   const [portList, pki] = await Promise.all([
-    pickFreePorts(6),
+    pickFreePorts(10),
     createClusterPki(join(tempDir, 'pki')),
   ]);
-  const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler, kwok] = portList as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const nodePki =
+    nodeTools === undefined ? undefined : await createNodePki(pki, REAL_NODE_NAME, REAL_NODE_IP);
+  const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler, kwok, ...nodePorts] =
+    portList as [number, number, number, number, number, number, number, number, number, number];
   const ports: ClusterPorts = {
     etcdClient,
     etcdPeer,
@@ -262,7 +316,10 @@ async function boot(
   const apiserverSpec = spec(
     'kube-apiserver',
     tools.bin['kube-apiserver'],
-    apiserverArgs(layout, ports, opts.apiserverArgs),
+    apiserverArgs(layout, ports, [
+      ...(nodePki === undefined ? [] : kubeletClientArgs(pki, nodePki)),
+      ...(opts.apiserverArgs ?? []),
+    ]),
   );
   // The API server retries etcd while it starts, so both start together.
   log(`starting etcd and kube-apiserver on ${server}`);
@@ -295,7 +352,57 @@ async function boot(
   ];
   const wait = (what: string, check: () => Promise<boolean>): Promise<void> =>
     waitFor(what, check, { timeoutMs, watch });
+  const realNodeStart =
+    nodeTools === undefined || nodePki === undefined
+      ? Promise.resolve(undefined)
+      : (async (): Promise<RealNode> => {
+          const [kubelet, kubeletHealthz, kubeProxyHealthz, kubeProxyMetrics] = nodePorts as [
+            number,
+            number,
+            number,
+            number,
+          ];
+          log(`starting the real node ${REAL_NODE_NAME} (containerd, kubelet, kube-proxy)`);
+          const node = await startRealNode({
+            tempDir,
+            logDir,
+            pki,
+            nodePki,
+            ports: { kubelet, kubeletHealthz, kubeProxyHealthz, kubeProxyMetrics },
+            tools: nodeTools,
+            supervisor,
+            kubeletKubeconfig: identityKubeconfig(
+              server,
+              pki,
+              `system:node:${REAL_NODE_NAME}`,
+              nodePki.kubeletClient,
+            ),
+            kubeProxyKubeconfig: identityKubeconfig(
+              server,
+              pki,
+              'system:kube-proxy',
+              nodePki.kubeProxy,
+            ),
+            clusterCidr: REAL_NODE_POD_CIDR,
+            ...(opts.nodeImages === undefined ? {} : { images: opts.nodeImages }),
+            log,
+          });
+          started.node = node;
+          await waitFor(
+            `real node ${REAL_NODE_NAME} Ready`,
+            async () => nodesReady(await apiCall(admin, 'GET', '/api/v1/nodes'), [REAL_NODE_NAME]),
+            { timeoutMs: Math.max(timeoutMs, 120_000), watch: [...watch, ...node.components] },
+          );
+          return node;
+        })();
+  let realNodeReadyMs = 0;
   await Promise.all([
+    realNodeStart.then((node) => {
+      if (node !== undefined) {
+        realNodeReadyMs = Date.now() - began;
+        log(`real node ${node.name} Ready after ${realNodeReadyMs} ms`);
+      }
+    }),
     createNodes(admin, nodeNames, opts).then(() =>
       wait('kwok nodes Ready', async () =>
         nodesReady(await apiCall(admin, 'GET', '/api/v1/nodes'), nodeNames),
@@ -323,8 +430,9 @@ async function boot(
     wait('kube-scheduler /readyz', () => healthy(`https://127.0.0.1:${ports.scheduler}/readyz`)),
   ]);
   const startupMs = Date.now() - began;
+  const realNode = await realNodeStart;
   log(
-    `cluster ready in ${startupMs} ms (${nodeNames.length} kwok node(s), ${crdFiles.length} CRD file(s))`,
+    `cluster ready in ${startupMs} ms (${nodeNames.length} kwok node(s)${realNode === undefined ? '' : `, real node ${realNode.name}`}, ${crdFiles.length} CRD file(s))`,
   );
 
   let stopped = false;
@@ -337,8 +445,22 @@ async function boot(
     tempDir,
     logDir,
     nodeNames,
+    ...(realNode === undefined
+      ? {}
+      : {
+          realNode: {
+            name: realNode.name,
+            ip: realNode.ip,
+            podCidr: realNode.podCidr,
+            images: realNode.images,
+            readyMs: realNodeReadyMs,
+          },
+        }),
     startupMs,
-    pids: () => [etcd, apiserverProc, ...others].filter((c) => !c.hasExited()).map((c) => c.pid),
+    pids: () =>
+      [etcd, apiserverProc, ...others, ...(realNode?.components ?? [])]
+        .filter((c) => !c.hasExited())
+        .map((c) => c.pid),
     kubectl: (args, stdin) => kubectl(tools.bin.kubectl, kubeconfigPath, args, stdin),
     async serviceAccountKubeconfig(namespace, name, saOpts) {
       const creds = await serviceAccountKubeconfig(kubeconfig, namespace, name, saOpts);
@@ -358,8 +480,18 @@ async function boot(
     async stop() {
       if (stopped) return;
       stopped = true;
-      const pids = [etcd, apiserverProc, ...others].map((c) => c.pid);
+      const pids = [etcd, apiserverProc, ...others, ...(realNode?.components ?? [])].map(
+        (c) => c.pid,
+      );
+      // The real node first: its containers, mounts, bridge, cgroups and iptables chains
+      // must be gone before the temp dir is removed.
+      const problems = (await realNode?.stop()) ?? [];
       await supervisor.stopAll();
+      if (problems.length > 0) {
+        throw new Error(
+          `the real node left state behind: ${problems.join('; ')}. Remove it by hand (umount, rmdir, ip link del) and report this as a harness bug.`,
+        );
+      }
       await assertNothingLeft(pids, tempDir);
       log('cluster stopped');
     },

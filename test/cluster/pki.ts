@@ -221,6 +221,54 @@ export async function createClusterPki(dir: string): Promise<ClusterPki> {
   };
 }
 
+/** Credentials of the real node (real-node.ts) and of the API server towards its kubelet. */
+export interface NodePki {
+  /** kubelet's client cert: O=system:nodes, CN=system:node:<name> (the Node authorizer). */
+  readonly kubeletClient: KeyPairFiles;
+  /** kubelet's serving cert, for the node IP the API server dials. */
+  readonly kubeletServing: KeyPairFiles;
+  /** CN=system:kube-proxy, bound to system:node-proxier by the default RBAC policy. */
+  readonly kubeProxy: KeyPairFiles;
+  /** The API server's client cert towards kubelets (logs, exec, port-forward). */
+  readonly apiserverKubeletClient: KeyPairFiles;
+}
+
+/** Sign the node's certificates with the cluster CA already in `pki.dir`. */
+export async function createNodePki(
+  pki: ClusterPki,
+  nodeName: string,
+  nodeIp: string,
+): Promise<NodePki> {
+  const leaf = (req: CertRequest): Promise<KeyPairFiles> => createLeaf(pki.dir, req);
+  const [kubeletClient, kubeletServing, kubeProxy, apiserverKubeletClient] = await Promise.all([
+    leaf({
+      name: 'kubelet-client',
+      commonName: `system:node:${nodeName}`,
+      organization: 'system:nodes',
+      usage: 'client',
+      issuer: 'ca',
+    }),
+    leaf({
+      name: 'kubelet-serving',
+      commonName: `system:node:${nodeName}`,
+      organization: 'system:nodes',
+      usage: 'server',
+      issuer: 'ca',
+      dnsNames: [nodeName],
+      ipAddresses: [nodeIp],
+    }),
+    leaf({ name: 'kube-proxy', commonName: 'system:kube-proxy', usage: 'client', issuer: 'ca' }),
+    leaf({
+      name: 'apiserver-kubelet-client',
+      commonName: 'kube-apiserver-kubelet-client',
+      organization: 'system:masters',
+      usage: 'client',
+      issuer: 'ca',
+    }),
+  ]);
+  return { kubeletClient, kubeletServing, kubeProxy, apiserverKubeletClient };
+}
+
 export interface ClientCredentials {
   readonly caData: Buffer;
   readonly certData: Buffer;

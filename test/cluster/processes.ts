@@ -17,6 +17,8 @@ export interface StartSpec {
   readonly binary: string;
   readonly args: readonly string[];
   readonly logFile: string;
+  /** Extra environment on top of ours. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** The last lines of a component log, for error messages that show why it failed. */
@@ -35,7 +37,9 @@ const REAPER_SCRIPT = [
   'pgs=""',
   'while read -r pg; do pgs="$pgs $pg"; done',
   'for pg in $pgs; do kill -KILL -- "-$pg" 2>/dev/null; done',
-  'rm -rf -- "$1"',
+  // --one-file-system: a real node's leftover mounts (container rootfs, pod volumes) are
+  // never followed; the next real-node start unmounts and removes them.
+  'rm -rf --one-file-system -- "$1"',
 ].join('\n');
 
 /**
@@ -44,6 +48,7 @@ const REAPER_SCRIPT = [
  */
 export class ProcessSupervisor {
   private readonly running = new Map<number, Component>();
+  private readonly children = new Map<number, ChildProcess>();
   private readonly reaper: ChildProcess;
   private readonly onSignal = (signal: NodeJS.Signals): void => this.handleSignal(signal);
   private readonly onExit = (): void => this.killAllNow();
@@ -67,7 +72,11 @@ export class ProcessSupervisor {
     const fd = openSync(spec.logFile, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(spec.binary, [...spec.args], { detached: true, stdio: ['ignore', fd, fd] });
+      child = spawn(spec.binary, [...spec.args], {
+        detached: true,
+        stdio: ['ignore', fd, fd],
+        env: spec.env === undefined ? process.env : { ...process.env, ...spec.env },
+      });
     } finally {
       closeSync(fd);
     }
@@ -80,6 +89,7 @@ export class ProcessSupervisor {
       child.once('exit', (code, signal) => {
         done = true;
         this.running.delete(pid);
+        this.children.delete(pid);
         resolve(code ?? signal ?? 'unknown');
       });
     });
@@ -93,12 +103,16 @@ export class ProcessSupervisor {
       hasExited: () => done,
     };
     this.running.set(pid, component);
+    this.children.set(pid, child);
     return component;
   }
 
   /** SIGTERM the component's whole group, SIGKILL it after graceMs. */
   async stop(component: Component, graceMs = 5_000): Promise<void> {
     if (component.hasExited()) return;
+    // Components are unref'd so a finished test run can exit; while we wait for one to
+    // stop, it must hold the event loop open or the process would quit mid-teardown.
+    this.children.get(component.pid)?.ref();
     signalGroup(component.pid, 'SIGTERM');
     const timer = setTimeout(() => signalGroup(component.pid, 'SIGKILL'), graceMs);
     await component.exited;
@@ -118,6 +132,7 @@ export class ProcessSupervisor {
   private killAllNow(): void {
     for (const pid of this.running.keys()) signalGroup(pid, 'SIGKILL');
     this.running.clear();
+    this.children.clear();
     this.detach();
   }
 
