@@ -12,6 +12,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
+import { ArrivalTracker } from './batching/arrivals.js';
 import type { RuntimeConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type RuntimeMetrics } from './metrics.js';
@@ -69,7 +70,8 @@ export async function buildServer(
     genReqId: requestId,
     return503OnClosing: true,
   });
-  await registerHooks(app, config, metrics, await createAuthenticator(config.auth));
+  const arrivals = new ArrivalTracker();
+  await registerHooks(app, config, metrics, arrivals, await createAuthenticator(config.auth));
   if (config.rateLimit !== undefined) await registerRateLimit(app, config.rateLimit);
   registerErrorHandling(app, config);
   registerHealth(app, state, metrics);
@@ -79,7 +81,8 @@ export async function buildServer(
 
   const attachModel = (loaded: LoadedModel): void => {
     metrics.setModelInfo(loaded.sha256);
-    state.markReady(createServingContext(loaded, config, metrics.batchObserver));
+    const hooks = { observer: metrics.batchObserver, moreArriving: () => arrivals.pending > 0 };
+    state.markReady(createServingContext(loaded, config, hooks));
   };
   if (model !== undefined) attachModel(model);
   return {
@@ -130,16 +133,29 @@ async function registerHooks(
   app: FastifyInstance,
   config: RuntimeConfig,
   metrics: RuntimeMetrics,
+  arrivals: ArrivalTracker,
   auth: Authenticator | undefined,
 ): Promise<void> {
   const modelHeaders = {
     'x-model-name': config.model.name,
     'x-model-version': config.model.version,
   };
+  app.decorateRequest('receiving', false);
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(modelHeaders);
     reply.header('x-request-id', request.id);
-    if (request.routeOptions.config.category === 'inference') metrics.inflight.inc();
+    if (request.routeOptions.config.category === 'inference') {
+      metrics.inflight.inc();
+      arrivals.arrived();
+      request.receiving = true;
+    }
+    done();
+  });
+  app.addHook('preHandler', (request, _reply, done) => {
+    if (request.receiving) {
+      request.receiving = false;
+      arrivals.left();
+    }
     done();
   });
   if (auth !== undefined) {
@@ -151,6 +167,10 @@ async function registerHooks(
   app.addHook('onResponse', (request, reply, done) => {
     const routeConfig = request.routeOptions.config;
     if (routeConfig.category === 'inference') metrics.inflight.dec();
+    if (request.receiving) {
+      request.receiving = false;
+      arrivals.left();
+    }
     const labels = {
       route: routeConfig.metricsRoute ?? request.routeOptions.url ?? 'unmatched',
       code: String(reply.statusCode),

@@ -17,10 +17,16 @@ export interface ServingContext {
   infer(feeds: TensorMap): Promise<TensorMap>;
 }
 
+export interface ServingHooks {
+  readonly observer?: BatchObserver;
+  /** True while other inference requests are still being received (see ArrivalTracker). */
+  readonly moreArriving?: () => boolean;
+}
+
 export function createServingContext(
   model: LoadedModel,
   config: RuntimeConfig,
-  observer: BatchObserver | undefined,
+  hooks: ServingHooks = {},
 ): ServingContext {
   const signature = model.signature;
   const batcher = new DynamicBatcher({
@@ -31,7 +37,7 @@ export function createServingContext(
     batchable: signature.batchable,
     inputNames: signature.inputs.map((s) => s.name),
     run: (feeds) => model.run(feeds),
-    ...(observer !== undefined ? { observer } : {}),
+    ...hooks,
   });
   return {
     model,

@@ -1,3 +1,4 @@
+import { request, type ClientRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { GoldenRequest } from '../../runtime/src/config/golden-requests.js';
@@ -119,4 +120,51 @@ export function metricValue(
     }
   }
   return undefined;
+}
+
+export interface HeldRequest {
+  /** Sends the rest of the body. */
+  finish(): void;
+  readonly response: Promise<{ status: number; body: string }>;
+}
+
+/**
+ * A POST on its own connection that sends its headers and half its body, then waits for
+ * finish(): the server has accepted the request and is still receiving it.
+ */
+export function heldPost(url: string, body: string): HeldRequest {
+  const bytes = Buffer.from(body);
+  const half = Math.floor(bytes.length / 2);
+  let req: ClientRequest;
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req = request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': String(bytes.length) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.flushHeaders();
+    req.write(bytes.subarray(0, half));
+  });
+  return { response, finish: () => req.end(bytes.subarray(half)) };
+}
+
+/** Polls until check() is true (bounded), e.g. until the server counts the requests in flight. */
+export async function waitUntil(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }

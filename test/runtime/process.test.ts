@@ -5,7 +5,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goldenFor, metricValue, MODELS, ROOT, startRuntime } from './helpers.js';
+import {
+  goldenFor,
+  heldPost,
+  metricValue,
+  MODELS,
+  ROOT,
+  startRuntime,
+  waitUntil,
+} from './helpers.js';
 
 interface Spawned {
   readonly child: ChildProcess;
@@ -102,6 +110,8 @@ async function get(url: string, headers: Record<string, string> = {}) {
   };
 }
 
+const text = async (url: string): Promise<string> => (await fetch(url)).text();
+
 const urlFrom = (line: string): string => (JSON.parse(line) as { address: string }).address;
 
 describe('the runtime process', () => {
@@ -162,20 +172,28 @@ describe('the runtime process', () => {
         msg: 'request completed',
       });
 
-      // 50 one-row requests wait in the batcher (BATCH_MAX_DELAY_MS=10000), so all are
-      // accepted and in flight when SIGTERM arrives; draining must answer every one at once.
+      // 25 complete requests wait in the batcher (BATCH_MAX_DELAY_MS=10000) because 25 more
+      // are still being received; SIGTERM comes while all 50 are accepted and unanswered.
       const row = Array.from({ length: 512 }, (_, j) => Math.sin(j));
       const body = JSON.stringify({ inputs: { input: [row] } });
-      const inFlight = Array.from({ length: 50 }, () => post(`${url}/predict`, body));
-      let inflight = 0;
-      for (let i = 0; i < 500 && inflight < 50; i++) {
-        const metrics = await (await fetch(`${url}/metrics`)).text();
-        inflight = metricValue(metrics, 'modeldeploy_inflight_requests') ?? 0;
-        if (inflight < 50) await new Promise((r) => setTimeout(r, 10));
-      }
-      expect(inflight).toBe(50);
+      const held = Array.from({ length: 25 }, () => heldPost(`${url}/predict`, body));
+      await waitUntil(
+        async () =>
+          metricValue(await text(`${url}/metrics`), 'modeldeploy_inflight_requests') === 25,
+      );
+      const queued = Array.from({ length: 25 }, () => post(`${url}/predict`, body));
+      await waitUntil(async () => {
+        const metrics = await text(`${url}/metrics`);
+        return (
+          metricValue(metrics, 'modeldeploy_inflight_requests') === 50 &&
+          metricValue(metrics, 'modeldeploy_queue_depth') === 25
+        );
+      });
       const signalled = performance.now();
       rt.child.kill('SIGTERM');
+      await rt.waitFor(/"msg":"shutting down: draining"/);
+      for (const h of held) h.finish();
+      const inFlight = [...queued, ...held.map((h) => h.response)];
       const results = await Promise.all(inFlight);
       expect(results.map((r) => r.status)).toEqual(Array.from({ length: 50 }, () => 200));
       expect(
@@ -235,16 +253,26 @@ describe('the runtime process', () => {
 
 describe('shutdown in process', () => {
   it('reports not ready as soon as shutdown begins and still answers accepted work', async () => {
-    const rt = await startRuntime(MODELS.heavy, { BATCH_MAX_SIZE: '1' }, { listen: true });
-    const rows = Array.from({ length: 64 }, () => Array.from({ length: 512 }, () => 0.1));
-    const pending = post(`${rt.url}/predict`, JSON.stringify({ inputs: { input: rows } }));
-    await new Promise((r) => setTimeout(r, 20));
+    const rt = await startRuntime(MODELS.tiny, {}, { listen: true });
+    const held = heldPost(
+      `${rt.url}/predict`,
+      JSON.stringify({ inputs: { input: [Array(64).fill(0.5)] } }),
+    );
+    await waitUntil(
+      async () =>
+        metricValue(await text(`${rt.url}/metrics`), 'modeldeploy_inflight_requests') === 1,
+    );
     const closing = rt.server.shutdown();
     expect(rt.server.state.ready).toBe(false);
     expect(rt.server.state.phase).toBe('draining');
     const ready = await rt.server.app.inject({ method: 'GET', url: '/ready' });
     expect(ready.statusCode).toBe(503);
-    expect((await pending).status).toBe(200);
+    held.finish();
+    const answer = await held.response;
+    expect(answer.status).toBe(200);
+    expect(
+      (JSON.parse(answer.body) as { outputs: { output: number[][] } }).outputs.output[0],
+    ).toHaveLength(10);
     await closing;
   });
 });

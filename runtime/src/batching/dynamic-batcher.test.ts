@@ -65,6 +65,22 @@ describe('DynamicBatcher', () => {
     expect(batches.sort()).toEqual([1, 2]);
   });
 
+  it('does not wait for the delay when nothing else is arriving, and waits while something is', async () => {
+    let arriving = false;
+    const { batcher, batches } = doubler({ maxDelayMs: 10_000, moreArriving: () => arriving });
+    const started = performance.now();
+    await batcher.submit(rows([1]));
+    expect(performance.now() - started).toBeLessThan(1000);
+    arriving = true;
+    const first = batcher.submit(rows([2]));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(batches).toEqual([1]); // still waiting for the request on its way
+    arriving = false;
+    const second = batcher.submit(rows([3]));
+    await Promise.all([first, second]);
+    expect(batches).toEqual([1, 2]);
+  });
+
   it('runs one by one when the model is not batchable', async () => {
     const { batcher, batches } = doubler({ batchable: false });
     await Promise.all([

@@ -23,6 +23,12 @@ export interface BatcherOptions {
   readonly batchable: boolean;
   readonly inputNames: readonly string[];
   readonly run: (feeds: TensorMap) => Promise<TensorMap>;
+  /**
+   * Whether requests that could join are on their way (received, body still arriving).
+   * When this says no, waiting for BATCH_MAX_DELAY_MS would only add latency, so the batch
+   * leaves at once. Without it the batcher always waits up to maxDelayMs.
+   */
+  readonly moreArriving?: () => boolean;
   readonly observer?: BatchObserver;
 }
 
@@ -39,7 +45,8 @@ interface Pending {
 
 /**
  * Joins concurrent requests along dimension 0 into one session run: a batch leaves when it
- * has maxBatchSize rows or its oldest request has waited maxDelayMs. One run at a time:
+ * has maxBatchSize rows, when its oldest request has waited maxDelayMs, or when no further
+ * request is being received (so a lone request does not wait for nothing). One run at a time:
  * onnxruntime already uses the cores for a run (and onnxruntime-node runs it on the main
  * thread), and requests that arrive meanwhile form the next batch.
  */
@@ -103,8 +110,8 @@ export class DynamicBatcher {
   }
 
   /**
-   * A batch leaves when it is full or when its oldest request has waited maxDelayMs
-   * (as Triton's max_queue_delay): also right after a run, so trickling requests still join.
+   * A batch leaves when it is full, when its oldest request has waited maxDelayMs (as
+   * Triton's max_queue_delay), or when no other request is on its way to join it.
    */
   private schedule(): void {
     if (this.running || this.queue.length === 0) return;
@@ -113,7 +120,8 @@ export class DynamicBatcher {
       this.options.maxBatchSize <= 1 ||
       this.queuedRows >= this.options.maxBatchSize;
     const waited = performance.now() - (this.queue[0] as Pending).enqueuedAt;
-    if (full || this.flushing || waited >= this.options.maxDelayMs) {
+    const nothingComing = this.options.moreArriving !== undefined && !this.options.moreArriving();
+    if (full || this.flushing || nothingComing || waited >= this.options.maxDelayMs) {
       this.dispatch();
     } else if (this.delayTimer === undefined) {
       this.delayTimer = setTimeout(() => this.dispatch(), this.options.maxDelayMs - waited);

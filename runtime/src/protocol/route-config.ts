@@ -4,6 +4,10 @@ import { HttpError } from './http-error.js';
 export type RouteCategory = 'inference' | 'metadata' | 'health' | 'metrics';
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** Counted by the ArrivalTracker until the handler runs or the request is answered. */
+    receiving: boolean;
+  }
   interface FastifyContextConfig {
     category?: RouteCategory;
     /** The route label on metrics when the URL pattern is not what users expect. */
