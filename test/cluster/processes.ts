@@ -36,7 +36,8 @@ const REAPER_SCRIPT = [
   // then every group is killed and the temp dir removed: nothing outlives the suite.
   'pgs=""',
   'while read -r pg; do pgs="$pgs $pg"; done',
-  'for pg in $pgs; do kill -KILL -- "-$pg" 2>/dev/null; done',
+  // No "--" before the negative pid: dash's kill rejects it ("Illegal number").
+  'for pg in $pgs; do kill -KILL "-$pg" 2>/dev/null; done',
   // --one-file-system: a real node's leftover mounts (container rootfs, pod volumes) are
   // never followed; the next real-node start unmounts and removes them.
   'rm -rf --one-file-system -- "$1"',
