@@ -85,6 +85,26 @@ kube_ldflags() {
   echo "$flags"
 }
 
+# k8s.io/kubernetes replaces its staging modules with ./staging paths that do not exist
+# in the module cache, so go.mod must replace each one with the matching v0.<minor>.<patch>
+# release. Check the list against the exact go.mod we pin, so a version bump cannot
+# silently miss a staging module or mix releases.
+check_staging_replaces() {
+  local kube_version="$1" staging_version="v0.${1#v1.}" pinned_mod
+  pinned_mod="$(cd "$here" && go mod download -json "k8s.io/kubernetes@$kube_version" |
+    sed -n 's/^\t"GoMod": "\(.*\)",$/\1/p')"
+  local want have
+  want="$(grep '=> ./staging' "$pinned_mod" | awk '{print $1 " " v}' v="$staging_version" | sort)"
+  have="$(grep -E '^\s+k8s\.io/[^ ]+ => k8s\.io/' "$here/go.mod" | awk '{print $1 " " $4}' | sort)"
+  if [[ "$want" != "$have" ]]; then
+    log "test/cluster/go.mod's replace lines do not match the staging modules of k8s.io/kubernetes $kube_version:"
+    diff <(echo "$want") <(echo "$have") >&2 || true
+    log "fix: one 'k8s.io/<m> => k8s.io/<m> $staging_version' line per '=> ./staging' line of $pinned_mod"
+    exit 1
+  fi
+  log "go.mod replaces all $(echo "$want" | wc -l) staging modules of k8s.io/kubernetes $kube_version with $staging_version"
+}
+
 build_all() {
   local kube_version kube_date etcd_version kwok_version helm_version gw_version gw_dir
   kube_version="$(module_version . k8s.io/kubernetes)"
@@ -93,6 +113,7 @@ build_all() {
   kwok_version="$(module_version kwok sigs.k8s.io/kwok)"
   helm_version="$(module_version helm helm.sh/helm/v3)"
   gw_version="$(module_version gateway-api sigs.k8s.io/gateway-api)"
+  check_staging_replaces "$kube_version"
   local kflags
   kflags="$(kube_ldflags "$kube_version" "${kube_date:-1970-01-01T00:00:00Z}")"
 
