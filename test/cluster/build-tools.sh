@@ -166,8 +166,22 @@ build_all() {
 EOF
 }
 
+# Older pins' builds (460 MB each) would pile up on a long-lived CI machine. Remove
+# those unused for more than two days; a running cluster keeps its open binaries anyway.
+prune_stale() {
+  local dir
+  for dir in "$cache_root"/*/; do
+    dir="${dir%/}"
+    [[ "$dir" == "$dest" || ! -d "$dir" ]] && continue
+    if [[ -z "$(find "$dir" -maxdepth 1 -name .last-used -mtime -2)" ]]; then
+      log "removing stale tools build $dir"
+      rm -rf "$dir" "$cache_root/.lock-$(basename "$dir")"
+    fi
+  done
+}
+
 main() {
-  local hash dest
+  local hash
   hash="$(hash_inputs)"
   dest="$cache_root/$hash"
   if [[ "${1:-}" == "--dir" ]]; then
@@ -176,6 +190,7 @@ main() {
   fi
   if [[ -f "$dest/.complete" ]]; then
     log "reusing $dest"
+    touch "$dest/.last-used"
     echo "$dest"
     return
   fi
@@ -203,6 +218,8 @@ main() {
   rm -rf "$dest"
   mv "$work" "$dest"
   trap - EXIT
+  touch "$dest/.last-used"
+  prune_stale
   log "done in $(elapsed): $(du -sh "$dest" | cut -f1) in $dest"
   echo "$dest"
 }
