@@ -382,6 +382,58 @@ describe('on the test cluster', () => {
     }
   });
 
+  it('helm install --wait brings the operator Deployment up with HA; NOTES say what to do next; uninstall removes it', async () => {
+    const ns = await createNamespace('chart-inst');
+    created.push(ns);
+    const release = `inst-${ns}`;
+    releases.push(release);
+    const kubeconfig = ['--kubeconfig', inject('kubeconfigPath')];
+    const install = await helm(binDir(), [
+      'install',
+      release,
+      CHART_DIR,
+      '--namespace',
+      ns,
+      ...kubeconfig,
+      ...valuesArgs({ replicaCount: 2 }),
+      '--wait',
+      '--timeout',
+      '90s',
+    ]);
+    expect(install.stderr, install.stderr).not.toMatch(/error/i);
+    expect(install.code).toBe(0);
+    expect(install.stdout).toContain('STATUS: deployed');
+    expect(install.stdout).toContain('kubectl apply -f examples/minimal.yaml');
+    expect(install.stdout).toContain('kubectl get mdep -w');
+    expect(install.stdout).toContain(`Lease ${ns}/modeldeploy-operator`);
+    const deployment = JSON.parse(
+      await kOk(['-n', ns, 'get', 'deployment', `${release}-modeldeploy`, '-o', 'json']),
+    ) as { status: { readyReplicas?: number } };
+    expect(deployment.status.readyReplicas).toBe(2);
+    await kOk(['-n', ns, 'get', 'poddisruptionbudget', `${release}-modeldeploy`]);
+
+    const uninstall = await helm(binDir(), [
+      'uninstall',
+      release,
+      '--namespace',
+      ns,
+      ...kubeconfig,
+      '--wait',
+    ]);
+    expect(uninstall.code, uninstall.stderr).toBe(0);
+    const left = await kOk([
+      'get',
+      'clusterrole,clusterrolebinding',
+      '-l',
+      `app.kubernetes.io/instance=${release}`,
+      '-o',
+      'name',
+    ]);
+    expect(left.trim()).toBe('');
+    // Helm never deletes CRDs: the ModelDeployment API stays for the models still served.
+    await kOk(['get', 'crd', 'modeldeployments.modeldeploy.io']);
+  });
+
   it('the API server accepts every rendered object (server-side dry-run)', async () => {
     const ns = await createNamespace('chart-dry');
     const teamA = await createNamespace('chart-team');
