@@ -17,6 +17,7 @@ import type { RuntimeConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type RuntimeMetrics } from './metrics.js';
 import type { LoadedModel } from './model/load-model.js';
+import { registerBinaryBodies } from './protocol/binary-body.js';
 import { HttpError } from './protocol/http-error.js';
 import { registerPredict } from './protocol/predict.js';
 import { JSON_TYPE, type RouteCategory } from './protocol/route-config.js';
@@ -74,6 +75,7 @@ export async function buildServer(
   await registerHooks(app, config, metrics, arrivals, await createAuthenticator(config.auth));
   if (config.rateLimit !== undefined) await registerRateLimit(app, config.rateLimit);
   registerErrorHandling(app, config);
+  registerBinaryBodies(app);
   registerHealth(app, state, metrics);
   registerPredict(app, state);
   registerV1(app, state);

@@ -62,7 +62,10 @@ describe('mlp-tiny over every endpoint', () => {
 
   it('V2 server metadata, health and model metadata', async () => {
     const server = await call(rt.server, 'GET', '/v2');
-    expect(server.body).toMatchObject({ name: 'modeldeploy-runtime', extensions: [] });
+    expect(server.body).toMatchObject({
+      name: 'modeldeploy-runtime',
+      extensions: ['binary_tensor_data'],
+    });
     expect(typeof server.body.version).toBe('string');
     expect(await call(rt.server, 'GET', '/v2/health/live')).toMatchObject({
       status: 200,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { HostTensor } from '../model/host-tensor.js';
 import type { RuntimeState } from '../runtime-state.js';
+import { jsonOf } from './binary-body.js';
 import { JSON_TYPE } from './route-config.js';
 import { parseBody } from './request-schemas.js';
 import { decodeTensor } from './tensor-decode.js';
@@ -14,7 +15,7 @@ export function registerPredict(app: FastifyInstance, state: RuntimeState): void
   const prefix = `{"model_name":${JSON.stringify(state.modelName)},"model_version":${JSON.stringify(state.modelVersion)},"outputs":{`;
   app.post('/predict', { config: { category: 'inference' } }, async (request, reply) => {
     const ctx = state.requireServing();
-    const body = parseBody(ctx.schemas.predict, request.body);
+    const body = parseBody(ctx.schemas.predict, jsonOf(request.body));
     const feeds: Record<string, HostTensor> = {};
     for (const [name, spec] of ctx.inputs) feeds[name] = decodeTensor(body.inputs[name], spec);
     const outputs = await ctx.infer(feeds);

@@ -41,7 +41,7 @@ export function buildRequestSchemas(signature: ModelSignature) {
               error: `expected one of ${ALL_V2_DATATYPES.join(', ')}`,
             }),
             parameters,
-            data: tensorData,
+            data: tensorData.optional(),
           }),
         )
         .min(1, 'expected at least one input'),

@@ -3,6 +3,7 @@ import type { HostTensor, TensorMap } from '../model/host-tensor.js';
 import type { TensorSpec } from '../model/metadata.js';
 import type { RuntimeState } from '../runtime-state.js';
 import type { ServingContext } from '../serving-context.js';
+import { jsonOf } from './binary-body.js';
 import { badRequest, HttpError } from './http-error.js';
 import { checkModelName, JSON_TYPE } from './route-config.js';
 import { parseBody } from './request-schemas.js';
@@ -38,7 +39,7 @@ export function registerV1(app: FastifyInstance, state: RuntimeState): void {
       }
       checkModelName(state, target.slice(0, -':predict'.length));
       const ctx = state.requireServing();
-      const body = parseBody(ctx.schemas.v1, request.body);
+      const body = parseBody(ctx.schemas.v1, jsonOf(request.body));
       const outputs = await ctx.infer(instancesToFeeds(ctx, body.instances));
       return reply.type(JSON_TYPE).send(`{"predictions":${predictions(ctx, outputs)}}`);
     },

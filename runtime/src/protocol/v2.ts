@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { HostTensor } from '../model/host-tensor.js';
+import type { z } from 'zod';
+import type { HostTensor, TensorMap } from '../model/host-tensor.js';
 import type { RuntimeState } from '../runtime-state.js';
 import type { ServingContext } from '../serving-context.js';
+import { BinaryBody, INFERENCE_HEADER_LENGTH } from './binary-body.js';
 import { badRequest, HttpError } from './http-error.js';
 import { checkModelName, JSON_TYPE } from './route-config.js';
-import { parseBody } from './request-schemas.js';
+import { parseBody, type RequestSchemas } from './request-schemas.js';
 import { decodeTensor } from './tensor-decode.js';
+import { decodeBinaryTensor, tensorBytes } from './tensor-binary.js';
 import { writeFlat } from './tensor-json.js';
 
 export const SERVER_NAME = 'modeldeploy-runtime';
@@ -18,7 +21,7 @@ export function registerV2(app: FastifyInstance, state: RuntimeState, serverVers
   const serverMetadata = JSON.stringify({
     name: SERVER_NAME,
     version: serverVersion,
-    extensions: [],
+    extensions: ['binary_tensor_data'],
   });
   app.get('/v2', { config: { category: 'health' } }, async (_request, reply) =>
     reply.type(JSON_TYPE).send(serverMetadata),
@@ -79,14 +82,51 @@ function modelMetadata(state: RuntimeState, ctx: ServingContext): string {
   });
 }
 
+type V2Request = RequestSchemas['v2'] extends z.ZodType<infer T> ? T : never;
+
 async function infer(
   state: RuntimeState,
   ctx: ServingContext,
   raw: unknown,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const body = parseBody(ctx.schemas.v2, raw);
+  const binary = raw instanceof BinaryBody ? raw.binary : undefined;
+  const body = parseBody(ctx.schemas.v2, raw instanceof BinaryBody ? raw.json : raw);
+  const outputs = await ctx.infer(decodeInputs(ctx, body, binary));
+  const wanted =
+    body.outputs ?? [...ctx.outputs.keys()].map((name) => ({ name, parameters: undefined }));
+  const allBinary = body.parameters?.binary_data_output === true;
+  const parts: string[] = [];
+  const buffers: Buffer[] = [];
+  for (const requested of wanted) {
+    const spec = ctx.outputs.get(requested.name);
+    const t = outputs[requested.name];
+    if (spec === undefined || t === undefined)
+      throw new HttpError(500, `the model produced no output '${requested.name}'`);
+    const head = `{"name":${JSON.stringify(requested.name)},"datatype":"${spec.datatype.v2}","shape":[${t.dims.join(',')}]`;
+    const asBinary = (requested.parameters?.binary_data ?? allBinary) === true;
+    if (asBinary) {
+      const bytes = tensorBytes(t.data);
+      buffers.push(bytes);
+      parts.push(`${head},"parameters":{"binary_data_size":${bytes.length}}}`);
+    } else {
+      parts.push(`${head},"data":${writeFlat(t.data, spec.datatype.kind)}}`);
+    }
+  }
+  const id = JSON.stringify(body.id ?? randomUUID());
+  const json = `{"model_name":${JSON.stringify(state.modelName)},"model_version":${JSON.stringify(state.modelVersion)},"id":${id},"outputs":[${parts.join(',')}]}`;
+  if (buffers.length === 0) return reply.type(JSON_TYPE).send(json);
+  const header = Buffer.from(json, 'utf8');
+  return reply
+    .header(INFERENCE_HEADER_LENGTH, String(header.length))
+    .type('application/octet-stream')
+    .send(Buffer.concat([header, ...buffers]));
+}
+
+/** JSON data, or bytes of the binary part for inputs that declare binary_data_size, in order. */
+function decodeInputs(ctx: ServingContext, body: V2Request, binary: Buffer | undefined): TensorMap {
   const feeds: Record<string, HostTensor> = {};
+  let offset = 0;
   for (const input of body.inputs) {
     const spec = ctx.inputs.get(input.name);
     if (spec === undefined) throw badRequest(`unknown input '${input.name}'`);
@@ -96,21 +136,33 @@ async function infer(
         `input '${input.name}': datatype ${input.datatype} does not match the model's ${spec.datatype.v2}`,
       );
     }
-    feeds[input.name] = decodeTensor(input.data, spec, input.shape);
+    const size = input.parameters?.binary_data_size;
+    if (size !== undefined) {
+      if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
+        throw badRequest(`input '${input.name}': binary_data_size must be a byte count`);
+      }
+      if (binary === undefined || offset + size > binary.length) {
+        throw badRequest(
+          `input '${input.name}': binary_data_size ${size} goes past the ${binary?.length ?? 0} bytes of binary data ` +
+            '(send the JSON length in Inference-Header-Content-Length)',
+        );
+      }
+      feeds[input.name] = decodeBinaryTensor(
+        binary.subarray(offset, offset + size),
+        spec,
+        input.shape,
+      );
+      offset += size;
+    } else {
+      if (input.data === undefined)
+        throw badRequest(`input '${input.name}': no data and no binary_data_size`);
+      feeds[input.name] = decodeTensor(input.data, spec, input.shape);
+    }
   }
-  const outputs = await ctx.infer(feeds);
-  const wanted = body.outputs?.map((o) => o.name) ?? [...ctx.outputs.keys()];
-  const parts: string[] = [];
-  for (const name of wanted) {
-    const spec = ctx.outputs.get(name);
-    const t = outputs[name];
-    if (spec === undefined || t === undefined)
-      throw new HttpError(500, `the model produced no output '${name}'`);
-    parts.push(
-      `{"name":${JSON.stringify(name)},"datatype":"${spec.datatype.v2}","shape":[${t.dims.join(',')}],"data":${writeFlat(t.data, spec.datatype.kind)}}`,
+  if (binary !== undefined && offset !== binary.length) {
+    throw badRequest(
+      `the body has ${binary.length} bytes of binary data but the inputs declare ${offset}`,
     );
   }
-  const id = JSON.stringify(body.id ?? randomUUID());
-  const json = `{"model_name":${JSON.stringify(state.modelName)},"model_version":${JSON.stringify(state.modelVersion)},"id":${id},"outputs":[${parts.join(',')}]}`;
-  return reply.type(JSON_TYPE).send(json);
+  return feeds;
 }

@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify';
+import { badRequest, HttpError } from './http-error.js';
+
+/** Header of the V2 binary tensor data extension: the length of the JSON part of the body. */
+export const INFERENCE_HEADER_LENGTH = 'inference-header-content-length';
+
+/** A body sent without a JSON content type: its JSON part and the binary tensor data after it. */
+export class BinaryBody {
+  constructor(
+    readonly json: unknown,
+    readonly binary: Buffer,
+  ) {}
+}
+
+/**
+ * Bodies with no content type or `application/octet-stream` (what tritonclient sends):
+ * the first Inference-Header-Content-Length bytes are JSON, the rest binary tensor data;
+ * without that header the whole body is JSON. Other content types get 415.
+ */
+export function registerBinaryBodies(app: FastifyInstance): void {
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
+    const type = request.headers['content-type'];
+    if (type !== undefined && !type.toLowerCase().startsWith('application/octet-stream')) {
+      done(
+        new HttpError(415, `unsupported content type '${type}'; send application/json`),
+        undefined,
+      );
+      return;
+    }
+    try {
+      done(null, splitBody(body as Buffer, request.headers[INFERENCE_HEADER_LENGTH]));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+}
+
+export function splitBody(body: Buffer, headerLength: string | string[] | undefined): BinaryBody {
+  const length = headerLength === undefined ? body.length : Number(headerLength);
+  if (!Number.isInteger(length) || length < 0 || length > body.length) {
+    throw badRequest(
+      `Inference-Header-Content-Length ${String(headerLength)} does not fit a body of ${body.length} bytes`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body.subarray(0, length).toString('utf8'), dropPrototypeKeys);
+  } catch (err) {
+    throw badRequest(`the JSON part of the body is not valid JSON: ${(err as Error).message}`);
+  }
+  return new BinaryBody(json, body.subarray(length));
+}
+
+function dropPrototypeKeys(key: string, value: unknown): unknown {
+  return key === '__proto__' || key === 'constructor' ? undefined : value;
+}
+
+/** The JSON of a body, whichever parser read it; binary data is refused where unsupported. */
+export function jsonOf(body: unknown): unknown {
+  if (!(body instanceof BinaryBody)) return body;
+  if (body.binary.length > 0)
+    throw badRequest('binary tensor data is only accepted on the V2 infer routes');
+  return body.json;
+}
