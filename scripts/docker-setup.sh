@@ -56,7 +56,8 @@ start_dockerd() {
   local logfile="$cache_root/dockerd.log"
   log "starting dockerd (log: $logfile)"
   # setsid: the daemon must outlive this script and not get the caller's signals.
-  setsid dockerd >>"$logfile" 2>&1 </dev/null &
+  # 9>&-: it must not inherit the lock below, or it would hold it for its lifetime.
+  setsid dockerd >>"$logfile" 2>&1 </dev/null 9>&- &
   local i
   for i in $(seq 1 60); do
     if docker_cli info >/dev/null 2>&1; then
@@ -152,7 +153,7 @@ build_rootfs_tarball() {
   "$work/rootfs/usr/local/bin/node" --version >/dev/null || die "the node binary does not run"
   log "packing the rootfs"
   tar --numeric-owner --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' \
-    -C "$work/rootfs" -czf "$work/rootfs.tar.gz" .
+    -C "$work/rootfs" -cf - . | gzip -1 >"$work/rootfs.tar.gz"
   mkdir -p "$dir"
   mv "$work/rootfs.tar.gz" "$dir/rootfs.tar.gz.part"
   mv "$dir/rootfs.tar.gz.part" "$dir/rootfs.tar.gz"  # atomic: a half tarball is never used
@@ -189,6 +190,10 @@ seed_base_image() {
 
 main() {
   mkdir -p "$cache_root/base-image"
+  # Concurrent callers (two test runs, a developer and CI) wait here instead of racing
+  # to start a second dockerd or debootstrap the same rootfs twice.
+  exec 9>"$cache_root/docker-setup.flock"
+  flock 9
   install_packages
   start_dockerd
   seed_base_image
