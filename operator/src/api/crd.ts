@@ -79,7 +79,7 @@ export const printerColumns: PrinterColumn[] = [
   {
     name: 'Model',
     type: 'string',
-    jsonPath: '.spec.model.name',
+    jsonPath: '.status.model',
     description: 'Served model name.',
   },
   {

@@ -97,6 +97,10 @@ export const modelDeploymentStatus = z
       .int()
       .optional()
       .describe('metadata.generation the status describes.'),
+    model: z
+      .string()
+      .optional()
+      .describe('Name the model is served under (spec.model.name or metadata.name).'),
     conditions: z
       .array(condition)
       .optional()

@@ -261,7 +261,10 @@ export class Reconciler {
       body: [{ op: 'add', path: '/status', value: status }],
       contentType: 'application/json-patch+json',
     });
-    log.debug('status written');
+    log.info(
+      { conditions: status.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`) },
+      'status written',
+    );
     return 1;
   }
 

@@ -1,4 +1,4 @@
-import type { ModelDeployment } from '../api/model-deployment.js';
+import { servedModelName, type ModelDeployment } from '../api/model-deployment.js';
 import type { ModelDeploymentStatus } from '../api/model-deployment-status.js';
 import { mergeConditions, type DesiredCondition } from './conditions.js';
 import type { DeploymentObservation, Observed, RolloutSummary } from './observation.js';
@@ -163,6 +163,7 @@ export function computeStatus(ctx: StatusContext): ModelDeploymentStatus {
   const stable = observed.stable;
   const status: ModelDeploymentStatus = {
     observedGeneration: md.metadata.generation,
+    model: servedModelName(md),
     conditions: mergeConditions(
       md.status.conditions,
       desiredConditions(ctx),

@@ -305,7 +305,7 @@ describe('canary rollouts', () => {
       '-n',
       ns,
       '--field-selector',
-      'regarding.name=slow',
+      'involvedObject.name=slow',
       '-o',
       'json',
     ]);

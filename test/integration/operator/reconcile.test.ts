@@ -110,7 +110,7 @@ describe('operator reconciles ModelDeployments against a real control plane', ()
     expect(pods.items.map((p) => p.status.phase)).toEqual(['Running']);
     const table = await kOk(['get', 'mdep', 'iris-tiny', '-n', ns]);
     expect(table).toMatch(/NAME\s+MODEL\s+VERSION\s+READY\s+REPLICAS\s+CANARY\s+AGE/);
-    expect(table).toMatch(/iris-tiny\s+<none>\s+1\s+True\s+1\s+<none>/);
+    expect(table).toMatch(/iris-tiny\s+iris-tiny\s+1\s+True\s+1\s+\d+s/);
   });
 
   it('rolls out a new model version: Progressing, then Ready on the new version', async () => {
@@ -135,7 +135,7 @@ describe('operator reconciles ModelDeployments against a real control plane', ()
       '-n',
       ns,
       '--field-selector',
-      'regarding.name=iris-tiny',
+      'involvedObject.name=iris-tiny',
       '-o',
       'json',
     ]);
@@ -166,9 +166,17 @@ describe('operator reconciles ModelDeployments against a real control plane', ()
 
   it('makes no API write when a resync finds nothing to change', async () => {
     await ready('iris-tiny', (m) => m.status?.readyReplicas === 3);
-    // Let the hand-edit repairs and their status updates settle first.
-    await new Promise((r) => setTimeout(r, 3000));
+    // Let the hand-edit repairs and their status updates settle: no write for 3 s.
+    let last = -1;
+    await eventually('writes to settle', async () => {
+      const now = await op.writes();
+      const settled = now === last;
+      last = now;
+      await new Promise((r) => setTimeout(r, 3000));
+      return settled ? true : undefined;
+    });
     const before = await op.writes();
+    const logsBefore = op.logs.length;
     const reconcilesBefore = await op.counter('controller_runtime_reconcile_total');
     // RESYNC_SECONDS=10: wait for at least one periodic resync of every resource.
     await eventually(
@@ -179,7 +187,10 @@ describe('operator reconciles ModelDeployments against a real control plane', ()
           : undefined,
       30_000,
     );
-    expect(await op.writes()).toBe(before);
+    const after = await op.writes();
+    if (after !== before)
+      process.stderr.write(`writes during resync:\n${op.tail(op.logs.length - logsBefore + 10)}\n`);
+    expect(after).toBe(before);
   });
 
   it('reports a missing Secret as Degraded with an Event, then becomes Ready when it appears', async () => {
@@ -209,7 +220,7 @@ spec:
         '-n',
         ns,
         '--field-selector',
-        'regarding.name=guarded,reason=SecretNotFound',
+        'involvedObject.name=guarded,reason=SecretNotFound',
         '-o',
         'name',
       ]);
