@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { REPO_ROOT } from './models.js';
 
 export interface MachineInfo {
@@ -11,6 +13,9 @@ export interface MachineInfo {
   readonly node: string;
   readonly onnxruntimeNode: string;
   readonly fastify: string;
+  /** The commit measured, and whether runtime/ had uncommitted changes when it was built. */
+  readonly gitCommit: string;
+  readonly runtimeUncommittedChanges: boolean;
 }
 
 export async function machineInfo(): Promise<MachineInfo> {
@@ -23,6 +28,7 @@ export async function machineInfo(): Promise<MachineInfo> {
     node: process.version,
     onnxruntimeNode: await packageVersion('onnxruntime-node'),
     fastify: await packageVersion('fastify'),
+    ...(await gitState()),
   };
 }
 
@@ -42,4 +48,15 @@ async function packageVersion(name: string): Promise<string> {
     }
   }
   return 'unknown';
+}
+
+async function gitState(): Promise<{ gitCommit: string; runtimeUncommittedChanges: boolean }> {
+  const git = (args: string[]): Promise<string> =>
+    promisify(execFile)('git', args, { cwd: REPO_ROOT }).then(
+      (r) => r.stdout.trim(),
+      () => '',
+    );
+  const gitCommit = (await git(['rev-parse', '--short', 'HEAD'])) || 'unknown';
+  const dirty = await git(['status', '--porcelain', '--', 'runtime']);
+  return { gitCommit, runtimeUncommittedChanges: dirty.length > 0 };
 }

@@ -9,15 +9,15 @@
  * Servers, each started in turn on 127.0.0.1 as its own process group:
  *   ours-off  runtime/dist with BATCH_MAX_SIZE=1
  *   ours-on   runtime/dist with its batching defaults (32 rows, 2 ms)
- *   fastapi   peer A: FastAPI + uvicorn (2 workers) + onnxruntime, bench/peers/fastapi_peer
+ *   fastapi   peer A: FastAPI + uvicorn (one worker per core) + onnxruntime, bench/peers/fastapi_peer
  *   mlserver  peer B: Seldon MLServer with bench/peers/mlserver_peer's onnxruntime runtime,
- *             adaptive batching 32 rows / 2 ms, V2 protocol
+ *             adaptive batching 32 rows / 2 ms, one parallel worker per core, V2 protocol
  * Peers are installed from PyPI by bench/peers/setup-venv.sh (run first, idempotent).
  * Every server must first answer the golden request with the golden numbers, else the run fails.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { availableParallelism, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { checkAnswers, requestBody, type Protocol } from '../lib/correctness.js';
@@ -48,7 +48,7 @@ const SERVER_KEYS: readonly ServerKey[] = ['ours-off', 'ours-on', 'fastapi', 'ml
 const SERVER_NAMES: Record<ServerKey, string> = {
   'ours-off': 'ours, batching off',
   'ours-on': `ours, batching on (${OUR_MAX_BATCH}, ${OUR_MAX_DELAY_MS} ms)`,
-  fastapi: 'peer A: FastAPI + uvicorn (2 workers)',
+  fastapi: 'peer A: FastAPI + uvicorn',
   mlserver: `peer B: MLServer, adaptive batching (${OUR_MAX_BATCH}, ${OUR_MAX_DELAY_MS} ms)`,
 };
 
@@ -92,7 +92,12 @@ const venvRoot =
   process.env.BENCH_VENV_ROOT ?? join(homedir(), '.cache', 'modeldeploy', 'bench-venv');
 const logDir = join(tmpdir(), `md-bench-peers-${process.pid}`);
 /** Peer A's worker processes: one per core, as uvicorn's deployment guide suggests. */
-const FASTAPI_WORKERS = 2;
+const FASTAPI_WORKERS = Number(process.env.BENCH_FASTAPI_WORKERS ?? availableParallelism());
+/** Peer B's parallel inference workers: Seldon's tuning guide says one per core. */
+const MLSERVER_WORKERS = Number(process.env.BENCH_MLSERVER_WORKERS ?? availableParallelism());
+/** onnxruntime threads per worker process so that the workers together use the cores once. */
+const threadsPerWorker = (workers: number): string =>
+  String(Math.max(1, Math.floor(availableParallelism() / Math.max(1, workers))));
 
 function log(message: string): void {
   process.stderr.write(`[bench/peers ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -128,7 +133,7 @@ async function target(server: ServerKey, model: BenchModel): Promise<Target> {
             '--log-level',
             'warning',
           ],
-          env: { MODEL_PATH: model.path, ORT_THREADS: '1' },
+          env: { MODEL_PATH: model.path, ORT_THREADS: threadsPerWorker(FASTAPI_WORKERS) },
           readyUrl: `http://127.0.0.1:${port}/ready`,
           logFile,
         },
@@ -146,6 +151,7 @@ async function target(server: ServerKey, model: BenchModel): Promise<Target> {
           http_port: port,
           grpc_port: grpcPort,
           metrics_port: metricsPort,
+          parallel_workers: MLSERVER_WORKERS,
         }),
       );
       await mkdir(join(repo, model.name));
@@ -165,7 +171,10 @@ async function target(server: ServerKey, model: BenchModel): Promise<Target> {
           command: join(venvRoot, 'mlserver', 'bin', 'mlserver'),
           args: ['start', repo],
           cwd: repo,
-          env: { PYTHONPATH: join(REPO_ROOT, 'bench', 'peers', 'mlserver_peer') },
+          env: {
+            PYTHONPATH: join(REPO_ROOT, 'bench', 'peers', 'mlserver_peer'),
+            ORT_THREADS: MLSERVER_WORKERS > 0 ? threadsPerWorker(MLSERVER_WORKERS) : '0',
+          },
           readyUrl: `http://127.0.0.1:${port}/v2/models/${model.name}/ready`,
           readyTimeoutMs: 180_000,
           logFile,
@@ -206,6 +215,9 @@ async function main(): Promise<void> {
   const machine = await machineInfo();
   const wrk = await wrkVersion();
   log(`load average at start: ${machine.loadAtStart.join(' ')}; server logs in ${logDir}`);
+  log(
+    `commit ${machine.gitCommit}${machine.runtimeUncommittedChanges ? ' (runtime/ has uncommitted changes)' : ''}; ${machine.cores} cores, ${machine.cpuModel}`,
+  );
   if (serverKeys.includes('fastapi') || serverKeys.includes('mlserver')) {
     log('installing the peers from PyPI if needed (bench/peers/setup-venv.sh)');
     await exec('bash', [join(REPO_ROOT, 'bench', 'peers', 'setup-venv.sh')], {
@@ -256,7 +268,13 @@ async function main(): Promise<void> {
         machine: { ...machine, loadAtEnd },
         versions,
         loadGenerator: `${wrk}; 1 thread, one-row requests, ${warmupSeconds} s warm-up per cell`,
-        settings: { seconds, warmupSeconds, concurrencies, fastapiWorkers: FASTAPI_WORKERS },
+        settings: {
+          seconds,
+          warmupSeconds,
+          concurrencies,
+          fastapiWorkers: FASTAPI_WORKERS,
+          mlserverParallelWorkers: MLSERVER_WORKERS,
+        },
         servers: SERVER_NAMES,
         results: rows,
         goals,

@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
   }
   const share = (us: number): string => `${((us / total) * 100).toFixed(1)}%`;
+  const short = (label: string): string => (label.length > 80 ? `${label.slice(0, 79)}…` : label);
   const top = Number(values.top);
   const sorted = (m: Map<string, number>): [string, number][] =>
     [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
@@ -68,12 +69,12 @@ async function main(): Promise<void> {
       '',
       formatTable(
         ['package / area', 'self time'],
-        sorted(byPackage).map(([k, v]) => [k, share(v)]),
+        sorted(byPackage).map(([k, v]) => [short(k), share(v)]),
       ),
       '',
       formatTable(
         ['function', 'self time'],
-        sorted(byFunction).map(([k, v]) => [k, share(v)]),
+        sorted(byFunction).map(([k, v]) => [short(k), share(v)]),
       ),
       '',
     ].join('\n'),

@@ -1,13 +1,16 @@
 /**
- * The ceiling: onnxruntime-node's session.run in a loop, no HTTP, with the session options the
- * runtime uses (graph optimisation "all", sequential, default threads). Run as its own process
- * by bench/runtime/run.ts:
+ * The ceiling: onnxruntime-node's session.run in a loop, no HTTP and no batcher, through the
+ * runtime's own thin session wrapper (runtime/src/model/session.ts) with the session options
+ * the runtime's configuration gives by default (or from the same environment variables, e.g.
+ * ORT_THREAD_SPINNING, INTRA_OP_THREADS). Run as its own process by bench/runtime/run.ts:
  *
  *   node --import tsx bench/runtime/raw-session.ts --model tiny --rows 32 --seconds 10
  *
  * Prints one line "RAW_JSON {...}": rows per second and per-run latency percentiles.
  */
 import { parseArgs } from 'node:util';
+import { parseConfig } from '../../runtime/src/config.js';
+import { createInferenceModel } from '../../runtime/src/model/session.js';
 import { goldenRows, loadBenchModel, type ModelKey } from '../lib/models.js';
 import { percentile } from '../lib/percentile.js';
 
@@ -33,24 +36,23 @@ async function main(): Promise<void> {
   });
   const model = await loadBenchModel(values.model as ModelKey);
   const rows = Number(values.rows);
-  process.env.ORT_DISABLE_TELEMETRY = '1';
-  const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(model.path, {
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    logSeverityLevel: 4,
+  const config = parseConfig({ ...process.env, MODEL_URI: model.path });
+  const session = await createInferenceModel(model.path, {
+    session: config.session,
+    ortTelemetry: false,
+    ortLogSeverity: 4,
   });
   // Rows of the golden input, repeated: the same numbers the HTTP benchmarks send.
   const row = goldenRows(model, 1);
   const data = new Float32Array(rows * model.width);
   for (let r = 0; r < rows; r++) data.set(row, r * model.width);
+  const dims = [rows, model.width];
 
   const runFor = async (seconds: number): Promise<number[]> => {
     const latencies: number[] = [];
     const end = performance.now() + seconds * 1000;
     for (let now = performance.now(); now < end;) {
-      const feeds = { [model.inputName]: new ort.Tensor('float32', data, [rows, model.width]) };
-      await session.run(feeds);
+      await session.run({ [model.inputName]: { data, dims } });
       const after = performance.now();
       latencies.push(after - now);
       now = after;

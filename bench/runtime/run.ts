@@ -124,6 +124,9 @@ async function main(): Promise<void> {
   const machine = await machineInfo();
   const wrk = await wrkVersion();
   log(`load average at start: ${machine.loadAtStart.join(' ')}; server logs in ${logDir}`);
+  log(
+    `commit ${machine.gitCommit}${machine.runtimeUncommittedChanges ? ' (runtime/ has uncommitted changes)' : ''}; ${machine.cores} cores, ${machine.cpuModel}`,
+  );
   if (!args['no-build']) {
     log('building runtime/dist');
     await buildRuntime();

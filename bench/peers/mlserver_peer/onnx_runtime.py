@@ -1,11 +1,13 @@
 """Peer B: a small MLServer custom runtime that runs an ONNX model through onnxruntime.
 
 MLServer does the rest: Open Inference Protocol V2 over REST (and gRPC), adaptive batching
-(max_batch_size / max_batch_time in model-settings.json), a parallel inference worker
-process, metrics. bench/peers/run.ts writes the settings and starts `mlserver start`.
+(max_batch_size / max_batch_time in model-settings.json), parallel inference worker
+processes (parallel_workers in settings.json), metrics. bench/peers/run.ts writes the settings and starts `mlserver start`.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import onnxruntime as ort
@@ -21,6 +23,11 @@ class OnnxModel(MLModel):
         path = await get_model_uri(self._settings)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # With several parallel workers, split the cores between them (ORT_THREADS=1 for one
+        # worker per core); unset, onnxruntime uses all cores.
+        threads = int(os.environ.get("ORT_THREADS", "0"))
+        if threads > 0:
+            options.intra_op_num_threads = threads
         self._session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name: i for i in self._session.get_inputs()}
         self._output_names = [o.name for o in self._session.get_outputs()]
