@@ -17,6 +17,11 @@ export const RBAC_TEMPLATES = [
   'templates/leader-election-rbac.yaml',
 ] as const;
 
+/** Helm release names are at most 53 characters. */
+function releaseName(namespace: string): string {
+  return `modeldeploy-${namespace}`.slice(0, 53).replace(/-+$/, '');
+}
+
 export interface OperatorRbacOptions {
   /**
    * Render the namespaced variant (a Role and RoleBinding in each of these namespaces, no
@@ -40,7 +45,7 @@ export async function installOperatorRbac(
   namespace: string,
   options: OperatorRbacOptions = {},
 ): Promise<{ serviceAccount: string; namespace: string }> {
-  const release = `modeldeploy-${namespace}`.slice(0, 53).replace(/-+$/, '');
+  const release = releaseName(namespace);
   const values: Record<string, unknown> = {
     leaderElection: { enabled: options.leaderElection ?? true },
     // The aggregated user roles are cluster-wide and for people, not for the operator.
@@ -68,4 +73,23 @@ export async function installOperatorRbac(
   );
   // With serviceAccount.create the chart names the ServiceAccount like the release.
   return { serviceAccount: release, namespace };
+}
+
+/**
+ * Deletes what installOperatorRbac made outside `namespace` (its ClusterRole and
+ * ClusterRoleBinding: deleting the namespace does not take them along). The namespaced
+ * objects go with the namespace.
+ */
+export async function removeOperatorRbac(
+  kubeconfigPath: string,
+  binDir: string,
+  namespace: string,
+): Promise<void> {
+  await kubectlOk(join(binDir, 'kubectl'), kubeconfigPath, [
+    'delete',
+    'clusterrole,clusterrolebinding',
+    '--ignore-not-found',
+    '-l',
+    `app.kubernetes.io/instance=${releaseName(namespace)}`,
+  ]);
 }

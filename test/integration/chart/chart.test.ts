@@ -21,8 +21,8 @@ import {
   valuesArgs,
   type Manifest,
 } from '../../support/helm-chart.js';
-import { installOperatorRbac } from '../../support/operator-rbac.js';
-import { createNamespace, k, kOk } from '../cluster/cluster-kit.js';
+import { installOperatorRbac, removeOperatorRbac } from '../../support/operator-rbac.js';
+import { createNamespace, eventually, k, kOk } from '../cluster/cluster-kit.js';
 
 const binDir = (): string => inject('binDir');
 
@@ -580,6 +580,13 @@ describe('on the test cluster', () => {
         ['update', 'customresourcedefinitions.apiextensions.k8s.io', 'no'],
       ];
       expect(await canI(path, ns, checks)).toEqual(expectedOf(checks));
+
+      // removeOperatorRbac takes the cluster-wide grant away again.
+      await removeOperatorRbac(inject('kubeconfigPath'), binDir(), ns);
+      await eventually('the ClusterRoleBinding to stop granting', async () => {
+        const [answer] = await canI(path, ns, [['list', 'pods', 'no', '*']]);
+        return answer?.endsWith(': no') ? true : undefined;
+      });
     });
 
     it('with watchNamespaces it may act in those namespaces only', async () => {
