@@ -486,6 +486,9 @@ async function boot(
       // The real node first: its containers, mounts, bridge, cgroups and iptables chains
       // must be gone before the temp dir is removed.
       const problems = (await realNode?.stop()) ?? [];
+      // Clients before the API server: it drains their watches on SIGTERM and would be
+      // SIGKILLed after the grace period (start order is lost once it was restarted).
+      for (const component of [...others].reverse()) await supervisor.stop(component);
       await supervisor.stopAll();
       if (problems.length > 0) {
         throw new Error(
