@@ -350,8 +350,10 @@ async function boot(
     ...(opts.crdFiles ?? repoCrdFiles()),
     ...((opts.gatewayApi ?? true) ? tools.gatewayApiCrdFiles : []),
   ];
-  const wait = (what: string, check: () => Promise<boolean>): Promise<void> =>
-    waitFor(what, check, { timeoutMs, watch });
+  const wait = async (what: string, check: () => Promise<boolean>): Promise<void> => {
+    await waitFor(what, check, { timeoutMs, watch });
+    log(`${what} after ${Date.now() - began} ms`);
+  };
   const realNodeStart =
     nodeTools === undefined || nodePki === undefined
       ? Promise.resolve(undefined)
