@@ -143,6 +143,7 @@ slim_rootfs() {
 
 build_rootfs_tarball() {
   local dir=$1 work
+  [[ $(id -u) -eq 0 ]] || die "debootstrap needs root; rerun with sudo (once: later runs reuse $dir)"
   work=$(mktemp -d "$cache_root/base-image/.build.XXXXXX")
   # shellcheck disable=SC2064  # expand $work now: it is local to this function
   trap "rm -rf '$work'" EXIT
@@ -162,9 +163,10 @@ build_rootfs_tarball() {
 }
 
 import_image() {
-  local tarball=$1
+  local tarball=$1 key=$2
   log "docker import $image ($(du -h "$tarball" | cut -f1) tarball)"
   docker_cli import \
+    --change "LABEL io.modeldeploy.base-key=$key" \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change "ENV NODE_VERSION=$NODE_VERSION" \
     --change 'WORKDIR /' \
@@ -174,18 +176,29 @@ import_image() {
 }
 
 seed_base_image() {
-  if docker_cli image inspect "$image" >/dev/null 2>&1; then
+  local key dir
+  key=$(cache_key)
+  # The label tells an image seeded by this very script version from an older one.
+  if [[ $(docker_cli image inspect -f '{{index .Config.Labels "io.modeldeploy.base-key"}}' \
+    "$image" 2>/dev/null) == "$key" ]]; then
     log "base image $image present"
     return 0
   fi
-  local dir
-  dir="$cache_root/base-image/$(cache_key)"
+  dir="$cache_root/base-image/$key"
   if [[ -f "$dir/rootfs.tar.gz" ]]; then
     log "re-importing cached rootfs $dir"
   else
     build_rootfs_tarball "$dir"
   fi
-  import_image "$dir/rootfs.tar.gz"
+  import_image "$dir/rootfs.tar.gz" "$key"
+  prune_old_tarballs "$key"
+}
+
+# Tarballs of other keys (older pins or script versions) unused for two days.
+prune_old_tarballs() {
+  touch "$cache_root/base-image/$1"
+  find "$cache_root/base-image" -mindepth 1 -maxdepth 1 -type d ! -name "$1" -mtime +2 \
+    -exec rm -rf {} + 2>/dev/null || true
 }
 
 main() {
