@@ -57,6 +57,22 @@ describe('control plane: Deployments run on kwok nodes', () => {
     expect(dep.status.availableReplicas).toBe(3);
   });
 
+  it('runs the HPA controller: an HPA on the Deployment gets its conditions', async () => {
+    await kOk(['-n', ns, 'autoscale', 'deployment', 'web', '--min=1', '--max=4', '--cpu=50%']);
+    // No metrics API in this cluster, so the controller must report exactly that; what
+    // matters is that kube-controller-manager's HPA controller looked at it at all.
+    const conditions = await eventually('HPA conditions', async () => {
+      const hpa = await getJson<{ status: { conditions?: { type: string; status: string }[] } }>([
+        '-n',
+        ns,
+        'hpa',
+        'web',
+      ]);
+      return hpa.status.conditions?.length ? hpa.status.conditions : undefined;
+    });
+    expect(conditions.find((c) => c.type === 'AbleToScale')?.status).toBe('True');
+  });
+
   it('garbage-collects the ReplicaSet and Pods when the Deployment is deleted', async () => {
     await kOk(['-n', ns, 'delete', 'deployment', 'web', '--cascade=background']);
     await eventually('pods and replicasets to be collected', async () => {
