@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { ServerProcess, type ServerSpec } from './server-process.js';
 import { fmtInt, fmtMs } from './table.js';
 import { measureCell, type LoadResult } from './wrk.js';
@@ -5,6 +6,8 @@ import { measureCell, type LoadResult } from './wrk.js';
 export interface Cell {
   readonly connections: number;
   readonly result: LoadResult;
+  /** The machine's 1-minute load average right after the cell (other work on the machine). */
+  readonly load1: number;
 }
 
 export interface DriveOptions {
@@ -41,9 +44,9 @@ export async function driveServer(
         warmupSeconds: options.warmupSeconds,
       });
       log(
-        `  c=${connections}: ${fmtInt(result.rps)} req/s, p50 ${fmtMs(result.p50Ms)} ms, p99 ${fmtMs(result.p99Ms)} ms, errors ${result.errors}`,
+        `  c=${connections}: ${fmtInt(result.rps)} req/s, p50 ${fmtMs(result.p50Ms)} ms, p99 ${fmtMs(result.p99Ms)} ms, errors ${result.errors}, load ${loadavg()[0]?.toFixed(2)}`,
       );
-      cells.push({ connections, result });
+      cells.push({ connections, result, load1: Math.round((loadavg()[0] ?? 0) * 100) / 100 });
     }
     return { cells, peakRssMiB: await server.peakRssMiB() };
   } finally {

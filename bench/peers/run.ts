@@ -336,6 +336,7 @@ function printTables(
       fmtMs(r.result.p99Ms),
       String(r.result.errors),
       fmtInt(r.peakRssMiB),
+      r.load1.toFixed(1),
       r.server === 'ours-on' || ours === undefined ? '' : fmtRatio(ours.rps / r.result.rps),
     ];
   });
@@ -351,6 +352,7 @@ function printTables(
         'p99 ms',
         'errors',
         'peak RSS MiB',
+        'load',
         'ours-on / this',
       ],
       main,

@@ -31,17 +31,15 @@ import {
   ourInferUrl,
   ourRuntimeSpec,
 } from '../lib/our-runtime.js';
-import { driveServer } from '../lib/drive.js';
+import { driveServer, type Cell } from '../lib/drive.js';
 import { freePort, type ServerSpec } from '../lib/server-process.js';
 import { fmtInt, fmtMs, formatTable } from '../lib/table.js';
-import { wrkVersion, type LoadResult } from '../lib/wrk.js';
+import { wrkVersion } from '../lib/wrk.js';
 import type { RawResult } from './raw-session.js';
 
-interface HttpRow {
+interface HttpRow extends Cell {
   readonly server: 'constant' | 'ours-batching-off' | 'ours-batching-on';
   readonly model: ModelKey | undefined;
-  readonly connections: number;
-  readonly result: LoadResult;
   readonly peakRssMiB: number;
 }
 
@@ -103,7 +101,7 @@ async function measureServer(
   url: string,
   body: string,
   check: (() => Promise<void>) | undefined,
-  row: Omit<HttpRow, 'connections' | 'result' | 'peakRssMiB'>,
+  row: Omit<HttpRow, keyof Cell | 'peakRssMiB'>,
 ): Promise<HttpRow[]> {
   const { cells, peakRssMiB } = await driveServer({
     spec,
@@ -133,14 +131,8 @@ async function main(): Promise<void> {
   }
   const models = await Promise.all(modelKeys.map(loadBenchModel));
 
+  // Each model's ceilings right before its servers, so that they see the same machine load.
   const raw: RawRow[] = [];
-  for (const model of models) {
-    for (const rows of [1, OUR_MAX_BATCH]) {
-      log(`raw session.run loop: ${model.key}, batch ${rows}`);
-      raw.push({ model: model.key, result: await rawLoop(model, rows) });
-    }
-  }
-
   const http: HttpRow[] = [];
   const tinyBody = v2Body(models.find((m) => m.key === 'tiny') ?? (models[0] as BenchModel), 1);
   const constantPort = await freePort();
@@ -168,6 +160,10 @@ async function main(): Promise<void> {
   );
 
   for (const model of models) {
+    for (const rows of [1, OUR_MAX_BATCH]) {
+      log(`raw session.run loop: ${model.key}, batch ${rows}`);
+      raw.push({ model: model.key, result: await rawLoop(model, rows) });
+    }
     for (const batching of [false, true]) {
       const port = await freePort();
       const url = ourInferUrl(model, port);
@@ -273,6 +269,7 @@ function printTables(
       fmtMs(r.result.p99Ms),
       '–',
       '–',
+      '–',
     ]);
   }
   const names: Record<HttpRow['server'], string> = {
@@ -290,12 +287,23 @@ function printTables(
       fmtMs(h.result.p99Ms),
       String(h.result.errors),
       fmtInt(h.peakRssMiB),
+      h.load1.toFixed(1),
     ]);
   }
   const out = [
     '',
     formatTable(
-      ['configuration', 'model', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'peak RSS MiB'],
+      [
+        'configuration',
+        'model',
+        'conns',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'errors',
+        'peak RSS MiB',
+        'load',
+      ],
       rows,
       2,
     ),
