@@ -242,17 +242,31 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
     ensureTools(),
     opts.realNode === true ? ensureNodeTools() : Promise.resolve(undefined),
   ]);
-  const began = Date.now();
-  const tempDir = mkdtempSync(join(tmpdir(), 'modeldeploy-cluster-'));
-  const supervisor = new ProcessSupervisor(tempDir);
-  const started: { node?: RealNode } = {};
-  try {
-    return await boot(tools, nodeTools, tempDir, supervisor, opts, log, began, started);
-  } catch (error) {
-    await started.node?.stop();
-    await supervisor.stopAll(1_000);
-    throw error;
+  for (let attempt = 1; ; attempt++) {
+    const began = Date.now();
+    const tempDir = mkdtempSync(join(tmpdir(), 'modeldeploy-cluster-'));
+    const supervisor = new ProcessSupervisor(tempDir);
+    const started: { node?: RealNode } = {};
+    try {
+      return await boot(tools, nodeTools, tempDir, supervisor, opts, log, began, started);
+    } catch (error) {
+      await started.node?.stop();
+      await supervisor.stopAll(1_000);
+      if (attempt < 3 && isPortRace(error)) {
+        log(`a picked port was taken before its component bound it; retrying (${attempt}/2)`);
+        continue;
+      }
+      throw error;
+    }
   }
+}
+
+/**
+ * Free ports are picked, released, then bound by the components; another process can
+ * grab one in between. The error then carries the component's log with this message.
+ */
+export function isPortRace(error: unknown): boolean {
+  return error instanceof Error && /address already in use/.test(error.message);
 }
 
 /** The API server's side of talking to a real kubelet (logs, exec, port-forward). */
