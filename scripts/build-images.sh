@@ -4,9 +4,13 @@
 #   modeldeploy/operator:dev         from Dockerfile.operator (once operator/src/main.ts exists)
 #   modeldeploy/runtime-example:dev  the runtime with examples/models/mlp-tiny.onnx baked in
 #                                    (--build-arg MODEL=...), as users package one model
+#   modeldeploy/runtime-examples:dev the runtime with every examples/models/*.onnx under
+#                                    /models/<name>.onnx, the URIs examples/*.yaml use (the
+#                                    real test node runs it; built after runtime)
 # on the Node base image that scripts/docker-setup.sh seeds, then print sizes and times.
 #
-# Usage: scripts/build-images.sh [runtime] [operator] [runtime-example]   (default: all)
+# Usage: scripts/build-images.sh [runtime] [operator] [runtime-example] [runtime-examples]
+#        (default: all)
 # Env:   MODELDEPLOY_IMAGE_TAG   tag to build (default dev)
 # Warm runs take seconds: BuildKit reuses its layer cache and npm's cache mount.
 # Progress goes to stderr; stdout gets the summary table.
@@ -59,18 +63,35 @@ build_image() {
   echo "$image $(($(date +%s) - t0))"
 }
 
+# modeldeploy/runtime:<tag> plus examples/models/*.onnx in /models: prints "<image> <seconds>".
+build_examples_image() {
+  local image="modeldeploy/runtime-examples:$tag" t0
+  t0=$(date +%s)
+  docker_cli image inspect "modeldeploy/runtime:$tag" >/dev/null 2>&1 ||
+    die "runtime-examples needs modeldeploy/runtime:$tag; build it first: $0 runtime"
+  log "building $image (modeldeploy/runtime:$tag + examples/models/*.onnx in /models)"
+  printf 'FROM modeldeploy/runtime:%s\nCOPY examples/models/*.onnx /models/\n' "$tag" |
+    DOCKER_BUILDKIT=1 docker_cli build --progress=plain -f - -t "$image" "$repo" >&2 ||
+    die "docker build of $image failed (output above); fix it and rerun $0"
+  echo "$image $(($(date +%s) - t0))"
+}
+
 main() {
   local targets=("$@") results=() ws line
-  [[ ${#targets[@]} -gt 0 ]] || targets=(runtime operator runtime-example)
+  [[ ${#targets[@]} -gt 0 ]] || targets=(runtime operator runtime-example runtime-examples)
   NODE_IMAGE=$("$repo/scripts/docker-setup.sh")
   log "base image $NODE_IMAGE"
   for ws in "${targets[@]}"; do
     case $ws in
-      runtime | operator | runtime-example) ;;
-      *) die "unknown image '$ws'; use runtime, operator and/or runtime-example" ;;
+      runtime | operator | runtime-example | runtime-examples) ;;
+      *) die "unknown image '$ws'; use runtime, operator, runtime-example and/or runtime-examples" ;;
     esac
   done
   for ws in "${targets[@]}"; do
+    if [[ $ws == runtime-examples ]]; then
+      results+=("$(build_examples_image)")
+      continue
+    fi
     if [[ ! -f "$repo/${ws%-example}/src/main.ts" ]]; then
       log "skipping $ws: ${ws%-example}/src/main.ts does not exist yet"
       continue

@@ -75,16 +75,21 @@ export async function unmountAll(dir: string): Promise<string[]> {
 
 // ---- cgroups (v1: one hierarchy per subsystem) ----
 
-export function cgroupSubsystems(): string[] {
+/**
+ * The mounted hierarchies: one per v1 subsystem, plus the v2 `unified` one where a hybrid
+ * host has it (kubelet mirrors its cgroups there too, so it must be cleaned as well).
+ */
+export function cgroupSubsystems(withUnified = true): string[] {
   if (!existsSync(CGROUP_V1)) return [];
-  return readdirSync(CGROUP_V1).filter((s) => {
-    if (s === 'unified') return false;
-    return existsSync(join(CGROUP_V1, s, 'cgroup.procs'));
-  });
+  return readdirSync(CGROUP_V1).filter(
+    (s) => (withUnified || s !== 'unified') && existsSync(join(CGROUP_V1, s, 'cgroup.procs')),
+  );
 }
 
 export function createCgroup(root: string): void {
-  for (const s of cgroupSubsystems()) mkdirSync(join(CGROUP_V1, s, root), { recursive: true });
+  for (const s of cgroupSubsystems(false)) {
+    mkdirSync(join(CGROUP_V1, s, root), { recursive: true });
+  }
 }
 
 function cgroupDirs(dir: string): string[] {

@@ -79,6 +79,10 @@ export function containerdConfig(layout: NodeLayout, pauseImage: string): string
     '  stream_server_address = "127.0.0.1"',
     '  stream_server_port = "0"',
     '  enable_unprivileged_ports = true',
+    // Containers get an oom_score_adj no lower than containerd's own: this machine's root
+    // lacks CAP_SYS_RESOURCE, and runc's write of kubelet's -998 for the pause container
+    // fails with EACCES ("can't get final child's PID from pipe: EOF").
+    '  restrict_oom_score_adj = true',
     `  [${cri}.cni]`,
     `    bin_dir = ${toml(layout.cniBinDir)}`,
     `    conf_dir = ${toml(layout.cniConfDir)}`,

@@ -11,6 +11,7 @@
  */
 import {
   accessSync,
+  rmdirSync,
   constants,
   existsSync,
   mkdirSync,
@@ -126,13 +127,9 @@ export function realNodeSupport(): RealNodeSupport {
   const probe = `/sys/fs/cgroup/memory/modeldeploy-probe-${process.pid}`;
   try {
     mkdirSync(probe);
-    rmSync(probe, { recursive: false, force: true });
+    rmdirSync(probe);
   } catch (error) {
-    try {
-      rmSync(probe, { force: true });
-    } catch {
-      // nothing created
-    }
+    if (existsSync(probe)) rmdirSync(probe);
     return {
       ok: false,
       reason: `cannot create a memory cgroup (mkdir ${probe}: ${(error as Error).message}); kubelet needs writable cgroups`,
@@ -253,10 +250,13 @@ function dockerCli(): string {
   return existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
 }
 
-/** `docker save <image> | ctr -n k8s.io images import -`, with both exit codes checked. */
-function importFromDocker(image: string, socket: string): Promise<void> {
+/**
+ * `docker save <images...> | ctr -n k8s.io images import -`, both exit codes checked. One
+ * archive for all images: the layers they share are written and unpacked once.
+ */
+function importFromDocker(images: readonly string[], socket: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const save = spawn(dockerCli(), ['save', image], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const save = spawn(dockerCli(), ['save', ...images], { stdio: ['ignore', 'pipe', 'pipe'] });
     const ctr = spawn('ctr', ['-a', socket, '-n', 'k8s.io', 'images', 'import', '-'], {
       stdio: ['pipe', 'ignore', 'pipe'],
     });
@@ -264,16 +264,17 @@ function importFromDocker(image: string, socket: string): Promise<void> {
     save.stderr.on('data', (c: Buffer) => (errors += c.toString('utf8')));
     ctr.stderr.on('data', (c: Buffer) => (errors += c.toString('utf8')));
     save.stdout.pipe(ctr.stdin);
-    let saveCode: number | null = null;
-    save.once('exit', (code) => (saveCode = code));
+    const saved = new Promise<number | null>((r) => save.once('exit', (code) => r(code)));
     ctr.once('exit', (code) => {
-      if (code === 0 && saveCode === 0) resolve();
-      else
-        reject(
-          new Error(
-            `importing ${image} into the node's containerd failed (docker save: ${saveCode}, ctr import: ${code}): ${errors.trim()}`,
-          ),
-        );
+      void saved.then((saveCode) => {
+        if (code === 0 && saveCode === 0) resolve();
+        else
+          reject(
+            new Error(
+              `importing ${images.join(', ')} into the node's containerd failed (docker save: ${saveCode}, ctr import: ${code}): ${errors.trim()}`,
+            ),
+          );
+      });
     });
   });
 }
@@ -417,17 +418,14 @@ export async function startRealNode(opts: StartRealNodeOptions): Promise<RealNod
     const wanted = opts.images ?? DEFAULT_NODE_IMAGES;
     const images: string[] = [];
     for (const image of wanted) {
-      if (!(await dockerImageExists(image))) {
-        if (opts.images !== undefined) {
-          throw new Error(
-            `image ${image} is not in the local Docker daemon; build it with scripts/build-images.sh`,
-          );
-        }
-        continue;
+      if (await dockerImageExists(image)) images.push(image);
+      else if (opts.images !== undefined) {
+        throw new Error(
+          `image ${image} is not in the local Docker daemon; build it with scripts/build-images.sh`,
+        );
       }
-      await importFromDocker(image, layout.containerdSocket);
-      images.push(image);
     }
+    if (images.length > 0) await importFromDocker(images, layout.containerdSocket);
     log(
       `imported ${opts.tools.pauseImage}${images.length > 0 ? `, ${images.join(', ')}` : ''} into the node's containerd in ${Date.now() - t0} ms`,
     );
