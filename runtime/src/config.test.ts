@@ -20,7 +20,7 @@ describe('parseConfig', () => {
       requestTimeoutMs: 10_000,
       shutdownGraceMs: 25_000,
     });
-    expect(c.batching).toEqual({ maxSize: 32, maxDelayMs: 2, maxQueue: 256 });
+    expect(c.batching).toEqual({ maxSize: 32, maxDelayMs: 2, maxQueue: 256, dispatch: 'eager' });
     expect(c.session.graphOptimization).toBe('all');
     expect(c.session.threadSpinning).toBe(false);
     expect(c.auth).toMatchObject({

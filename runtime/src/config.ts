@@ -32,6 +32,11 @@ export interface RuntimeConfig {
     readonly maxSize: number;
     readonly maxDelayMs: number;
     readonly maxQueue: number;
+    /**
+     * eager: a batch leaves as soon as no other request is being received (waiting at most
+     * maxDelayMs); delay: it waits maxDelayMs unless full (Triton's max_queue_delay).
+     */
+    readonly dispatch: 'eager' | 'delay';
   };
   readonly session: {
     readonly intraOpThreads: number | undefined;
@@ -126,6 +131,7 @@ export const envSchema = z.object({
   BATCH_MAX_SIZE: int(1, 65536),
   BATCH_MAX_DELAY_MS: int(0, 60_000),
   BATCH_MAX_QUEUE: int(1, 1_000_000),
+  BATCH_DISPATCH: z.enum(['eager', 'delay']).optional(),
   INTRA_OP_THREADS: int(0, 1024),
   INTER_OP_THREADS: int(0, 1024),
   GRAPH_OPTIMIZATION: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
@@ -222,6 +228,7 @@ function toConfig(e: Env): RuntimeConfig {
       maxSize: e.BATCH_MAX_SIZE ?? 32,
       maxDelayMs: e.BATCH_MAX_DELAY_MS ?? 2,
       maxQueue: e.BATCH_MAX_QUEUE ?? 256,
+      dispatch: e.BATCH_DISPATCH ?? 'eager',
     },
     session: {
       intraOpThreads: e.INTRA_OP_THREADS,

@@ -73,6 +73,7 @@ export async function buildServer(
   });
   const arrivals = new ArrivalTracker();
   await registerHooks(app, config, metrics, arrivals, await createAuthenticator(config.auth));
+  closeConnectionsWhileDraining(app, state);
   if (config.rateLimit !== undefined) await registerRateLimit(app, config.rateLimit);
   registerErrorHandling(app, config);
   registerBinaryBodies(app);
@@ -83,7 +84,10 @@ export async function buildServer(
 
   const attachModel = (loaded: LoadedModel): void => {
     metrics.setModelInfo(loaded.sha256);
-    const hooks = { observer: metrics.batchObserver, moreArriving: () => arrivals.pending > 0 };
+    const hooks = {
+      observer: metrics.batchObserver,
+      ...(config.batching.dispatch === 'eager' ? { moreArriving: () => arrivals.pending > 0 } : {}),
+    };
     state.markReady(createServingContext(loaded, config, hooks));
   };
   if (model !== undefined) attachModel(model);
@@ -184,6 +188,17 @@ async function registerHooks(
       'request completed',
     );
     done();
+  });
+}
+
+/**
+ * Once draining, every response says `Connection: close`, so keep-alive clients (fetch,
+ * load balancers) let go after their last answer and the server can close within the grace.
+ */
+function closeConnectionsWhileDraining(app: FastifyInstance, state: RuntimeState): void {
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (state.phase === 'draining') reply.header('connection', 'close');
+    done(null, payload);
   });
 }
 

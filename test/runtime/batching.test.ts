@@ -266,3 +266,28 @@ describe('back-pressure on the heavy model', () => {
     }
   });
 });
+
+describe('BATCH_DISPATCH', () => {
+  it('eager (default) sends a lone request at once; delay waits BATCH_MAX_DELAY_MS for company', async () => {
+    const body = { inputs: { input: [rowFor(1)] } };
+    for (const [dispatch, atLeast, below] of [
+      ['eager', 0, 250],
+      ['delay', 300, 5000],
+    ] as const) {
+      const rt = await startRuntime(MODELS.tiny, {
+        BATCH_DISPATCH: dispatch,
+        BATCH_MAX_DELAY_MS: '300',
+      });
+      try {
+        const started = performance.now();
+        const res = await call(rt.server, 'POST', '/predict', body);
+        const ms = performance.now() - started;
+        expect(res.status).toBe(200);
+        expect(ms, dispatch).toBeGreaterThanOrEqual(atLeast - 5);
+        expect(ms, dispatch).toBeLessThan(below);
+      } finally {
+        await rt.close();
+      }
+    }
+  });
+});

@@ -181,7 +181,19 @@ describe('the runtime process', () => {
         async () =>
           metricValue(await text(`${url}/metrics`), 'modeldeploy_inflight_requests') === 25,
       );
-      const queued = Array.from({ length: 25 }, () => post(`${url}/predict`, body));
+      // These go over fetch's keep-alive connections: draining must close them after answering.
+      const queued = Array.from({ length: 25 }, async () => {
+        const res = await fetch(`${url}/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        return {
+          status: res.status,
+          body: await res.text(),
+          connection: res.headers.get('connection'),
+        };
+      });
       await waitUntil(async () => {
         const metrics = await text(`${url}/metrics`);
         return (
