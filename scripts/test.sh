@@ -25,7 +25,7 @@ status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
 
 printf '\n==> leftover processes\n'
-leftover=$(pgrep -af 'modeldeploy-cluster|kube-apiserver|kube-controller-manager|kube-scheduler|kwok|etcd --data-dir' | grep -v pgrep || true)
+leftover=$(pgrep -af 'cluster-tools/[0-9a-f]+/bin/|node-tools/[0-9a-f]+/bin/|/tmp/modeldeploy-cluster-' || true)
 if [ -n "$leftover" ]; then
   echo "processes of a test cluster survived the suite:" >&2
   echo "$leftover" >&2
