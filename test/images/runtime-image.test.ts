@@ -127,10 +127,15 @@ describe('runtime image', () => {
 });
 
 describe('runtime image shutdown', () => {
-  // A long batching delay keeps every request queued long enough to be in flight when
-  // SIGTERM arrives; the batch is never full, so each waits the whole delay.
+  // Delay dispatch with a long batching delay keeps every request queued long enough to
+  // be in flight when SIGTERM arrives; the batch is never full, so each waits the delay.
   const IN_FLIGHT = 12;
-  const env = { BATCH_MAX_SIZE: '256', BATCH_MAX_DELAY_MS: '1500', SHUTDOWN_GRACE_MS: '10000' };
+  const env = {
+    BATCH_DISPATCH: 'delay',
+    BATCH_MAX_SIZE: '256',
+    BATCH_MAX_DELAY_MS: '1500',
+    SHUTDOWN_GRACE_MS: '10000',
+  };
   const c = golden[0] as GoldenCase;
 
   it('answers every in-flight request on SIGTERM, then exits 0', async () => {
