@@ -147,21 +147,39 @@ async function registerHooks(
     'x-model-version': config.model.version,
   };
   app.decorateRequest('receiving', false);
+  app.decorateRequest('inflight', false);
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(modelHeaders);
     reply.header('x-request-id', request.id);
     if (request.routeOptions.config.category === 'inference') {
       metrics.inflight.inc();
+      request.inflight = true;
       arrivals.arrived();
       request.receiving = true;
     }
     done();
   });
-  app.addHook('preHandler', (request, _reply, done) => {
+  /** Counts a request out of in-flight exactly once: answered, or its client hung up. */
+  const finish = (request: FastifyRequest): void => {
+    if (request.inflight) {
+      request.inflight = false;
+      metrics.inflight.dec();
+    }
+    leave(request);
+  };
+  const leave = (request: FastifyRequest): void => {
     if (request.receiving) {
       request.receiving = false;
       arrivals.left();
     }
+  };
+  app.addHook('preHandler', (request, _reply, done) => {
+    leave(request);
+    done();
+  });
+  // A client that hangs up before its answer gets no onResponse.
+  app.addHook('onRequestAbort', (request, done) => {
+    finish(request);
     done();
   });
   if (auth !== undefined) {
@@ -172,11 +190,7 @@ async function registerHooks(
   }
   app.addHook('onResponse', (request, reply, done) => {
     const routeConfig = request.routeOptions.config;
-    if (routeConfig.category === 'inference') metrics.inflight.dec();
-    if (request.receiving) {
-      request.receiving = false;
-      arrivals.left();
-    }
+    finish(request);
     const labels = {
       route: routeConfig.metricsRoute ?? request.routeOptions.url ?? 'unmatched',
       code: String(reply.statusCode),

@@ -291,3 +291,31 @@ describe('BATCH_DISPATCH', () => {
     }
   });
 });
+
+describe('eager dispatch and clients that hang up', () => {
+  it('does not keep waiting for a request whose client hung up mid-body', async () => {
+    const rt = await startRuntime(MODELS.tiny, { BATCH_MAX_DELAY_MS: '400' }, { listen: true });
+    try {
+      const held = heldPost(
+        `${rt.url}/predict`,
+        JSON.stringify({ inputs: { input: [rowFor(2)] } }),
+      );
+      held.response.catch(() => {});
+      await waitUntil(async () => {
+        const m = await (await fetch(`${rt.url}/metrics`)).text();
+        return metricValue(m, 'modeldeploy_inflight_requests') === 1;
+      });
+      held.abort();
+      await waitUntil(async () => {
+        const m = await (await fetch(`${rt.url}/metrics`)).text();
+        return metricValue(m, 'modeldeploy_inflight_requests') === 0;
+      });
+      const started = performance.now();
+      const res = await call(rt.server, 'POST', '/predict', { inputs: { input: [rowFor(3)] } });
+      expect(res.status).toBe(200);
+      expect(performance.now() - started).toBeLessThan(300);
+    } finally {
+      await rt.close();
+    }
+  });
+});

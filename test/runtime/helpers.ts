@@ -125,6 +125,8 @@ export function metricValue(
 export interface HeldRequest {
   /** Sends the rest of the body. */
   finish(): void;
+  /** Hangs up without sending the rest. */
+  abort(): void;
   readonly response: Promise<{ status: number; body: string }>;
 }
 
@@ -154,7 +156,7 @@ export function heldPost(url: string, body: string): HeldRequest {
     req.flushHeaders();
     req.write(bytes.subarray(0, half));
   });
-  return { response, finish: () => req.end(bytes.subarray(half)) };
+  return { response, finish: () => req.end(bytes.subarray(half)), abort: () => req.destroy() };
 }
 
 /** Polls until check() is true (bounded), e.g. until the server counts the requests in flight. */

@@ -7,6 +7,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Counted by the ArrivalTracker until the handler runs or the request is answered. */
     receiving: boolean;
+    /** Counted in modeldeploy_inflight_requests until answered or abandoned. */
+    inflight: boolean;
   }
   interface FastifyContextConfig {
     category?: RouteCategory;
