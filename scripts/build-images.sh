@@ -76,6 +76,16 @@ build_examples_image() {
   echo "$image $(($(date +%s) - t0))"
 }
 
+# Each rebuild leaves the previous image untagged and BuildKit's cache only grows (Debian's
+# daemon runs no builder GC); on a machine that builds many times a day both add up.
+# Only images with the seeded base's label (ours) are pruned.
+prune_stale() {
+  docker_cli image prune -f --filter label=io.modeldeploy.base-key >/dev/null ||
+    log "warning: could not prune untagged modeldeploy images"
+  docker_cli builder prune -f --filter until=72h >/dev/null ||
+    log "warning: could not prune the BuildKit cache"
+}
+
 main() {
   local targets=("$@") results=() ws line
   [[ ${#targets[@]} -gt 0 ]] || targets=(runtime operator runtime-example runtime-examples)
@@ -102,6 +112,7 @@ main() {
       results+=("$(build_image "$ws" "$ws")")
     fi
   done
+  prune_stale
   printf '%-32s %10s %10s\n' IMAGE SIZE BUILD
   for line in "${results[@]}"; do
     set -- $line
