@@ -114,10 +114,11 @@ main() {
   done
   prune_stale
   printf '%-32s %10s %10s\n' IMAGE SIZE BUILD
+  local image seconds
   for line in "${results[@]}"; do
-    set -- $line
-    printf '%-32s %9sM %9ss\n' "$1" \
-      "$(($(docker_cli image inspect -f '{{.Size}}' "$1") / 1000000))" "$2"
+    read -r image seconds <<<"$line"
+    printf '%-32s %9sM %9ss\n' "$image" \
+      "$(($(docker_cli image inspect -f '{{.Size}}' "$image") / 1000000))" "$seconds"
   done
   log "done"
 }
