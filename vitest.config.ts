@@ -51,6 +51,17 @@ export default defineConfig({
       },
       {
         test: {
+          // A cluster with a REAL node (containerd, kubelet, kube-proxy) running our images.
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/e2e/global-setup.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
           // Builds (or reuses) the images in globalSetup and runs them with testcontainers.
           name: 'images',
           include: ['test/images/**/*.test.ts'],

@@ -1,0 +1,147 @@
+/**
+ * What the e2e tests share: kubectl and the API server as the admin of the globalSetup
+ * cluster, the real node's name, port-forwards and polling. All traffic goes to loopback
+ * (the API server, kubectl port-forward) and from there into pods this suite created.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { apiRequest, type ApiResponse } from '../cluster/api-client.js';
+import { parseKubeconfig } from '../cluster/kubeconfig.js';
+import { kubectl, kubectlOk, type KubectlResult } from '../cluster/kubectl.js';
+
+export function kubectlBin(): string {
+  return join(inject('binDir'), 'kubectl');
+}
+
+export function k(args: readonly string[], stdin?: string): Promise<KubectlResult> {
+  return kubectl(kubectlBin(), inject('kubeconfigPath'), args, stdin);
+}
+
+export function kOk(args: readonly string[], stdin?: string): Promise<string> {
+  return kubectlOk(kubectlBin(), inject('kubeconfigPath'), args, stdin);
+}
+
+export async function getJson<T>(args: readonly string[]): Promise<T> {
+  return JSON.parse(await kOk(['get', ...args, '-o', 'json'])) as T;
+}
+
+/** A request to the API server as the admin (e.g. the service proxy). */
+export function api(method: string, path: string, body?: unknown): Promise<ApiResponse> {
+  return apiRequest(parseKubeconfig(inject('kubeconfig')), method, path, body, 30_000);
+}
+
+export async function createNamespace(prefix: string): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await kOk(['create', 'namespace', name]);
+  return name;
+}
+
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+  intervalMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      const detail = last instanceof Error ? `: ${last.message}` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export interface PortForward {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** `kubectl port-forward <target> :<remotePort>` on 127.0.0.1; resolves once it listens. */
+export function portForward(
+  namespace: string,
+  target: string,
+  remotePort: number,
+): Promise<PortForward> {
+  const child = spawn(
+    kubectlBin(),
+    [
+      `--kubeconfig=${inject('kubeconfigPath')}`,
+      'port-forward',
+      '-n',
+      namespace,
+      '--address=127.0.0.1',
+      target,
+      `:${remotePort}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`kubectl port-forward ${target} did not listen within 30 s: ${out}`));
+    }, 30_000);
+    const onData = (chunk: Buffer): void => {
+      out += chunk.toString('utf8');
+      const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolve({
+          port: Number(m[1]),
+          stop: async () => {
+            child.kill('SIGTERM');
+            await exited;
+          },
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`kubectl port-forward ${target} exited with ${code}: ${out}`));
+    });
+  });
+}
+
+export interface Tensor {
+  readonly name: string;
+  readonly shape?: readonly number[];
+  readonly datatype?: string;
+  readonly data: readonly number[];
+}
+
+export interface GoldenRequest {
+  readonly name: string;
+  readonly inputs: readonly Tensor[];
+  readonly outputs: readonly Tensor[];
+  readonly tolerance?: number;
+}
+
+export interface InferResponse {
+  readonly model_name?: string;
+  readonly model_version?: string;
+  readonly outputs: readonly Tensor[];
+}
+
+/** Largest |expected - actual| over all values of the named outputs. */
+export function maxDifference(expected: readonly Tensor[], actual: readonly Tensor[]): number {
+  let worst = 0;
+  for (const e of expected) {
+    const a = actual.find((t) => t.name === e.name);
+    if (a === undefined || a.data.length !== e.data.length) return Number.POSITIVE_INFINITY;
+    e.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - (a.data[i] ?? NaN)))));
+  }
+  return worst;
+}

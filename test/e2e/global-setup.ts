@@ -1,0 +1,66 @@
+/**
+ * vitest globalSetup of the `e2e` project: one cluster with a REAL node (containerd,
+ * kubelet, kube-proxy; test/cluster/real-node.ts) beside one kwok node. When this machine
+ * cannot run a real node (not root, packages missing, cgroups read-only) the suites skip
+ * with the reason in their name; missing images are an error that says how to build them.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { TestProject } from 'vitest/node';
+import { startCluster } from '../cluster/harness.js';
+import { realNodeSupport } from '../cluster/real-node.js';
+
+/** The runtime with every examples/models/*.onnx in /models (scripts/build-images.sh). */
+export const E2E_RUNTIME_IMAGE = 'modeldeploy/runtime-examples:dev';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Empty when the real node runs; otherwise why the e2e suites skip. */
+    e2eSkipReason: string;
+    /** Name of the real node (pin pods with nodeSelector kubernetes.io/hostname). */
+    realNodeName: string;
+    /** Image the operator's runtime pods use (RUNTIME_IMAGE). */
+    e2eRuntimeImage: string;
+  }
+}
+
+function dockerImageExists(image: string): boolean {
+  const docker = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
+  return spawnSync(docker, ['image', 'inspect', image], { stdio: 'ignore' }).status === 0;
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const support = realNodeSupport();
+  project.provide('e2eRuntimeImage', E2E_RUNTIME_IMAGE);
+  if (!support.ok) {
+    project.provide('e2eSkipReason', support.reason);
+    project.provide('realNodeName', '');
+    return async () => undefined;
+  }
+  if (!dockerImageExists(E2E_RUNTIME_IMAGE)) {
+    throw new Error(
+      `the e2e suites run ${E2E_RUNTIME_IMAGE} on the real node and it is not in the local Docker daemon; build it with: bash scripts/build-images.sh runtime runtime-examples`,
+    );
+  }
+  const cluster = await startCluster({
+    realNode: true,
+    nodes: 1,
+    nodeImages: [E2E_RUNTIME_IMAGE],
+    // The autoscaling suite (issue 11) watches HPAs react; the default sync is 15 s.
+    controllerManagerArgs: ['--horizontal-pod-autoscaler-sync-period=5s'],
+    log: (line) => process.stderr.write(`[cluster] ${line}\n`),
+  });
+  const node = cluster.realNode;
+  if (node === undefined) throw new Error('startCluster({ realNode: true }) returned no real node');
+  process.stderr.write(
+    `[cluster] real node ${node.name} Ready ${node.readyMs} ms after the control plane started\n`,
+  );
+  project.provide('e2eSkipReason', '');
+  project.provide('realNodeName', node.name);
+  project.provide('kubeconfig', cluster.kubeconfig);
+  project.provide('kubeconfigPath', cluster.kubeconfigPath);
+  project.provide('server', cluster.server);
+  project.provide('binDir', cluster.binDir);
+  project.provide('nodeNames', [...cluster.nodeNames]);
+  return () => cluster.stop();
+}
