@@ -36,6 +36,12 @@ export function desiredChildren(
   const autoscaled = spec.autoscaling !== undefined;
   const stableReplicas = autoscaled ? undefined : (decision.stableReplicas ?? spec.replicas);
   const children: DesiredChild[] = [];
+  // Once promoting, the stable track serves the candidate; it must pass the candidate's checks.
+  const servesCandidate =
+    spec.canary !== undefined && decision.stableModel.version === spec.canary.model.version;
+  const stableGolden = servesCandidate
+    ? (spec.canary?.goldenRequests ?? spec.goldenRequests)
+    : spec.goldenRequests;
   if (!opts.skipDeployments) {
     children.push(
       ...child(
@@ -45,7 +51,7 @@ export function desiredChildren(
           model: decision.stableModel,
           replicas: stableReplicas,
           defaultImage: opts.defaultImage,
-          ...(spec.goldenRequests ? { goldenRequests: spec.goldenRequests } : {}),
+          ...(stableGolden ? { goldenRequests: stableGolden } : {}),
         }),
       ),
     );
