@@ -2,11 +2,22 @@
  * `npm start`: a local control plane (the test harness), the operator as its chart's
  * ServiceAccount would run it, examples/ applied, and the ModelDeployments' status and
  * events printed. The cluster stays up until Ctrl-C so a user can go on with kubectl.
+ *
+ * Where the machine allows it (root, scripts/node-setup.sh, writable cgroups, the images
+ * of scripts/build-images.sh) the pods run on a REAL node (containerd, kubelet,
+ * kube-proxy) and the run ends with a real prediction through a port-forward; otherwise
+ * on kwok fake nodes, with the reason printed.
+ *
+ *   npm start                  real node if possible, else kwok
+ *   npm start -- --kwok        kwok fake nodes only
+ *   npm start -- --real-node   real node or fail
  */
-import { readdirSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCluster, type Cluster } from '../test/cluster/harness.js';
+import { realNodeSupport } from '../test/cluster/real-node.js';
 import { OperatorProcess } from '../test/support/operator-process.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
@@ -54,13 +65,124 @@ async function waitReady(cluster: Cluster, timeoutMs: number): Promise<boolean> 
   return false;
 }
 
-async function main(): Promise<void> {
-  const cluster = await step(
-    'start a local Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)',
-    () => startCluster({ log: (l) => say(`    ${l}`) }),
+/** The runtime image with every examples/models/*.onnx in /models (build-images.sh). */
+const EXAMPLES_RUNTIME_IMAGE = 'modeldeploy/runtime-examples:dev';
+/** The example a prediction is sent to at the end (examples/minimal.yaml). */
+const PREDICT_EXAMPLE = 'iris-tiny';
+
+function dockerImageExists(image: string): boolean {
+  const docker = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
+  return spawnSync(docker, ['image', 'inspect', image], { stdio: 'ignore' }).status === 0;
+}
+
+/** Real node or kwok, and why. */
+function chooseNodes(args: readonly string[]): { real: boolean; why: string } {
+  if (args.includes('--kwok')) return { real: false, why: '--kwok was given' };
+  const support = realNodeSupport();
+  let why = support.ok ? '' : support.reason;
+  if (why === '' && !dockerImageExists(EXAMPLES_RUNTIME_IMAGE)) {
+    why = `${EXAMPLES_RUNTIME_IMAGE} is not built; run: bash scripts/build-images.sh runtime runtime-examples`;
+  }
+  if (why !== '' && args.includes('--real-node')) {
+    throw new Error(`--real-node cannot run here: ${why}`);
+  }
+  return { real: why === '', why };
+}
+
+interface Forward {
+  readonly port: number;
+  readonly child: ChildProcess;
+}
+
+/** `kubectl port-forward svc/<name> :80` on loopback; resolves with the local port. */
+function portForward(cluster: Cluster, service: string): Promise<Forward> {
+  const child = spawn(
+    cluster.tools.bin.kubectl,
+    [
+      `--kubeconfig=${cluster.kubeconfigPath}`,
+      'port-forward',
+      '-n',
+      NAMESPACE,
+      '--address=127.0.0.1',
+      `service/${service}`,
+      ':80',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`kubectl port-forward did not listen within 30 s: ${out}`));
+    }, 30_000);
+    const onData = (chunk: Buffer): void => {
+      out += chunk.toString('utf8');
+      const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolve({ port: Number(m[1]), child });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`kubectl port-forward exited with ${code}: ${out}`));
+    });
+  });
+}
+
+async function waitOneReady(cluster: Cluster, name: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const res = await cluster.kubectl([
+      'get',
+      'mdep',
+      name,
+      '-n',
+      NAMESPACE,
+      '-o',
+      'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+    ]);
+    if (res.code === 0 && res.stdout.trim() === 'True') return true;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return false;
+}
+
+/** A V2 infer request with the golden input of examples/models/mlp-tiny.golden.json. */
+function writePredictRequest(cluster: Cluster): string {
+  const golden = JSON.parse(
+    readFileSync(join(REPO, 'examples', 'models', 'mlp-tiny.golden.json'), 'utf8'),
+  ) as { inputs: unknown[] }[];
+  const file = join(cluster.tempDir, 'predict-request.json');
+  writeFileSync(file, JSON.stringify({ inputs: golden[0]?.inputs ?? [] }));
+  return file;
+}
+
+async function main(): Promise<void> {
+  const nodes = chooseNodes(process.argv.slice(2));
+  if (!nodes.real)
+    say(`NOTE: pods run on kwok fake nodes (no model is loaded) because ${nodes.why}.`);
+  const cluster = await step(
+    nodes.real
+      ? 'start a local Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler) and a real node (containerd, kubelet, kube-proxy)'
+      : 'start a local Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)',
+    () =>
+      startCluster({
+        log: (l) => say(`    ${l}`),
+        ...(nodes.real ? { realNode: true, nodes: 0, nodeImages: [EXAMPLES_RUNTIME_IMAGE] } : {}),
+      }),
+  );
+  if (cluster.realNode !== undefined) {
+    say(
+      `    real node ${cluster.realNode.name} Ready ${process.uptime().toFixed(1)} s after npm start`,
+    );
+  }
   let operator: OperatorProcess | undefined;
+  let forward: Forward | undefined;
   const stop = async (code: number): Promise<never> => {
+    forward?.child.kill('SIGTERM');
     await operator?.stop();
     await cluster.stop().catch((err: unknown) => say(String(err)));
     process.exit(code);
@@ -69,15 +191,51 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
   try {
     operator = await step('start the operator', () =>
-      OperatorProcess.start({ kubeconfigPath: cluster.kubeconfigPath, namespaces: [] }),
+      OperatorProcess.start({
+        kubeconfigPath: cluster.kubeconfigPath,
+        namespaces: [],
+        ...(nodes.real ? { env: { RUNTIME_IMAGE: EXAMPLES_RUNTIME_IMAGE } } : {}),
+      }),
     );
     const examples = readdirSync(join(REPO, 'examples')).filter((f) => f.endsWith('.yaml'));
     await step(`apply examples/ (${examples.join(', ')})`, async () => {
       for (const f of examples)
         say(await kubectl(cluster, ['apply', '-n', NAMESPACE, '-f', join(REPO, 'examples', f)]));
     });
+    if (nodes.real) {
+      const served = await step(`wait for ${PREDICT_EXAMPLE} to be Ready on the real node`, () =>
+        waitOneReady(cluster, PREDICT_EXAMPLE, 240_000),
+      );
+      if (served) {
+        forward = await step(`kubectl port-forward service/${PREDICT_EXAMPLE} (loopback)`, () =>
+          portForward(cluster, PREDICT_EXAMPLE),
+        );
+        const port = forward.port;
+        const requestFile = writePredictRequest(cluster);
+        const url = `http://127.0.0.1:${port}/v2/models/${PREDICT_EXAMPLE}/infer`;
+        const answer = await step('send a V2 prediction through the port-forward', async () => {
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: readFileSync(requestFile, 'utf8'),
+            signal: AbortSignal.timeout(20_000),
+          });
+          const text = await res.text();
+          if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${text}`);
+          return text;
+        });
+        say(`    answer: ${answer.slice(0, 300)}${answer.length > 300 ? '...' : ''}`);
+        say(`    first prediction answered ${process.uptime().toFixed(1)} s after npm start`);
+        say('    Try it yourself (the port-forward stays up until Ctrl-C):');
+        say(`      curl -s -X POST ${url} -H 'content-type: application/json' -d @${requestFile}`);
+      } else {
+        say(
+          `${PREDICT_EXAMPLE} is not Ready; \`kubectl describe mdep ${PREDICT_EXAMPLE}\` tells why.`,
+        );
+      }
+    }
     const ok = await step('wait for every ModelDeployment to be Ready', () =>
-      waitReady(cluster, 120_000),
+      waitReady(cluster, nodes.real ? 240_000 : 120_000),
     );
     say(await kubectl(cluster, ['get', 'mdep', '-n', NAMESPACE, '-o', 'wide']));
     say(
@@ -102,9 +260,15 @@ async function main(): Promise<void> {
   say(`  export KUBECONFIG=${cluster.kubeconfigPath}`);
   say(`  export PATH=${cluster.binDir}:$PATH`);
   say('  kubectl get mdep -w');
-  say(
-    'Pods run on kwok fake nodes here: they are scheduled and become Ready, but no model is loaded.',
-  );
+  if (nodes.real) {
+    say(
+      `Pods run on the real node ${cluster.realNode?.name ?? ''}: \`kubectl logs\`, \`exec\` and \`port-forward\` work.`,
+    );
+  } else {
+    say(
+      `Pods run on kwok fake nodes here (${nodes.why}): they are scheduled and become Ready, but no model is loaded.`,
+    );
+  }
   say('Stop with Ctrl-C.');
   setInterval(() => undefined, 1 << 30);
 }

@@ -141,7 +141,10 @@ export async function destroyCgroup(root: string, timeoutMs = 5_000): Promise<st
       try {
         rmdirSync(dir);
       } catch (error) {
-        left.push(`${dir}: ${(error as Error).message}`);
+        // ENOENT: runc or kubelet removed it meanwhile, which is what we want.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+          left.push(`${dir}: ${(error as Error).message}`);
+        }
       }
     }
   }

@@ -309,13 +309,9 @@ export async function startRealNode(opts: StartRealNodeOptions): Promise<RealNod
     // kubelet first (it would restart containers), then every container process (they
     // live in our cgroup tree), then containerd and its shims.
     for (const c of [...components].reverse()) {
-      if (c.name === 'containerd') {
-        problems.push(...(await destroyCgroup(CGROUP_ROOT)));
-      }
+      if (c.name === 'containerd') await destroyCgroup(CGROUP_ROOT);
       await supervisor.stop(c, 5_000);
     }
-    if (components.every((c) => c.name !== 'containerd'))
-      problems.push(...(await destroyCgroup(CGROUP_ROOT)));
     for (const p of processesMentioning(layout.dir)) {
       try {
         process.kill(p.pid, 'SIGKILL');

@@ -101,9 +101,9 @@ function exampleOnRealNode(
   });
 }
 
+/** Runtime pods of both tracks (status.selector, the scale selector, covers only stable). */
 async function podsOf(namespace: string, name: string): Promise<Pod[]> {
-  const md = await getJson<ModelDeploymentStatus>(['mdep', name, '-n', namespace]);
-  const selector = md.status?.selector ?? `app.kubernetes.io/instance=${name}`;
+  const selector = `app.kubernetes.io/name=modeldeploy-runtime,app.kubernetes.io/instance=${name}`;
   return (await getJson<{ items: Pod[] }>(['pods', '-n', namespace, '-l', selector])).items;
 }
 
