@@ -8,6 +8,8 @@
 #   ${MODELDEPLOY_CACHE_DIR:-$HOME/.cache/modeldeploy}/base-image/<key>/rootfs.tar.gz
 # where <key> covers the Debian suite, the Node and npm versions and this script, so a
 # warm machine skips debootstrap and a daemon that lost the image re-imports the tarball.
+# The image tag carries the key too (modeldeploy/node-base:<node>-<suite>-<key>): checkouts
+# with different versions of this script share one daemon without retagging each other.
 #
 # Usage: scripts/docker-setup.sh
 # Progress goes to stderr; stdout carries exactly one line, the base image reference, so
@@ -22,7 +24,8 @@ SUITE=bookworm
 NONROOT_UID=65532
 
 cache_root="${MODELDEPLOY_CACHE_DIR:-$HOME/.cache/modeldeploy}"
-image="modeldeploy/node-base:${NODE_VERSION}-${SUITE}"
+image_repo="modeldeploy/node-base"
+image=""  # set in main: the tag needs the cache key
 self="${BASH_SOURCE[0]}"
 start=$(date +%s)
 
@@ -133,12 +136,14 @@ add_nonroot_user() {
   install -d -o "$NONROOT_UID" -g "$NONROOT_UID" -m 0755 "$rootfs/home/nonroot"
 }
 
-# Nothing at run time needs apt's caches, docs or man pages; they are most of minbase.
+# Nothing at run time needs apt's caches, docs, man pages or message translations (as in
+# Debian's -slim images); the translations alone are 33 MB.
 slim_rootfs() {
   local rootfs=$1
   rm -rf "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb \
     "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* \
     "$rootfs"/usr/share/info/* "$rootfs"/var/log/*.log "$rootfs"/tmp/*
+  find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 }
 
 build_rootfs_tarball() {
@@ -176,15 +181,12 @@ import_image() {
 }
 
 seed_base_image() {
-  local key dir
-  key=$(cache_key)
-  # The label tells an image seeded by this very script version from an older one.
-  if [[ $(docker_cli image inspect -f '{{index .Config.Labels "io.modeldeploy.base-key"}}' \
-    "$image" 2>/dev/null) == "$key" ]]; then
+  local key=$1 dir="$cache_root/base-image/$1"
+  if docker_cli image inspect "$image" >/dev/null 2>&1; then
     log "base image $image present"
+    [[ -d $dir ]] && touch "$dir"
     return 0
   fi
-  dir="$cache_root/base-image/$key"
   if [[ -f "$dir/rootfs.tar.gz" ]]; then
     log "re-importing cached rootfs $dir"
   else
@@ -194,11 +196,16 @@ seed_base_image() {
   prune_old_tarballs "$key"
 }
 
-# Tarballs of other keys (older pins or script versions) unused for two days.
+# Tarballs and base images of other keys (older pins or script versions) unused for two
+# days; an image still used by a container or a tagged image stays.
 prune_old_tarballs() {
+  local old
   touch "$cache_root/base-image/$1"
-  find "$cache_root/base-image" -mindepth 1 -maxdepth 1 -type d ! -name "$1" -mtime +2 \
-    -exec rm -rf {} + 2>/dev/null || true
+  find "$cache_root/base-image" -mindepth 1 -maxdepth 1 -type d ! -name "$1" -mtime +2 -printf '%f\n' |
+    while read -r old; do
+      rm -rf "${cache_root:?}/base-image/$old"
+      docker_cli rmi "$image_repo:${NODE_VERSION}-${SUITE}-$old" >/dev/null 2>&1 || true
+    done
 }
 
 main() {
@@ -209,7 +216,10 @@ main() {
   flock 9
   install_packages
   start_dockerd
-  seed_base_image
+  local key
+  key=$(cache_key)
+  image="$image_repo:${NODE_VERSION}-${SUITE}-$key"
+  seed_base_image "$key"
   log "done: $image"
   echo "$image"
 }
