@@ -9,6 +9,7 @@ import {
   GenericContainer,
   Wait,
   getContainerRuntimeClient,
+  type StartedNetwork,
   type StartedTestContainer,
 } from 'testcontainers';
 import { IMAGES } from './images.js';
@@ -35,6 +36,8 @@ export interface RuntimeOptions {
   readonly modelFile?: string;
   readonly modelName?: string;
   readonly env?: Readonly<Record<string, string>>;
+  /** A network the suite created, to reach other containers of the suite by alias. */
+  readonly network?: StartedNetwork;
 }
 
 export function startRuntime(options: RuntimeOptions): Promise<StartedTestContainer> {
@@ -54,12 +57,46 @@ export function startRuntime(options: RuntimeOptions): Promise<StartedTestContai
     .withLabels({ [TEST_LABEL]: TEST_LABEL_VALUE })
     .withWaitStrategy(Wait.forHttp('/ready', RUNTIME_PORT).forStatusCode(200))
     .withStartupTimeout(60_000);
+  if (options.network !== undefined) container.withNetwork(options.network);
   if (options.modelFile !== undefined) {
     container.withBindMounts([
       { source: options.modelFile, target: '/models/model.onnx', mode: 'ro' },
     ]);
   }
   return container.start();
+}
+
+// A static file server in plain node (the runtime image has node and nothing else).
+const SERVE_MODEL_JS = `
+const fs = require('node:fs');
+require('node:http')
+  .createServer((req, res) => {
+    res.setHeader('content-type', 'application/octet-stream');
+    fs.createReadStream('/srv/model.onnx').pipe(res);
+  })
+  .listen(8000, () => console.log('serving /srv/model.onnx on :8000'));
+`;
+
+/**
+ * A model server inside the suite's network, reachable from other containers at
+ * http://<alias>:8000/<anything>, so the runtime's http:// download path is exercised
+ * without any traffic leaving the machine.
+ */
+export function startModelServer(
+  network: StartedNetwork,
+  alias: string,
+  modelFile: string,
+): Promise<StartedTestContainer> {
+  return new HardenedContainer(IMAGES.runtime)
+    .withReadOnlyRootFilesystem()
+    .withDroppedCapabilities('ALL')
+    .withNetwork(network)
+    .withNetworkAliases(alias)
+    .withEntrypoint(['node', '-e', SERVE_MODEL_JS])
+    .withBindMounts([{ source: modelFile, target: '/srv/model.onnx', mode: 'ro' }])
+    .withLabels({ [TEST_LABEL]: TEST_LABEL_VALUE })
+    .withWaitStrategy(Wait.forLogMessage('serving'))
+    .start();
 }
 
 /** An image's filesystem and user, without running its entrypoint. */

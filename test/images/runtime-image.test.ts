@@ -4,13 +4,16 @@
  * a loopback-mapped port. The answers must match the golden outputs the model script
  * wrote, the process must not be root, and SIGTERM must lose no accepted request.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { StartedTestContainer } from 'testcontainers';
+import { Network, type StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   baseUrl,
   containerLogs,
   removeContainer,
+  startModelServer,
   startRuntime,
   stopGracefully,
 } from './containers.js';
@@ -163,6 +166,34 @@ describe('runtime image shutdown', () => {
       expect(exitCode, logs).toBe(0);
     } finally {
       await removeContainer(runtime);
+    }
+  });
+});
+
+describe('runtime image downloading its model', () => {
+  it('fetches an http:// model into the tmpfs cache, checks its sha256 and serves it', async () => {
+    const sha256 = createHash('sha256').update(readFileSync(modelFile)).digest('hex');
+    const network = await new Network().start();
+    const server = await startModelServer(network, 'models', modelFile);
+    try {
+      const runtime = await startRuntime({
+        network,
+        modelName: MODEL_NAME,
+        env: { MODEL_URI: 'http://models:8000/mlp-tiny.onnx', MODEL_SHA256: sha256 },
+      });
+      try {
+        const cached = await runtime.exec(['sh', '-c', 'ls "$MODEL_CACHE_DIR"']);
+        expect(cached.stdout.trim()).toBe(`sha256-${sha256}.onnx`);
+        const c = golden[0] as GoldenCase;
+        const res = await postJson(`${baseUrl(runtime)}${INFER_PATH}`, v2Request(c));
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+        expectGoldenV2(res.body, c);
+      } finally {
+        await runtime.stop({ timeout: 10_000 });
+      }
+    } finally {
+      await server.stop({ timeout: 1_000 });
+      await network.stop();
     }
   });
 });
