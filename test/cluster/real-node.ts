@@ -167,9 +167,17 @@ export interface StartRealNodeOptions {
   readonly log: Log;
 }
 
+type Chains = Partial<Record<'iptables' | 'ip6tables', ChainSnapshot>>;
+
+/**
+ * Who runs the real node, and the host state from before it started: a crashed run's
+ * successor restores the sysctls and removes the iptables chains from these snapshots.
+ */
 interface LockRecord {
   readonly pid: number;
   readonly tempDir: string;
+  readonly sysctls?: SysctlSnapshot;
+  readonly chains?: Chains;
 }
 
 function readLock(): LockRecord | undefined {
@@ -205,6 +213,14 @@ async function sweep(previous: LockRecord | undefined, kubeProxy: string, log: L
   }
   await deleteLink(BRIDGE);
   await sh(kubeProxy, ['--cleanup', '--v=0']);
+  if (previous?.chains !== undefined) {
+    const removed = await removeNewChains(previous.chains, ['KUBE-', 'CNI-']);
+    if (removed.length > 0) log(`removed iptables chains: ${removed.join(', ')}`);
+  }
+  if (previous?.sysctls !== undefined) {
+    const restored = restoreSysctls(previous.sysctls);
+    if (restored.length > 0) log(`restored sysctls: ${restored.join(', ')}`);
+  }
 }
 
 function acquireLock(tempDir: string): LockRecord | undefined {
@@ -216,8 +232,13 @@ function acquireLock(tempDir: string): LockRecord | undefined {
         'or start this cluster without the real node.',
     );
   }
-  writeFileSync(LOCK_FILE, JSON.stringify({ pid: process.pid, tempDir } satisfies LockRecord));
+  // Claim it, keeping a crashed predecessor's snapshots until sweep() has used them.
+  writeLock({ ...previous, pid: process.pid, tempDir });
   return previous;
+}
+
+function writeLock(record: LockRecord): void {
+  writeFileSync(LOCK_FILE, JSON.stringify(record));
 }
 
 function layoutFor(tempDir: string, cniBin: string): NodeLayout {
@@ -297,8 +318,9 @@ export async function startRealNode(opts: StartRealNodeOptions): Promise<RealNod
   const previous = acquireLock(opts.tempDir);
   await sweep(previous, opts.tools.kubeProxy, log);
 
-  const chains: Partial<Record<'iptables' | 'ip6tables', ChainSnapshot>> = await snapshotChains();
+  const chains: Chains = await snapshotChains();
   const sysctls: SysctlSnapshot = snapshotSysctls();
+  writeLock({ pid: process.pid, tempDir: opts.tempDir, sysctls, chains });
   const components: Component[] = [];
 
   let stopped = false;
