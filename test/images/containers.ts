@@ -66,7 +66,7 @@ export function startRuntime(options: RuntimeOptions): Promise<StartedTestContai
   return container.start();
 }
 
-// A static file server in plain node (the runtime image has node and nothing else).
+// A static file server in plain node, so the model server needs no image but ours.
 const SERVE_MODEL_JS = `
 const fs = require('node:fs');
 require('node:http')
