@@ -223,18 +223,47 @@ async function sweep(previous: LockRecord | undefined, kubeProxy: string, log: L
   }
 }
 
-function acquireLock(tempDir: string): LockRecord | undefined {
-  const previous = readLock();
-  if (previous !== undefined && previous.pid !== process.pid && isAlive(previous.pid)) {
-    throw new Error(
-      `another real-node cluster is running (pid ${previous.pid}, ${previous.tempDir}); only one ` +
-        'real node fits on a machine (kube-proxy owns the host iptables chains). Stop it first, ' +
-        'or start this cluster without the real node.',
-    );
+/**
+ * Claim the machine's one real node. A live owner is waited for (a second test run, say)
+ * up to MODELDEPLOY_REAL_NODE_WAIT_MS (default 10 min); a dead one's record is returned so
+ * that sweep() can undo what it left.
+ */
+async function acquireLock(tempDir: string, log: Log): Promise<LockRecord | undefined> {
+  const waitMs = Number(process.env['MODELDEPLOY_REAL_NODE_WAIT_MS'] ?? 600_000);
+  const deadline = Date.now() + waitMs;
+  let told = false;
+  for (;;) {
+    const previous = readLock();
+    if (previous !== undefined && previous.pid !== process.pid && isAlive(previous.pid)) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `another real-node cluster is running (pid ${previous.pid}, ${previous.tempDir}) and did not stop within ${waitMs} ms; only one ` +
+            'real node fits on a machine (kube-proxy owns the host iptables chains). Stop it first, ' +
+            'or start this cluster without the real node.',
+        );
+      }
+      if (!told) {
+        log(
+          `waiting for the real node of pid ${previous.pid} (${previous.tempDir}) to stop: one real node per machine`,
+        );
+        told = true;
+      }
+      await new Promise((r) => setTimeout(r, 1_000));
+      continue;
+    }
+    if (previous !== undefined) rmSync(LOCK_FILE, { force: true });
+    try {
+      // Claim it (exclusively), keeping a crashed predecessor's snapshots until sweep()
+      // has used them.
+      writeFileSync(LOCK_FILE, JSON.stringify({ ...previous, pid: process.pid, tempDir }), {
+        flag: 'wx',
+      });
+      return previous?.pid === process.pid ? undefined : previous;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // Another starter claimed it first: wait for that one.
+    }
   }
-  // Claim it, keeping a crashed predecessor's snapshots until sweep() has used them.
-  writeLock({ ...previous, pid: process.pid, tempDir });
-  return previous;
 }
 
 function writeLock(record: LockRecord): void {
@@ -315,7 +344,7 @@ export async function startRealNode(opts: StartRealNodeOptions): Promise<RealNod
   const cniBin = cniBinDir() ?? CNI_BIN_DIRS[0] ?? '/usr/lib/cni';
   const layout = layoutFor(opts.tempDir, cniBin);
 
-  const previous = acquireLock(opts.tempDir);
+  const previous = await acquireLock(opts.tempDir, log);
   await sweep(previous, opts.tools.kubeProxy, log);
 
   const chains: Chains = await snapshotChains();
