@@ -21,13 +21,18 @@ git diff --exit-code -- crds docs/api-reference.md charts/modeldeploy/crds || {
   exit 1
 }
 
+# Clusters someone else runs on this machine (npm start in another shell) are not ours.
+cluster_pattern='cluster-tools/[0-9a-f]+/bin/|node-tools/[0-9a-f]+/bin/|adapter-tools/[0-9a-f]+/bin/|/tmp/modeldeploy-cluster-'
+before=$(pgrep -f "$cluster_pattern" | sort || true)
+
 printf '\n==> vitest\n'
 report=$(mktemp -t modeldeploy-vitest.XXXXXX.json)
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
 
 printf '\n==> leftover processes\n'
-leftover=$(pgrep -af 'cluster-tools/[0-9a-f]+/bin/|node-tools/[0-9a-f]+/bin/|/tmp/modeldeploy-cluster-' || true)
+sleep 1
+leftover=$(comm -13 <(echo "$before") <(pgrep -f "$cluster_pattern" | sort || true) | paste -sd, - | xargs -r -I{} ps -o pid=,args= -p {} || true)
 if [ -n "$leftover" ]; then
   echo "processes of a test cluster survived the suite:" >&2
   echo "$leftover" >&2
