@@ -48,7 +48,7 @@ export async function ensureNodeTools(): Promise<NodeTools> {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
     child.once('error', reject);
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       const last = out.trim().split('\n').pop() ?? '';
       if (code === 0 && last !== '') resolve(last);
       else reject(new Error(`${NODE_BUILD_SCRIPT} exited with ${code}; its progress log is above`));
