@@ -319,6 +319,33 @@ function evaluateGoals(rows: readonly ResultRow[]): Goal[] {
   return goals;
 }
 
+/** One line per model and concurrency: every server's req/s side by side, ratios, p99s. */
+function comparison(rows: readonly ResultRow[]): string[][] {
+  const out: string[][] = [];
+  for (const model of modelKeys) {
+    for (const c of concurrencies) {
+      const get = (server: ServerKey) => find(rows, server, model, c);
+      const [off, on, a, b] = [get('ours-off'), get('ours-on'), get('fastapi'), get('mlserver')];
+      const ratio = (x: number | undefined, y: number | undefined): string =>
+        x === undefined || y === undefined ? '–' : fmtRatio(x / y);
+      out.push([
+        model,
+        String(c),
+        fmtInt(off?.rps),
+        fmtInt(on?.rps),
+        fmtInt(a?.rps),
+        fmtInt(b?.rps),
+        ratio(on?.rps, a?.rps),
+        ratio(on?.rps, b?.rps),
+        fmtMs(on?.p99Ms),
+        fmtMs(a?.p99Ms),
+        fmtMs(b?.p99Ms),
+      ]);
+    }
+  }
+  return out;
+}
+
 function printTables(
   rows: readonly ResultRow[],
   goals: readonly Goal[],
@@ -357,6 +384,24 @@ function printTables(
       ],
       main,
       2,
+    ),
+    '',
+    formatTable(
+      [
+        'model',
+        'conns',
+        'ours off req/s',
+        'ours on req/s',
+        'A req/s',
+        'B req/s',
+        'on/A',
+        'on/B',
+        'p99 ms on',
+        'p99 ms A',
+        'p99 ms B',
+      ],
+      comparison(rows),
+      1,
     ),
     '',
     ...goals.map(
