@@ -245,3 +245,55 @@ export function kubeProxyConfig(layout: NodeLayout, ports: NodePorts, clusterCid
 export function kubeProxyArgs(layout: NodeLayout): string[] {
   return [`--config=${layout.kubeProxyConfig}`];
 }
+
+/**
+ * A shell script the harness's reaper runs when the harness died without stop() (e.g.
+ * SIGKILL): kill the containers (by cgroup) and anything running from the node dir
+ * (shims, containerd, kubelet), unmount, delete the bridge, run kube-proxy's clean-up and
+ * write back the sysctls from before the node started.
+ */
+export function reapScript(
+  layout: NodeLayout,
+  tempDir: string,
+  kubeProxy: string,
+  sysctls: Readonly<Record<string, string>>,
+  chainsBefore: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {},
+): string {
+  const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  const root = layout.cgroupRoot.replace(/^\/+/, '');
+  return [
+    '#!/bin/sh',
+    '# Written by test/cluster/real-node.ts; run by the reaper of test/cluster/processes.ts.',
+    `node_dir=${q(layout.dir)}`,
+    `for f in /sys/fs/cgroup/*/${root}; do find "$f" -name cgroup.procs -exec cat {} +; done 2>/dev/null |`,
+    '  sort -u | while read -r p; do kill -KILL "$p" 2>/dev/null; done',
+    'for d in /proc/[0-9]*; do',
+    '  pid=${d#/proc/}',
+    '  [ "$pid" = "$$" ] && continue',
+    '  case "$(tr \'\\0\' \' \' < "$d/cmdline" 2>/dev/null)" in',
+    '    *"$node_dir"*) kill -KILL "$pid" 2>/dev/null ;;',
+    '  esac',
+    'done',
+    'sleep 1',
+    `awk -v p=${q(`${tempDir}/`)} 'index($5, p) == 1 { print $5 }' /proc/self/mountinfo | sort -r |`,
+    '  while read -r m; do umount -l "$m" 2>/dev/null; done',
+    `ip link del ${q(layout.bridge)} 2>/dev/null`,
+    `${q(kubeProxy)} --cleanup --v=0 2>/dev/null`,
+    ...Object.entries(sysctls).map(([k, v]) => `echo ${q(v)} > ${q(`/proc/sys/${k}`)} 2>/dev/null`),
+    // KUBE-/CNI- chains that did not exist before: drop the rules jumping to them, then them.
+    ...['iptables', 'ip6tables'].flatMap((cmd) =>
+      ['filter', 'nat', 'mangle'].map((table) => {
+        const keep = (chainsBefore[cmd]?.[table] ?? []).join(' ');
+        return [
+          `new=$(${cmd}-save -t ${table} 2>/dev/null | sed -n 's/^:\\(KUBE-[^ ]*\\|CNI-[^ ]*\\) .*/\\1/p' | while read -r c; do case " ${keep} " in *" $c "*) ;; *) echo "$c" ;; esac; done)`,
+          `for c in $new; do ${cmd}-save -t ${table} | grep -E -- "^-A .* -j $c( |$)" | sed 's/^-A/-D/' | while read -r r; do eval "${cmd} -w 5 -t ${table} $r" 2>/dev/null; done; done`,
+          `for c in $new; do ${cmd} -w 5 -t ${table} -F "$c" 2>/dev/null; done`,
+          `for c in $new; do ${cmd} -w 5 -t ${table} -X "$c" 2>/dev/null; done`,
+        ].join('\n');
+      }),
+    ),
+    `for f in /sys/fs/cgroup/*/${root}; do find "$f" -depth -type d -exec rmdir {} + 2>/dev/null; done`,
+    'exit 0',
+    '',
+  ].join('\n');
+}

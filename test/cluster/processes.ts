@@ -38,8 +38,10 @@ const REAPER_SCRIPT = [
   'while read -r pg; do pgs="$pgs $pg"; done',
   // No "--" before the negative pid: dash's kill rejects it ("Illegal number").
   'for pg in $pgs; do kill -KILL "-$pg" 2>/dev/null; done',
-  // --one-file-system: a real node's leftover mounts (container rootfs, pod volumes) are
-  // never followed; the next real-node start unmounts and removes them.
+  // A real node (real-node.ts) leaves its own clean-up script: containers, shims, mounts,
+  // bridge, sysctls. What it cannot undo, the next real-node start does.
+  'if [ -x "$1/node/reap.sh" ]; then "$1/node/reap.sh" >/dev/null 2>&1; fi',
+  // --one-file-system: mounts that are still there are never followed.
   'rm -rf --one-file-system -- "$1"',
 ].join('\n');
 

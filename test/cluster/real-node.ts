@@ -43,6 +43,7 @@ import {
   kubeletConfig,
   kubeProxyArgs,
   kubeProxyConfig,
+  reapScript,
   type NodeLayout,
   type NodePorts,
 } from './node-config.js';
@@ -350,6 +351,12 @@ export async function startRealNode(opts: StartRealNodeOptions): Promise<RealNod
   const chains: Chains = await snapshotChains();
   const sysctls: SysctlSnapshot = snapshotSysctls();
   writeLock({ pid: process.pid, tempDir: opts.tempDir, sysctls, chains });
+  mkdirSync(layout.dir, { recursive: true });
+  writeFileSync(
+    join(layout.dir, 'reap.sh'),
+    reapScript(layout, opts.tempDir, opts.tools.kubeProxy, sysctls, chains),
+    { mode: 0o755 },
+  );
   const components: Component[] = [];
 
   let stopped = false;
