@@ -30,6 +30,15 @@ step "Kubernetes test tools (built from Go modules on a cold machine; cached aft
 tools_dir=$(test/cluster/build-tools.sh)
 echo "tools: $tools_dir"
 
+step "real node: containerd, runc, CNI plugins (Debian), kubelet, kube-proxy and pause (cached)"
+bash scripts/node-setup.sh
+test/cluster/build-node-tools.sh >/dev/null
+
+if ! $with_test; then
+  step "runtime image with the example models, for the real node"
+  bash scripts/build-images.sh runtime runtime-examples
+fi
+
 if $with_test; then
   step "Prometheus (Debian package) for the analysis tests"
   bash scripts/prometheus-setup.sh
