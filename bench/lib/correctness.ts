@@ -1,11 +1,41 @@
-import { compareOutput, expectedRows, rowsBody, v2Body, type BenchModel } from './models.js';
+import {
+  compareOutput,
+  expectedRows,
+  rowsBody,
+  v2BinaryBody,
+  v2Body,
+  type BenchModel,
+} from './models.js';
 import { assertLoopback } from './wrk.js';
 
-/** How a server takes a request: Open Inference Protocol V2, or peer A's {"inputs": rows}. */
-export type Protocol = 'v2' | 'rows';
+/**
+ * How a server takes a request: Open Inference Protocol V2 with JSON tensors, V2 with the
+ * binary tensor data extension, or peer A's {"inputs": rows}.
+ */
+export type Protocol = 'v2' | 'v2-binary' | 'rows';
 
-export function requestBody(protocol: Protocol, model: BenchModel, rows: number): string {
-  return protocol === 'v2' ? v2Body(model, rows) : rowsBody(model, rows);
+/** A request body with the headers it needs. */
+export interface LoadRequest {
+  readonly body: string | Uint8Array;
+  readonly contentType: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export function loadRequest(protocol: Protocol, model: BenchModel, rows: number): LoadRequest {
+  switch (protocol) {
+    case 'v2':
+      return { body: v2Body(model, rows), contentType: 'application/json', headers: {} };
+    case 'rows':
+      return { body: rowsBody(model, rows), contentType: 'application/json', headers: {} };
+    case 'v2-binary': {
+      const { body, headerLength } = v2BinaryBody(model, rows);
+      return {
+        body,
+        contentType: 'application/octet-stream',
+        headers: { 'Inference-Header-Content-Length': String(headerLength) },
+      };
+    }
+  }
 }
 
 /**
@@ -19,10 +49,11 @@ export async function checkAnswers(
 ): Promise<void> {
   assertLoopback(url);
   for (const rows of [model.goldenRows, 1]) {
+    const request = loadRequest(protocol, model, rows);
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: requestBody(protocol, model, rows),
+      headers: { 'content-type': request.contentType, ...request.headers },
+      body: request.body,
       signal: AbortSignal.timeout(30_000),
     });
     const text = await res.text();
@@ -38,7 +69,7 @@ export async function checkAnswers(
 }
 
 function outputValues(protocol: Protocol, model: BenchModel, json: unknown): number[] {
-  if (protocol === 'v2') {
+  if (protocol !== 'rows') {
     const outputs = (json as { outputs?: { name: string; data: unknown[] }[] }).outputs ?? [];
     const output = outputs.find((o) => o.name === model.outputName);
     if (output === undefined) throw new Error(`no output '${model.outputName}' in the answer`);

@@ -1,4 +1,5 @@
 import { loadavg } from 'node:os';
+import type { LoadRequest } from './correctness.js';
 import { ServerProcess, type ServerSpec } from './server-process.js';
 import { fmtInt, fmtMs } from './table.js';
 import { measureCell, type LoadResult } from './wrk.js';
@@ -13,7 +14,7 @@ export interface Cell {
 export interface DriveOptions {
   readonly spec: ServerSpec;
   readonly url: string;
-  readonly body: string;
+  readonly request: LoadRequest;
   /** Runs once the server is ready and before any load; throws to fail the run. */
   readonly check?: () => Promise<void>;
   readonly concurrencies: readonly number[];
@@ -38,7 +39,9 @@ export async function driveServer(
     for (const connections of options.concurrencies) {
       const result = await measureCell({
         url: options.url,
-        body: options.body,
+        body: options.request.body,
+        contentType: options.request.contentType,
+        headers: options.request.headers,
         connections,
         seconds: options.seconds,
         warmupSeconds: options.warmupSeconds,

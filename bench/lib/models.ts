@@ -86,6 +86,31 @@ export function v2Body(model: BenchModel, rows: number): string {
   });
 }
 
+/**
+ * The same request with the V2 binary tensor data extension (what tritonclient sends): a JSON
+ * header of Inference-Header-Content-Length bytes, then the rows as little-endian float32.
+ */
+export function v2BinaryBody(
+  model: BenchModel,
+  rows: number,
+): { body: Uint8Array; headerLength: number } {
+  const values = Float32Array.from(goldenRows(model, rows));
+  const header = Buffer.from(
+    JSON.stringify({
+      inputs: [
+        {
+          name: model.inputName,
+          shape: [rows, model.width],
+          datatype: 'FP32',
+          parameters: { binary_data_size: values.byteLength },
+        },
+      ],
+    }),
+  );
+  const data = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+  return { body: Buffer.concat([header, data]), headerLength: header.length };
+}
+
 /** Peer A's own body: {"inputs": [[…row…], …]}. */
 export function rowsBody(model: BenchModel, rows: number): string {
   const flat = goldenRows(model, rows);

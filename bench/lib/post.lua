@@ -1,12 +1,20 @@
--- wrk script: POST the body in the file named by WRK_BODY_FILE; at the end print one line
--- "WRK_JSON {...}" with counts and latency percentiles (microseconds) for bench/lib/wrk.ts.
+-- wrk script: POST the body in the file named by WRK_BODY_FILE (read as bytes, so binary
+-- bodies work) with Content-Type WRK_CONTENT_TYPE (default application/json) and the extra
+-- headers in WRK_HEADERS ("Name: value" lines). At the end print one line "WRK_JSON {...}" with
+-- counts and latency percentiles (microseconds) for bench/lib/wrk.ts.
 local path = os.getenv("WRK_BODY_FILE")
 if path ~= nil and path ~= "" then
   local f = assert(io.open(path, "rb"))
   wrk.body = f:read("*a")
   f:close()
   wrk.method = "POST"
-  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["Content-Type"] = os.getenv("WRK_CONTENT_TYPE") or "application/json"
+end
+local extra = os.getenv("WRK_HEADERS")
+if extra ~= nil then
+  for name, value in string.gmatch(extra, "([^:\n]+):%s*([^\n]*)") do
+    wrk.headers[name] = value
+  end
 end
 
 function done(summary, latency, requests)

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,8 +23,11 @@ export interface LoadResult {
 
 export interface LoadOptions {
   readonly url: string;
-  /** JSON body to POST; GET when absent. */
-  readonly body?: string;
+  /** Body to POST (JSON unless `contentType` says otherwise); GET when absent. */
+  readonly body?: string | Uint8Array;
+  readonly contentType?: string;
+  /** Extra request headers. */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly connections: number;
   readonly seconds: number;
   /** wrk threads; one is plenty for these rates and leaves the most CPU to the server. */
@@ -50,9 +53,16 @@ let bodySeq = 0;
 /** Drives `url` with Debian's wrk (a C load generator) for a fixed time; loopback only. */
 export async function runWrk(options: LoadOptions): Promise<LoadResult> {
   assertLoopback(options.url);
-  const env: NodeJS.ProcessEnv = { ...process.env, WRK_BODY_FILE: '' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    WRK_BODY_FILE: '',
+    WRK_CONTENT_TYPE: options.contentType ?? 'application/json',
+    WRK_HEADERS: Object.entries(options.headers ?? {})
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\n'),
+  };
   if (options.body !== undefined) {
-    const file = join(tmpdir(), `md-bench-body-${process.pid}-${bodySeq++}.json`);
+    const file = join(tmpdir(), `md-bench-body-${process.pid}-${bodySeq++}.bin`);
     await writeFile(file, options.body);
     env.WRK_BODY_FILE = file;
   }
@@ -71,7 +81,7 @@ export async function runWrk(options: LoadOptions): Promise<LoadResult> {
     env,
     timeout: (options.seconds + 30) * 1000,
     maxBuffer: 1 << 20,
-  });
+  }).finally(() => (env.WRK_BODY_FILE ? rm(env.WRK_BODY_FILE, { force: true }) : undefined));
   const line = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));
   if (line === undefined) throw new Error(`wrk printed no summary:\n${stdout}`);
   const s = JSON.parse(line.slice('WRK_JSON '.length)) as WrkSummary;

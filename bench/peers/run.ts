@@ -20,7 +20,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { availableParallelism, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { checkAnswers, requestBody, type Protocol } from '../lib/correctness.js';
+import { checkAnswers, loadRequest, type Protocol } from '../lib/correctness.js';
 import { driveServer, type Cell } from '../lib/drive.js';
 import { currentLoad, machineInfo } from '../lib/machine.js';
 import {
@@ -239,7 +239,7 @@ async function main(): Promise<void> {
       const { cells, peakRssMiB } = await driveServer({
         spec: { ...t.spec, label: `${t.spec.label} for ${model.key}` },
         url: t.url,
-        body: requestBody(t.protocol, model, 1),
+        request: loadRequest(t.protocol, model, 1),
         check: () => checkAnswers(t.url, t.protocol, model),
         concurrencies,
         seconds,

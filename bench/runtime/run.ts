@@ -14,13 +14,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify, parseArgs } from 'node:util';
-import { checkAnswers } from '../lib/correctness.js';
+import { checkAnswers, loadRequest, type LoadRequest } from '../lib/correctness.js';
 import { currentLoad, machineInfo } from '../lib/machine.js';
 import {
   loadBenchModel,
   MODEL_KEYS,
   REPO_ROOT,
-  v2Body,
   type BenchModel,
   type ModelKey,
 } from '../lib/models.js';
@@ -38,7 +37,8 @@ import { wrkVersion } from '../lib/wrk.js';
 import type { RawResult } from './raw-session.js';
 
 interface HttpRow extends Cell {
-  readonly server: 'constant' | 'ours-batching-off' | 'ours-batching-on';
+  readonly server:
+    'constant' | 'ours-batching-off' | 'ours-batching-on' | 'ours-batching-on-binary';
   readonly model: ModelKey | undefined;
   readonly peakRssMiB: number;
 }
@@ -99,14 +99,14 @@ async function rawLoop(model: BenchModel, rows: number): Promise<RawResult> {
 async function measureServer(
   spec: ServerSpec,
   url: string,
-  body: string,
+  request: LoadRequest,
   check: (() => Promise<void>) | undefined,
   row: Omit<HttpRow, keyof Cell | 'peakRssMiB'>,
 ): Promise<HttpRow[]> {
   const { cells, peakRssMiB } = await driveServer({
     spec,
     url,
-    body,
+    request,
     ...(check !== undefined ? { check } : {}),
     concurrencies,
     seconds,
@@ -134,7 +134,11 @@ async function main(): Promise<void> {
   // Each model's ceilings right before its servers, so that they see the same machine load.
   const raw: RawRow[] = [];
   const http: HttpRow[] = [];
-  const tinyBody = v2Body(models.find((m) => m.key === 'tiny') ?? (models[0] as BenchModel), 1);
+  const tinyBody = loadRequest(
+    'v2',
+    models.find((m) => m.key === 'tiny') ?? (models[0] as BenchModel),
+    1,
+  );
   const constantPort = await freePort();
   http.push(
     ...(await measureServer(
@@ -164,7 +168,13 @@ async function main(): Promise<void> {
       log(`raw session.run loop: ${model.key}, batch ${rows}`);
       raw.push({ model: model.key, result: await rawLoop(model, rows) });
     }
-    for (const batching of [false, true]) {
+    // Batching off and on with JSON tensors, then on with the V2 binary tensor extension.
+    const variants = [
+      { server: 'ours-batching-off', batching: false, protocol: 'v2' },
+      { server: 'ours-batching-on', batching: true, protocol: 'v2' },
+      { server: 'ours-batching-on-binary', batching: true, protocol: 'v2-binary' },
+    ] as const;
+    for (const { server, batching, protocol } of variants) {
       const port = await freePort();
       const url = ourInferUrl(model, port);
       http.push(
@@ -173,12 +183,12 @@ async function main(): Promise<void> {
             model,
             port,
             batching,
-            logFile: join(logDir, `ours-${model.key}-${batching ? 'on' : 'off'}.log`),
+            logFile: join(logDir, `${server}-${model.key}.log`),
           }),
           url,
-          v2Body(model, 1),
-          () => checkAnswers(url, 'v2', model),
-          { server: batching ? 'ours-batching-on' : 'ours-batching-off', model: model.key },
+          loadRequest(protocol, model, 1),
+          () => checkAnswers(url, protocol, model),
+          { server, model: model.key },
         )),
       );
     }
@@ -276,6 +286,7 @@ function printTables(
     constant: 'fastify constant route',
     'ours-batching-off': 'runtime, batching off',
     'ours-batching-on': `runtime, batching on (${OUR_MAX_BATCH}, ${OUR_MAX_DELAY_MS} ms)`,
+    'ours-batching-on-binary': 'runtime, batching on, V2 binary tensors',
   };
   for (const h of http) {
     rows.push([
