@@ -22,7 +22,7 @@ git diff --exit-code -- crds docs/api-reference.md charts/modeldeploy/crds || {
 }
 
 # Clusters someone else runs on this machine (npm start in another shell) are not ours.
-cluster_pattern='cluster-tools/[0-9a-f]+/bin/|node-tools/[0-9a-f]+/bin/|adapter-tools/[0-9a-f]+/bin/|/tmp/modeldeploy-cluster-|containerd-shim-runc-v2 -namespace k8s.io'
+cluster_pattern='cluster-tools/[0-9a-f]+/bin/|node-tools/[0-9a-f]+/bin/|adapter-tools/[0-9a-f]+/bin/|/tmp/modeldeploy-cluster-|containerd-shim-runc-v2 -namespace k8s.io|operator/src/main.ts'
 before=$(pgrep -f "$cluster_pattern" | sort || true)
 
 printf '\n==> vitest\n'

@@ -11,6 +11,8 @@ export interface OperatorOptions {
   kubeconfigPath: string;
   namespaces: string[];
   env?: Record<string, string>;
+  /** 'dist' runs the compiled operator (npm run build -w operator), as the image does. */
+  entry?: 'source' | 'dist';
 }
 
 interface LogLine {
@@ -47,7 +49,11 @@ export class OperatorProcess {
   }
 
   static async start(opts: OperatorOptions): Promise<OperatorProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'operator/src/main.ts'], {
+    const args =
+      opts.entry === 'dist'
+        ? ['operator/dist/main.js']
+        : ['--import', 'tsx', 'operator/src/main.ts'];
+    const child = spawn(process.execPath, args, {
       cwd: REPO,
       env: {
         PATH: process.env.PATH ?? '',
@@ -63,6 +69,12 @@ export class OperatorProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const op = new OperatorProcess(child);
+    // An operator outliving its test would keep retrying against a cluster that is gone.
+    const killOnExit = (): void => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    };
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
     await op.waitForLog((l) => l.msg === 'caches synced', 60_000);
     return op;
   }
