@@ -23,7 +23,7 @@
  *   insecureSkipTLSVerify, as many adapter installs do.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -500,13 +500,4 @@ function tlsHealthy(url: string): Promise<boolean> {
       })
       .catch(() => resolve(false));
   });
-}
-
-/** Read a file or '' (log tails for reports). */
-export function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
 }
