@@ -42,6 +42,9 @@ fi
 if $with_test; then
   step "Prometheus (Debian package) for the analysis tests"
   bash scripts/prometheus-setup.sh
+  step "prometheus-adapter and Prometheus with Kubernetes SD for the autoscaling e2e (Go modules; cached)"
+  test/cluster/build-adapter.sh >/dev/null
+  test/cluster/build-prometheus.sh >/dev/null
   step "Docker daemon, seeded base image, runtime and operator images"
   bash scripts/build-images.sh
 fi
