@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { parseModelDeployment, type ModelDeployment } from '../api/model-deployment.js';
 import type { AnalysisResult, ModelDeploymentStatus } from '../api/model-deployment-status.js';
-import { isNotFound } from '../kube/api-error.js';
+import { ApiError, isNotFound } from '../kube/api-error.js';
 import { KINDS, objectPath, type Kind } from '../kube/kinds.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { objectKey, type KubeObject } from '../kube/object.js';
@@ -54,6 +54,11 @@ export interface ReconcileResult {
 }
 
 const SECRET_RECHECK_MS = 10_000;
+
+interface ApplyOutcome {
+  writes: number;
+  rejected: { kind: string; name: string; message: string }[];
+}
 const CHILD_KINDS: readonly Kind[] = [
   KINDS.deployment,
   KINDS.service,
@@ -80,15 +85,18 @@ export class Reconciler {
     const missingSecrets = await this.missingSecrets(md);
     const decision = await this.decide(md, log);
     let writes = 0;
+    let rejected: ApplyOutcome['rejected'] = [];
     if (!md.spec.paused) {
       const desired = desiredChildren(md, decision, {
         defaultImage: this.deps.defaultImage,
         skipDeployments: missingSecrets.length > 0,
       }).filter((c) => !this.deps.caches.unavailable(c.kind));
-      writes += await this.applyChildren(desired, log);
+      const applied = await this.applyChildren(desired, log);
+      writes += applied.writes;
+      rejected = applied.rejected;
       writes += await this.deleteUnwanted(md, desired, log);
     }
-    const observed = this.observe(md, missingSecrets);
+    const observed = { ...this.observe(md, missingSecrets), rejected };
     const status = computeStatus({
       md,
       observed,
@@ -176,25 +184,47 @@ export class Reconciler {
     return missing;
   }
 
-  private async applyChildren(desired: readonly DesiredChild[], log: Logger): Promise<number> {
-    let writes = 0;
+  /**
+   * Applies what differs from the cache. A child the API server refuses as invalid (400,
+   * 422) will be refused again on every retry, so it is reported in status instead of
+   * failing the reconcile; other errors (conflicts, outages) fail it for a retry.
+   */
+  private async applyChildren(
+    desired: readonly DesiredChild[],
+    log: Logger,
+  ): Promise<ApplyOutcome> {
+    const outcome: ApplyOutcome = { writes: 0, rejected: [] };
     for (const { kind, object } of desired) {
       const target = withAppliedHash(object);
       const key = objectKey(target.metadata.namespace, target.metadata.name);
       const live = this.deps.caches.child(kind, key);
       if (!needsApply(live, target)) continue;
-      await this.deps.client.apply(
-        objectPath(kind, target.metadata.namespace, target.metadata.name),
-        target,
-        FIELD_MANAGER,
-      );
+      try {
+        await this.deps.client.apply(
+          objectPath(kind, target.metadata.namespace, target.metadata.name),
+          target,
+          FIELD_MANAGER,
+        );
+      } catch (err) {
+        if (!(err instanceof ApiError) || (err.status !== 422 && err.status !== 400)) throw err;
+        outcome.rejected.push({
+          kind: kind.kind,
+          name: target.metadata.name,
+          message: err.apiMessage,
+        });
+        log.warn(
+          { kind: kind.kind, name: target.metadata.name, err: err.apiMessage },
+          'API server refused a child',
+        );
+        continue;
+      }
       log.info(
         { kind: kind.kind, name: target.metadata.name, created: live === undefined },
         'applied child',
       );
-      writes++;
+      outcome.writes++;
     }
-    return writes;
+    return outcome;
   }
 
   private async deleteUnwanted(
@@ -224,7 +254,7 @@ export class Reconciler {
     return writes;
   }
 
-  private observe(md: ModelDeployment, missingSecrets: string[]): Observed {
+  private observe(md: ModelDeployment, missingSecrets: string[]): Omit<Observed, 'rejected'> {
     const ns = md.metadata.namespace;
     const stable = observeDeployment(
       this.deps.caches.child(KINDS.deployment, objectKey(ns, deploymentName(md, 'stable'))),

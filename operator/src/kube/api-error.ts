@@ -3,11 +3,12 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly reason: string,
-    message: string,
+    /** The API server's own message, without our method and path prefix. */
+    readonly apiMessage: string,
     readonly method: string,
     readonly path: string,
   ) {
-    super(`${method} ${path} failed with ${status} ${reason}: ${message}`);
+    super(`${method} ${path} failed with ${status} ${reason}: ${apiMessage}`);
     this.name = 'ApiError';
   }
 

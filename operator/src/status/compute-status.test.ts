@@ -33,6 +33,7 @@ function ctx(observed: Partial<Observed>, resource = md()): StatusContext {
       canary: undefined,
       stableProblem: undefined,
       missingSecrets: [],
+      rejected: [],
       autoscaler: undefined,
       ...observed,
     },
@@ -127,6 +128,25 @@ describe('computeStatus', () => {
     expect(cond(s, 'Degraded')).toMatchObject({ status: 'True', reason: 'RolloutAborted' });
     expect(cond(s, 'Ready')?.status).toBe('True');
     expect(s.canary?.phase).toBe('Aborted');
+    expect(kstatus(s, 4)).toBe('Failed');
+  });
+
+  it('is Failed (Stalled) with the API server message when a child is refused', () => {
+    const s = computeStatus(
+      ctx({
+        rejected: [
+          {
+            kind: 'Deployment',
+            name: 'm',
+            message:
+              'spec.template.spec.containers[0].resources.requests: Invalid value: "100m": must be less than or equal to cpu limit of 60m',
+          },
+        ],
+      }),
+    );
+    expect(cond(s, 'Stalled')).toMatchObject({ status: 'True', reason: 'ChildRejected' });
+    expect(cond(s, 'Stalled')?.message).toContain('must be less than or equal to cpu limit');
+    expect(cond(s, 'Ready')?.status).toBe('False');
     expect(kstatus(s, 4)).toBe('Failed');
   });
 

@@ -61,6 +61,13 @@ function blockingProblem(ctx: StatusContext): Verdict | undefined {
       message: `Secret ${names} not found in namespace ${md.metadata.namespace}; create it or fix spec.auth`,
     };
   }
+  const refused = observed.rejected[0];
+  if (refused) {
+    return {
+      reason: 'ChildRejected',
+      message: `the API server refused the ${refused.kind} ${refused.name}: ${refused.message}; fix the ModelDeployment field it names`,
+    };
+  }
   if (observed.stableProblem) return observed.stableProblem;
   if (observed.stable?.deadlineExceeded) {
     return {

@@ -35,6 +35,8 @@ export interface Observed {
   canary: DeploymentObservation | undefined;
   stableProblem: PodProblem | undefined;
   missingSecrets: string[];
+  /** Children the API server refused to apply (422/400), with its message. */
+  rejected: { kind: string; name: string; message: string }[];
   autoscaler: AutoscalerObservation | undefined;
 }
 

@@ -244,6 +244,26 @@ spec:
     );
   });
 
+  it('reports a child the API server refuses (requests above limits) as Stalled with its message', async () => {
+    const manifest = `
+apiVersion: modeldeploy.io/v1alpha1
+kind: ModelDeployment
+metadata: { name: greedy }
+spec:
+  model: { version: "1", uri: "https://models.example/m.onnx" }
+  runtime: { resources: { requests: { cpu: 100m }, limits: { cpu: 60m } } }
+`;
+    await kOk(['apply', '-n', ns, '-f', '-'], manifest);
+    const md = await eventually('Stalled=True ChildRejected', async () => {
+      const m = await mdep('greedy');
+      return condition(m, 'Stalled')?.reason === 'ChildRejected' ? m : undefined;
+    });
+    expect(condition(md, 'Stalled')?.message).toContain('Deployment greedy');
+    expect(condition(md, 'Stalled')?.message).toMatch(/limit/);
+    expect(condition(md, 'Ready')?.status).toBe('False');
+    await kOk(['delete', 'mdep', 'greedy', '-n', ns]);
+  });
+
   it('serves examples/full.yaml: HPA without replica fights, PDB, canary track', async () => {
     await kOk(['apply', '-n', ns, '-f', '-'], example('full.yaml'));
     await eventually('HPA, PDB and canary Deployment', async () => {
