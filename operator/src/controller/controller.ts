@@ -19,6 +19,19 @@ export interface ControllerOptions {
 
 type InformerSet = Map<string, Informer<KubeObject>>;
 
+/**
+ * Pods are the most numerous and largest objects we watch, and we read only their labels
+ * and container statuses (termination messages, crash loops): cache nothing else.
+ */
+export function podEssentials(pod: KubeObject): KubeObject {
+  const status = pod.status as { containerStatuses?: unknown } | undefined;
+  const { name, namespace, uid, resourceVersion, labels, deletionTimestamp } = pod.metadata;
+  return {
+    metadata: { name, namespace, uid, resourceVersion, labels, deletionTimestamp },
+    status: { containerStatuses: status?.containerStatuses },
+  };
+}
+
 const OWNED_KINDS: readonly Kind[] = [
   KINDS.deployment,
   KINDS.service,
@@ -143,6 +156,7 @@ export class Controller {
         {
           path: collectionPath(kind, ns || undefined),
           ...(labelSelector ? { labelSelector } : {}),
+          ...(kind === KINDS.pod ? { transform: podEssentials } : {}),
         },
         this.log.child({ informer: kind.kind, namespace: ns || '*' }),
       );

@@ -10,6 +10,8 @@ export interface InformerOptions {
   /** Collection path, e.g. /apis/apps/v1/deployments or a namespaced one. */
   path: string;
   labelSelector?: string;
+  /** Reduces each object to what the operator reads, before it is cached. */
+  transform?: (obj: KubeObject) => KubeObject;
   /** Back-off after a failed list or watch, doubled up to maxBackoffMs. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -141,6 +143,10 @@ export class Informer<T extends KubeObject> {
   }
 
   private upsert(obj: T): void {
+    // managedFields is often the largest part of an object and nothing here reads it;
+    // dropping it is what keeps the cache small at thousands of objects.
+    delete obj.metadata.managedFields;
+    if (this.opts.transform) obj = this.opts.transform(obj) as T;
     const key = keyOf(obj);
     const old = this.objects.get(key);
     this.objects.set(key, obj);

@@ -22,6 +22,7 @@ export interface KubeObject {
     ownerReferences?: OwnerRef[];
     deletionTimestamp?: string;
     creationTimestamp?: string;
+    managedFields?: unknown[];
   };
   [field: string]: unknown;
 }

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { podEssentials } from './controller.js';
+import { podProblem } from '../status/observe.js';
+
+describe('podEssentials', () => {
+  it('keeps what status reads (labels, termination messages) and drops the rest', () => {
+    const pod = {
+      metadata: {
+        name: 'p',
+        namespace: 'ns',
+        uid: 'u',
+        resourceVersion: '9',
+        labels: { 'app.kubernetes.io/version': '2' },
+        annotations: { big: 'x'.repeat(1000) },
+      },
+      spec: {
+        containers: [
+          { name: 'runtime', env: [{ name: 'GOLDEN_REQUESTS', value: 'x'.repeat(5000) }] },
+        ],
+      },
+      status: {
+        phase: 'Running',
+        conditions: [{ type: 'Ready', status: 'False' }],
+        containerStatuses: [
+          {
+            name: 'runtime',
+            lastState: { terminated: { exitCode: 1, message: 'golden request failed' } },
+          },
+        ],
+      },
+    };
+    const slim = podEssentials(pod);
+    expect(slim).not.toHaveProperty('spec');
+    expect(slim.metadata).not.toHaveProperty('annotations');
+    expect(JSON.stringify(slim).length).toBeLessThan(400);
+    expect(podProblem([slim], '2')).toEqual({
+      reason: 'GoldenCheckFailed',
+      message: 'pod p: golden request failed',
+    });
+  });
+});
