@@ -3,6 +3,8 @@
  * that parses the same JSON body the inference benchmarks send and answers a constant.
  *
  *   node --import tsx bench/runtime/constant-server.ts --port 18080
+ *
+ * bench/runtime/run.ts compiles it first and runs the JavaScript, as the runtime runs dist.
  */
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
