@@ -4,61 +4,25 @@
  * (the API server, kubectl port-forward) and from there into pods this suite created.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { inject } from 'vitest';
 import { apiRequest, type ApiResponse } from '../cluster/api-client.js';
 import { parseKubeconfig } from '../cluster/kubeconfig.js';
-import { kubectl, kubectlOk, type KubectlResult } from '../cluster/kubectl.js';
 
-export function kubectlBin(): string {
-  return join(inject('binDir'), 'kubectl');
-}
+import { kubectlBin } from '../integration/cluster/cluster-kit.js';
 
-export function k(args: readonly string[], stdin?: string): Promise<KubectlResult> {
-  return kubectl(kubectlBin(), inject('kubeconfigPath'), args, stdin);
-}
-
-export function kOk(args: readonly string[], stdin?: string): Promise<string> {
-  return kubectlOk(kubectlBin(), inject('kubeconfigPath'), args, stdin);
-}
-
-export async function getJson<T>(args: readonly string[]): Promise<T> {
-  return JSON.parse(await kOk(['get', ...args, '-o', 'json'])) as T;
-}
+// kubectl, namespaces and polling are the same as in the kwok suites.
+export {
+  createNamespace,
+  eventually,
+  getJson,
+  k,
+  kOk,
+  kubectlBin,
+} from '../integration/cluster/cluster-kit.js';
 
 /** A request to the API server as the admin (e.g. the service proxy). */
 export function api(method: string, path: string, body?: unknown): Promise<ApiResponse> {
   return apiRequest(parseKubeconfig(inject('kubeconfig')), method, path, body, 30_000);
-}
-
-export async function createNamespace(prefix: string): Promise<string> {
-  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
-  await kOk(['create', 'namespace', name]);
-  return name;
-}
-
-export async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-  intervalMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      const detail = last instanceof Error ? `: ${last.message}` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }
 
 export interface PortForward {
