@@ -55,7 +55,12 @@ async function main(): Promise<void> {
     config.metricsAddress.port,
   );
   log.info(
-    { probePort, metricsPort, namespaces: config.namespaces.length ? config.namespaces : 'all' },
+    {
+      probePort,
+      metricsPort,
+      apiServer: client.origin,
+      namespaces: config.namespaces.length ? config.namespaces : 'all',
+    },
     'operator starting',
   );
 

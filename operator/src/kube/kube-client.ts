@@ -1,7 +1,7 @@
 import https from 'node:https';
 import http from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
 import { ApiError } from './api-error.js';
+import { loadConnection, type KubeConnection } from './kube-connection.js';
 import type { KubeList, KubeObject, WatchEvent } from './object.js';
 
 /** Hooks for metrics: every request the operator makes, by method and answer. */
@@ -25,51 +25,44 @@ export interface WatchHandle {
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
- * A small JSON client for kube-apiserver. We talk HTTP ourselves (KubeConfig only
- * supplies the server, CA and credentials) so objects stay plain JSON: timestamps remain
- * strings, which keeps status comparisons exact and memory per cached object low.
+ * A small JSON client for kube-apiserver. We talk HTTP ourselves (kubeconfig or the pod's
+ * ServiceAccount only supply the server, CA and credentials) so objects stay plain JSON:
+ * timestamps remain strings, which keeps status comparisons exact and memory per cached
+ * object low.
  */
 export class KubeClient {
   private readonly agent: https.Agent | http.Agent;
 
-  private constructor(
-    private readonly server: URL,
-    private readonly tls: https.RequestOptions,
-    private readonly observe: RequestObserver,
+  constructor(
+    private readonly connection: KubeConnection,
+    private readonly observe: RequestObserver = () => {},
   ) {
+    const { tls } = connection;
     this.agent =
-      server.protocol === 'https:'
+      connection.server.protocol === 'https:'
         ? new https.Agent({
             keepAlive: true,
             maxSockets: 32,
-            ca: tls.ca,
-            cert: tls.cert,
-            key: tls.key,
+            ...(tls.ca ? { ca: tls.ca } : {}),
+            ...(tls.cert ? { cert: tls.cert } : {}),
+            ...(tls.key ? { key: tls.key } : {}),
+            ...(tls.servername ? { servername: tls.servername } : {}),
             rejectUnauthorized: tls.rejectUnauthorized,
           })
         : new http.Agent({ keepAlive: true, maxSockets: 32 });
   }
 
-  static async fromKubeConfig(
-    kc: KubeConfig,
-    observe: RequestObserver = () => {},
-  ): Promise<KubeClient> {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster)
-      throw new Error('kubeconfig has no current cluster; set KUBECONFIG or run in a pod');
-    const opts: https.RequestOptions = {};
-    await kc.applyToHTTPSOptions(opts);
-    return new KubeClient(new URL(cluster.server), opts, observe);
-  }
-
+  /** From a kubeconfig path (or list), else $KUBECONFIG, the pod's ServiceAccount, ~/.kube/config. */
   static async load(
     kubeconfigPath: string | undefined,
     observe?: RequestObserver,
   ): Promise<KubeClient> {
-    const kc = new KubeConfig();
-    if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
-    else kc.loadFromDefault();
-    return KubeClient.fromKubeConfig(kc, observe);
+    return new KubeClient(await loadConnection(kubeconfigPath), observe);
+  }
+
+  /** Where the connection settings came from (kubeconfig path or in-cluster). */
+  get origin(): string {
+    return this.connection.origin;
   }
 
   async request<T>(opts: RequestOptions): Promise<T> {
@@ -180,15 +173,15 @@ export class KubeClient {
     });
   }
 
-  private send(opts: RequestOptions, signal?: AbortSignal): Promise<http.IncomingMessage> {
-    const url = new URL(opts.path, this.server);
+  private async send(opts: RequestOptions, signal?: AbortSignal): Promise<http.IncomingMessage> {
+    // Keep a path prefix in the server address (API servers behind a proxy have one).
+    const url = new URL(this.connection.server.href.replace(/\/+$/, '') + opts.path);
     for (const [k, v] of Object.entries(opts.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-    const headers: Record<string, string> = {
-      Accept: 'application/json',
-      ...(this.tls.headers as Record<string, string>),
-    };
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    const authorization = await this.connection.authorization();
+    if (authorization) headers['Authorization'] = authorization;
     if (body !== undefined) {
       headers['Content-Type'] = opts.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(body));
