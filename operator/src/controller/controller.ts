@@ -32,6 +32,16 @@ export function podEssentials(pod: KubeObject): KubeObject {
   };
 }
 
+/** Children are looked up by their owner's uid; pods by namespace/instance label. */
+export function ownerUids(obj: KubeObject): readonly string[] {
+  return obj.metadata.ownerReferences?.map((r) => r.uid) ?? [];
+}
+
+export function podInstanceKey(pod: KubeObject): readonly string[] {
+  const instance = pod.metadata.labels?.[LABEL_INSTANCE];
+  return instance ? [objectKey(pod.metadata.namespace, instance)] : [];
+}
+
 const OWNED_KINDS: readonly Kind[] = [
   KINDS.deployment,
   KINDS.service,
@@ -156,7 +166,11 @@ export class Controller {
         {
           path: collectionPath(kind, ns || undefined),
           ...(labelSelector ? { labelSelector } : {}),
-          ...(kind === KINDS.pod ? { transform: podEssentials } : {}),
+          ...(kind === KINDS.pod
+            ? { transform: podEssentials, indexBy: podInstanceKey }
+            : kind === KINDS.modelDeployment
+              ? {}
+              : { indexBy: ownerUids }),
         },
         this.log.child({ informer: kind.kind, namespace: ns || '*' }),
       );
@@ -208,16 +222,11 @@ export class Controller {
       modelDeployment: (key) => this.informerFor(KINDS.modelDeployment, nsOf(key))?.get(key),
       child: (kind, key) => this.informerFor(kind, nsOf(key))?.get(key),
       owned: (kind, namespace, uid) =>
-        (this.informerFor(kind, namespace)?.list() ?? []).filter(
-          (o) =>
-            o.metadata.namespace === namespace &&
-            o.metadata.ownerReferences?.some((r) => r.uid === uid),
+        (this.informerFor(kind, namespace)?.byIndex(uid) ?? []).filter(
+          (o) => o.metadata.namespace === namespace,
         ),
       pods: (namespace, instance) =>
-        (this.informerFor(KINDS.pod, namespace)?.list() ?? []).filter(
-          (p) =>
-            p.metadata.namespace === namespace && p.metadata.labels?.[LABEL_INSTANCE] === instance,
-        ),
+        this.informerFor(KINDS.pod, namespace)?.byIndex(objectKey(namespace, instance)) ?? [],
       unavailable: (kind) => this.missingKinds.has(kind.kind),
     };
   }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { ApiError } from './api-error.js';
 import type { KubeClient } from './kube-client.js';
 import { keyOf, type KubeObject, type WatchEvent } from './object.js';
+import { ObjectStore, type IndexFunc } from './object-store.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 export type InformerHandler<T extends KubeObject> = (event: InformerEvent, obj: T, old?: T) => void;
@@ -12,6 +13,8 @@ export interface InformerOptions {
   labelSelector?: string;
   /** Reduces each object to what the operator reads, before it is cached. */
   transform?: (obj: KubeObject) => KubeObject;
+  /** Files each cached object under these values, for byIndex(). */
+  indexBy?: IndexFunc<KubeObject>;
   /** Back-off after a failed list or watch, doubled up to maxBackoffMs. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -24,7 +27,7 @@ export interface InformerOptions {
  * see a silent stop. Deletions missed while disconnected are found by the re-list.
  */
 export class Informer<T extends KubeObject> {
-  private readonly objects = new Map<string, T>();
+  private readonly objects: ObjectStore<T>;
   private readonly handlers: InformerHandler<T>[] = [];
   private resourceVersion = '';
   private stopped = false;
@@ -39,6 +42,7 @@ export class Informer<T extends KubeObject> {
     private readonly log: Logger,
   ) {
     this.backoffMs = opts.initialBackoffMs ?? 200;
+    this.objects = new ObjectStore<T>(opts.indexBy);
   }
 
   on(handler: InformerHandler<T>): void {
@@ -50,7 +54,12 @@ export class Informer<T extends KubeObject> {
   }
 
   list(): T[] {
-    return [...this.objects.values()];
+    return this.objects.values();
+  }
+
+  /** Cached objects the indexBy option filed under `value`. */
+  byIndex(value: string): T[] {
+    return this.objects.byIndex(value);
   }
 
   get hasSynced(): boolean {
@@ -100,7 +109,7 @@ export class Informer<T extends KubeObject> {
       seen.add(key);
       this.upsert(item);
     }
-    for (const [key, old] of this.objects) {
+    for (const [key, old] of this.objects.entries()) {
       if (!seen.has(key)) {
         this.objects.delete(key);
         this.emit('delete', old);
@@ -147,9 +156,7 @@ export class Informer<T extends KubeObject> {
     // dropping it is what keeps the cache small at thousands of objects.
     delete obj.metadata.managedFields;
     if (this.opts.transform) obj = this.opts.transform(obj) as T;
-    const key = keyOf(obj);
-    const old = this.objects.get(key);
-    this.objects.set(key, obj);
+    const old = this.objects.set(keyOf(obj), obj);
     if (!old) this.emit('add', obj);
     else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion)
       this.emit('update', obj, old);
