@@ -23,6 +23,7 @@ describe('parseConfig', () => {
     expect(c.batching).toEqual({ maxSize: 32, maxDelayMs: 2, maxQueue: 256, dispatch: 'eager' });
     expect(c.session.graphOptimization).toBe('all');
     expect(c.session.threadSpinning).toBe(false);
+    expect(c.session.thread).toBe('worker');
     expect(c.auth).toMatchObject({
       apiKeys: [],
       jwt: undefined,
@@ -53,6 +54,18 @@ describe('parseConfig', () => {
     expect(c.model.version).toBe('2');
     expect(c.batching.maxSize).toBe(1);
     expect(c.auth.protectHealth).toBe(true);
+  });
+
+  it('runs the session on the main thread when SESSION_THREAD=main, and refuses other values', () => {
+    expect(parseConfig({ MODEL_URI: 'm.onnx', SESSION_THREAD: 'main' }).session.thread).toBe(
+      'main',
+    );
+    expect(
+      parseConfig({ MODEL_URI: 'm.onnx' }, ['--session-thread', 'worker']).session.thread,
+    ).toBe('worker');
+    expect(() => parseConfig({ MODEL_URI: 'm.onnx', SESSION_THREAD: 'gpu' })).toThrow(
+      /SESSION_THREAD \(--session-thread\):.*got 'gpu'/,
+    );
   });
 
   it('names the variable and flag of a bad value', () => {

@@ -66,7 +66,7 @@ async function loadAndServe(server: RuntimeServer, config: RuntimeConfig): Promi
     );
   } catch (err) {
     const message = `model '${config.model.name}' version '${config.model.version}' failed to load: ${(err as Error).message}`;
-    server.state.markFailed((err as Error).message);
+    server.state.markFailed(`model failed to load: ${(err as Error).message}`);
     server.logger.fatal({ err }, message);
     writeTerminationMessage(config.terminationMessagePath, message);
     process.exit(1);

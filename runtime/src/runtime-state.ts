@@ -22,6 +22,11 @@ export class RuntimeState {
     return this.current === 'ready';
   }
 
+  /** Liveness: false once the model failed, which a restart of the process may fix. */
+  get live(): boolean {
+    return this.current !== 'failed';
+  }
+
   get serving(): ServingContext | undefined {
     return this.context;
   }
@@ -49,7 +54,7 @@ export class RuntimeState {
       case 'draining':
         return 'server is shutting down; retry on another replica';
       case 'failed':
-        return `model failed to load: ${this.failure ?? 'unknown error'}`;
+        return this.failure ?? 'model failed';
       default:
         return 'ready';
     }
@@ -60,10 +65,12 @@ export class RuntimeState {
     if (this.current === 'loading') this.current = 'ready';
   }
 
+  /** A failed model stays failed while shutting down: nothing could serve it any more. */
   markDraining(): void {
-    this.current = 'draining';
+    if (this.current !== 'failed') this.current = 'draining';
   }
 
+  /** `reason` is the whole sentence /ready and 503 answers show, e.g. "model failed to load: …". */
   markFailed(reason: string): void {
     this.current = 'failed';
     this.failure = reason;

@@ -83,6 +83,12 @@ export async function buildServer(
   registerV2(app, state, RUNTIME_VERSION);
 
   const attachModel = (loaded: LoadedModel): void => {
+    // The session's worker thread died: stop reporting ready and live, so the Service
+    // stops sending traffic and the kubelet restarts the container.
+    loaded.onFailure((reason) => {
+      state.markFailed(`model session failed: ${reason}`);
+      logger.fatal({ reason }, 'model session failed; not ready and not live until restarted');
+    });
     metrics.setModelInfo(loaded.sha256);
     const hooks = {
       observer: metrics.batchObserver,
@@ -270,7 +276,12 @@ function registerErrorHandling(app: FastifyInstance, config: RuntimeConfig): voi
 
 function registerHealth(app: FastifyInstance, state: RuntimeState, metrics: RuntimeMetrics): void {
   app.get('/health', { config: { category: 'health' } }, async (_request, reply) =>
-    reply.type(JSON_TYPE).send('{"status":"ok"}'),
+    state.live
+      ? reply.type(JSON_TYPE).send('{"status":"ok"}')
+      : reply
+          .code(503)
+          .type(JSON_TYPE)
+          .send(JSON.stringify({ status: 'failed', reason: state.notReadyReason() })),
   );
   app.get('/ready', { config: { category: 'health' } }, async (_request, reply) => {
     const body = state.ready

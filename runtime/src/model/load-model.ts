@@ -3,7 +3,8 @@ import type { RuntimeConfig } from '../config.js';
 import { checkDigest, sha256File } from './digest.js';
 import { downloadModel, redact } from './download.js';
 import { resolveModelUri } from './model-uri.js';
-import { createInferenceModel, type InferenceModel } from './session.js';
+import { createInferenceModel, type InferenceModel, type SessionSettings } from './session.js';
+import { createWorkerInferenceModel } from './worker-session.js';
 import { runGoldenRequests } from './golden.js';
 import { warmUp } from './warm-up.js';
 
@@ -32,22 +33,41 @@ export async function loadModel(
   progress: LoadProgress = () => {},
 ): Promise<LoadedModel> {
   const { path, sha256 } = await fetchModel(config, progress);
-  const model = await createInferenceModel(path, {
+  const settings: SessionSettings = {
     session: config.session,
     ortTelemetry: config.ortTelemetry,
     ortLogSeverity: config.logLevel === 'debug' || config.logLevel === 'trace' ? 2 : 4,
-  });
+  };
+  const model =
+    config.session.thread === 'worker'
+      ? await createWorkerInferenceModel(path, settings)
+      : await createInferenceModel(path, settings);
   progress('session', {
     inputs: model.signature.inputs.length,
     outputs: model.signature.outputs.length,
   });
-  await warmUp(model, config.batching.maxSize);
-  progress('warmed', {});
-  if (config.goldenRequests.length > 0) {
-    await runGoldenRequests(model, config.goldenRequests);
-    progress('golden', { passed: config.goldenRequests.length });
+  try {
+    await warmUp(model, config.batching.maxSize);
+    progress('warmed', {});
+    if (config.goldenRequests.length > 0) {
+      await runGoldenRequests(model, config.goldenRequests);
+      progress('golden', { passed: config.goldenRequests.length });
+    }
+  } catch (err) {
+    // A session worker would otherwise outlive the failed load.
+    await model.release().catch(() => {});
+    throw err;
   }
-  return { ...model, name: config.model.name, version: config.model.version, sha256, path };
+  return {
+    signature: model.signature,
+    run: (feeds, outputNames) => model.run(feeds, outputNames),
+    release: () => model.release(),
+    onFailure: (listener) => model.onFailure(listener),
+    name: config.model.name,
+    version: config.model.version,
+    sha256,
+    path,
+  };
 }
 
 async function fetchModel(

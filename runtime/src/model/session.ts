@@ -8,8 +8,18 @@ import { loadOnnxRuntime, type Ort } from './onnxruntime.js';
 /** A model session as the rest of the runtime sees it: metadata and a run on host tensors. */
 export interface InferenceModel {
   readonly signature: ModelSignature;
+  /**
+   * Runs the model. The model may take ownership of the feeds' memory (the worker-thread
+   * session transfers whole ArrayBuffers instead of copying them), so callers must not read
+   * or reuse feed data after calling run.
+   */
   run(feeds: TensorMap, outputNames?: readonly string[]): Promise<TensorMap>;
   release(): Promise<void>;
+  /**
+   * Calls `listener` once if the model can no longer run (its worker thread died). An
+   * in-thread session fails only with its process, so it never calls it.
+   */
+  onFailure(listener: (reason: string) => void): void;
 }
 
 export interface SessionSettings {
@@ -19,18 +29,37 @@ export interface SessionSettings {
   readonly ortLogSeverity: 0 | 1 | 2 | 3 | 4;
 }
 
+/** onnxruntime loaded and one session created from the settings, on the calling thread. */
+export interface OpenSession {
+  readonly ort: Ort;
+  readonly session: InferenceSession;
+}
+
+/**
+ * The session on the JavaScript thread that calls run: onnxruntime-node 1.30 runs
+ * `session.run` synchronously on it, so nothing else in that thread runs meanwhile. The
+ * runtime uses the worker-thread session (worker-session.ts) unless SESSION_THREAD=main;
+ * this one remains for the raw-loop benchmark and for callers without HTTP work to overlap.
+ */
 export async function createInferenceModel(
   path: string,
   settings: SessionSettings,
 ): Promise<InferenceModel> {
-  const ort = await loadOnnxRuntime(settings.ortTelemetry);
-  const session = await ort.InferenceSession.create(path, sessionOptions(settings));
+  const { ort, session } = await openSession(path, settings);
   const signature = signatureFrom(session.inputMetadata, session.outputMetadata);
   return {
     signature,
     run: (feeds, outputNames) => runSession(ort, session, signature, feeds, outputNames),
     release: () => session.release(),
+    onFailure: () => {},
   };
+}
+
+/** Loads onnxruntime (telemetry off unless opted into) and creates the session. */
+export async function openSession(path: string, settings: SessionSettings): Promise<OpenSession> {
+  const ort = await loadOnnxRuntime(settings.ortTelemetry);
+  const session = await ort.InferenceSession.create(path, sessionOptions(settings));
+  return { ort, session };
 }
 
 function sessionOptions(settings: SessionSettings): InferenceSession.SessionOptions {
@@ -49,7 +78,8 @@ function sessionOptions(settings: SessionSettings): InferenceSession.SessionOpti
   };
 }
 
-async function runSession(
+/** One session.run on host tensors; the outputs' data are the arrays onnxruntime returned. */
+export async function runSession(
   ort: Ort,
   session: InferenceSession,
   signature: ModelSignature,

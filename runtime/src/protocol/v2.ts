@@ -27,7 +27,10 @@ export function registerV2(app: FastifyInstance, state: RuntimeState, serverVers
     reply.type(JSON_TYPE).send(serverMetadata),
   );
   app.get('/v2/health/live', { config: { category: 'health' } }, async (_request, reply) =>
-    reply.type(JSON_TYPE).send('{"live":true}'),
+    reply
+      .code(state.live ? 200 : 503)
+      .type(JSON_TYPE)
+      .send(`{"live":${state.live}}`),
   );
   app.get('/v2/health/ready', { config: { category: 'health' } }, async (_request, reply) =>
     reply

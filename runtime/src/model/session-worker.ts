@@ -1,0 +1,83 @@
+/**
+ * The session worker: one onnxruntime session in its own thread (see worker-session.ts for
+ * the side the runtime talks to). onnxruntime-node runs session.run synchronously on the
+ * JavaScript thread that calls it; here that thread is this worker, so the runtime's main
+ * thread keeps parsing requests and writing answers while a batch computes.
+ */
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import type { InferenceSession } from 'onnxruntime-node';
+import { signatureFrom, type ModelSignature } from './metadata.js';
+import type { Ort } from './onnxruntime.js';
+import { openSession, runSession } from './session.js';
+import type {
+  FromWorker,
+  RunRequest,
+  SessionWorkerData,
+  ToWorker,
+} from './session-worker-messages.js';
+import { copiedTensors, tensorsForTransfer } from './tensor-transfer.js';
+
+if (isMainThread || parentPort === null) {
+  throw new Error('session-worker is started by worker-session.ts as a worker thread');
+}
+const port = parentPort;
+const { path, settings } = workerData as SessionWorkerData;
+
+function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+async function run(
+  ort: Ort,
+  session: InferenceSession,
+  signature: ModelSignature,
+  request: RunRequest,
+): Promise<void> {
+  let outputs;
+  try {
+    outputs = await runSession(ort, session, signature, request.feeds, request.outputNames);
+  } catch (err) {
+    send({ kind: 'run-failed', id: request.id, message: (err as Error).message });
+    return;
+  }
+  // onnxruntime allocates each output in its own ArrayBuffer, so these move without a copy.
+  const transfer: ArrayBuffer[] = [];
+  const movable = tensorsForTransfer(outputs, transfer);
+  try {
+    send({ kind: 'result', id: request.id, outputs: movable }, transfer);
+  } catch {
+    send({ kind: 'result', id: request.id, outputs: copiedTensors(outputs) });
+  }
+}
+
+async function start(): Promise<void> {
+  let opened;
+  try {
+    opened = await openSession(path, settings);
+  } catch (err) {
+    send({ kind: 'open-failed', message: (err as Error).message });
+    port.close();
+    return;
+  }
+  const { ort, session } = opened;
+  const signature = signatureFrom(session.inputMetadata, session.outputMetadata);
+  // Runs are answered in order: each message waits until the previous run has finished.
+  let queue: Promise<void> = Promise.resolve();
+  port.on('message', (message: ToWorker) => {
+    if (message.kind === 'run') {
+      queue = queue.then(() => run(ort, session, signature, message));
+    } else {
+      queue = queue.then(async () => {
+        try {
+          await session.release();
+        } finally {
+          // With its port closed the worker has nothing left to do and exits with code 0.
+          port.close();
+        }
+      });
+    }
+  });
+  send({ kind: 'opened', inputs: session.inputMetadata, outputs: session.outputMetadata });
+}
+
+void start();
