@@ -248,17 +248,21 @@ describe('back-pressure on the heavy model', () => {
       REQUEST_TIMEOUT_MS: '40',
     });
     try {
-      const [big, small] = await Promise.all([
-        call(rt.server, 'POST', '/predict', { inputs: { input: heavyRows(256) } }),
-        call(rt.server, 'POST', '/predict', { inputs: { input: heavyRows(1) } }),
-      ]);
-      expect(big.status).toBe(504);
-      expect(big.body.error).toBe(
-        'request timed out after 40 ms while running (REQUEST_TIMEOUT_MS)',
-      );
-      expect(small.status).toBe(504);
-      expect(small.body.error).toMatch(/while queued/);
-      await rt.server.state.serving!.batcher.whenIdle();
+      // With the session in a worker, a second full batch (here one row) is handed to the
+      // worker while the first runs; a third waits in the batcher's queue.
+      const batcher = rt.server.state.serving!.batcher;
+      const big = call(rt.server, 'POST', '/predict', { inputs: { input: heavyRows(256) } });
+      await waitUntil(() => batcher.running === 1, 5000);
+      const second = call(rt.server, 'POST', '/predict', { inputs: { input: heavyRows(1) } });
+      await waitUntil(() => batcher.running === 2, 5000);
+      const third = call(rt.server, 'POST', '/predict', { inputs: { input: heavyRows(1) } });
+      const running = 'request timed out after 40 ms while running (REQUEST_TIMEOUT_MS)';
+      expect(await big).toMatchObject({ status: 504, body: { error: running } });
+      expect(await second).toMatchObject({ status: 504, body: { error: running } });
+      const queued = await third;
+      expect(queued.status).toBe(504);
+      expect(queued.body.error).toMatch(/while queued/);
+      await batcher.whenIdle();
       const after = await call(rt.server, 'POST', '/predict', { inputs: { input: heavyRows(1) } });
       expect(after.status).toBe(200);
     } finally {

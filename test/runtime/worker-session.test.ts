@@ -12,7 +12,7 @@ import {
 } from '../../runtime/src/model/session.js';
 import { createWorkerInferenceModel } from '../../runtime/src/model/worker-session.js';
 import { buildServer } from '../../runtime/src/server.js';
-import { call, goldenFor, MODELS, testConfig } from './helpers.js';
+import { call, goldenFor, MODELS, startRuntime, testConfig } from './helpers.js';
 
 const settings: SessionSettings = {
   session: testConfig(MODELS.tiny).session,
@@ -106,45 +106,49 @@ describe('session in a worker thread (SESSION_THREAD=worker)', () => {
     );
   });
 
-  it('gives each of 300 concurrent batched requests exactly its own rows', async () => {
-    const pair = models.heavy!;
-    const width = 512;
-    const batchSizes: number[] = [];
-    const batcher = new DynamicBatcher({
-      maxBatchSize: 32,
-      maxDelayMs: 2,
-      maxQueue: 1000,
-      timeoutMs: 30_000,
-      batchable: true,
-      inputNames: ['input'],
-      run: (feeds) => pair.worker.run(feeds),
-      observer: {
-        queueDepth: () => {},
-        queued: () => {},
-        inference: (_seconds, rows) => batchSizes.push(rows),
-      },
-    });
-    // Every 7th request has two rows, so batches mix request sizes.
-    const requests = Array.from({ length: 300 }, (_, i) => {
-      const rows = i % 7 === 6 ? 2 : 1;
-      const data = new Float32Array(rows * width);
-      for (let r = 0; r < rows; r++) data.set(rowFor(i * 10 + r, width), r * width);
-      return { data, dims: [rows, width] };
-    });
-    const expected = await Promise.all(
-      requests.map(async (t) =>
-        outputOf(await pair.main.run({ input: { data: t.data.slice(), dims: t.dims } })),
-      ),
-    );
-    const answers = await Promise.all(requests.map((t) => batcher.submit({ input: t })));
-    answers.forEach((answer, i) => {
-      expect(answer.output!.dims).toEqual([requests[i]!.dims[0], 10]);
-      expect(outputOf(answer)).toEqual(expected[i]);
-    });
-    // The test means something only if requests were actually joined.
-    expect(Math.max(...batchSizes)).toBeGreaterThan(1);
-    expect(batchSizes.reduce((a, b) => a + b, 0)).toBe(300 + Math.floor(300 / 7));
-  });
+  it.each([1, 2])(
+    'gives each of 300 concurrent batched requests exactly its own rows (%i batches in flight)',
+    async (maxInFlight) => {
+      const pair = models.heavy!;
+      const width = 512;
+      const batchSizes: number[] = [];
+      const batcher = new DynamicBatcher({
+        maxBatchSize: 32,
+        maxDelayMs: 2,
+        maxQueue: 1000,
+        timeoutMs: 30_000,
+        batchable: true,
+        inputNames: ['input'],
+        run: (feeds) => pair.worker.run(feeds),
+        maxInFlight,
+        observer: {
+          queueDepth: () => {},
+          queued: () => {},
+          inference: (_seconds, rows) => batchSizes.push(rows),
+        },
+      });
+      // Every 7th request has two rows, so batches mix request sizes.
+      const requests = Array.from({ length: 300 }, (_, i) => {
+        const rows = i % 7 === 6 ? 2 : 1;
+        const data = new Float32Array(rows * width);
+        for (let r = 0; r < rows; r++) data.set(rowFor(i * 10 + r, width), r * width);
+        return { data, dims: [rows, width] };
+      });
+      const expected = await Promise.all(
+        requests.map(async (t) =>
+          outputOf(await pair.main.run({ input: { data: t.data.slice(), dims: t.dims } })),
+        ),
+      );
+      const answers = await Promise.all(requests.map((t) => batcher.submit({ input: t })));
+      answers.forEach((answer, i) => {
+        expect(answer.output!.dims).toEqual([requests[i]!.dims[0], 10]);
+        expect(outputOf(answer)).toEqual(expected[i]);
+      });
+      // The test means something only if requests were actually joined.
+      expect(Math.max(...batchSizes)).toBeGreaterThan(1);
+      expect(batchSizes.reduce((a, b) => a + b, 0)).toBe(300 + Math.floor(300 / 7));
+    },
+  );
 });
 
 describe('session worker life cycle', () => {
@@ -225,5 +229,26 @@ describe('session worker life cycle', () => {
     } finally {
       await server.shutdown();
     }
+  });
+});
+
+describe('SESSION_THREAD', () => {
+  it('serves the same answers with the session on the main thread and in a worker', async () => {
+    const body = {
+      inputs: { input: [Array.from(rowFor(5, 64)), Array.from(rowFor(6, 64))] },
+    };
+    const answers: unknown[] = [];
+    for (const thread of ['main', 'worker']) {
+      const rt = await startRuntime(MODELS.tiny, { SESSION_THREAD: thread });
+      try {
+        expect(rt.config.session.thread).toBe(thread);
+        const res = await call(rt.server, 'POST', '/predict', body);
+        expect(res.status).toBe(200);
+        answers.push(res.body.outputs);
+      } finally {
+        await rt.close();
+      }
+    }
+    expect(answers[1]).toEqual(answers[0]);
   });
 });

@@ -134,4 +134,83 @@ describe('DynamicBatcher', () => {
     expect((await pending).y?.data[0]).toBe(2);
     await batcher.whenIdle();
   });
+  it('with maxInFlight 2 hands over a full next batch while one runs, and holds a partial one', async () => {
+    // Runs finish only when the test says so, to see what starts while another runs.
+    const started: { rows: number; finish: () => void }[] = [];
+    const batcher = new DynamicBatcher({
+      maxBatchSize: 4,
+      maxDelayMs: 5,
+      maxQueue: 100,
+      timeoutMs: 5000,
+      batchable: true,
+      inputNames: ['x'],
+      moreArriving: () => false,
+      maxInFlight: 2,
+      run: (feeds: TensorMap) =>
+        new Promise((resolve) => {
+          const x = feeds.x as HostTensor;
+          const y = { data: (x.data as Float32Array).map((v) => v * 2), dims: x.dims };
+          started.push({ rows: x.dims[0] ?? 0, finish: () => resolve({ y }) });
+        }),
+    });
+    const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+    const answers = [batcher.submit(rows([1]))];
+    await tick();
+    expect(started.map((s) => s.rows)).toEqual([1]);
+    answers.push(batcher.submit(rows([2], [3])));
+    await tick();
+    expect(started).toHaveLength(1); // not full: it could still grow while the first runs
+    answers.push(batcher.submit(rows([4], [5])));
+    await tick();
+    expect(started.map((s) => s.rows)).toEqual([1, 4]); // full: handed over at once
+    answers.push(batcher.submit(rows([6])));
+    await tick();
+    expect(started).toHaveLength(2); // two in flight already
+    started[0]!.finish();
+    await tick();
+    expect(started).toHaveLength(2); // one running, and the queued row is not a full batch
+    started[1]!.finish();
+    await tick();
+    expect(started.map((s) => s.rows)).toEqual([1, 4, 1]);
+    started[2]!.finish();
+    const results = await Promise.all(answers);
+    expect(results.map((r) => Array.from((r.y?.data ?? []) as ArrayLike<number>))).toEqual([
+      [2],
+      [4, 6],
+      [8, 10],
+      [12],
+    ]);
+    await batcher.whenIdle();
+  });
+
+  it('with the default maxInFlight a full batch waits for the running one', async () => {
+    let finishFirst: (() => void) | undefined;
+    const batches: number[] = [];
+    const batcher = new DynamicBatcher({
+      maxBatchSize: 2,
+      maxDelayMs: 5,
+      maxQueue: 100,
+      timeoutMs: 5000,
+      batchable: true,
+      inputNames: ['x'],
+      moreArriving: () => false,
+      run: (feeds: TensorMap) => {
+        const x = feeds.x as HostTensor;
+        batches.push(x.dims[0] ?? 0);
+        return new Promise((resolve) => {
+          const done = (): void => resolve({ y: x });
+          if (finishFirst === undefined) finishFirst = done;
+          else done();
+        });
+      },
+    });
+    const first = batcher.submit(rows([1]));
+    await new Promise((r) => setImmediate(r));
+    const next = [batcher.submit(rows([2])), batcher.submit(rows([3]))];
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([1]);
+    finishFirst!();
+    await Promise.all([first, ...next]);
+    expect(batches).toEqual([1, 2]);
+  });
 });

@@ -24,6 +24,14 @@ export interface BatcherOptions {
   readonly inputNames: readonly string[];
   readonly run: (feeds: TensorMap) => Promise<TensorMap>;
   /**
+   * Batches that may be running at once (default 1). With the session in a worker thread,
+   * 2 lets a full next batch be joined and handed to the worker while the current one
+   * computes, so the worker starts it without waiting for this thread to get round to it.
+   * A second batch leaves only when it is full (or on flush): one that is not full could
+   * only get bigger by waiting for the running batch to finish.
+   */
+  readonly maxInFlight?: number;
+  /**
    * Whether requests that could join are on their way (received, body still arriving).
    * When this says no, waiting for BATCH_MAX_DELAY_MS would only add latency, so the batch
    * leaves at once. Without it the batcher always waits up to maxDelayMs.
@@ -46,14 +54,14 @@ interface Pending {
 /**
  * Joins concurrent requests along dimension 0 into one session run: a batch leaves when it
  * has maxBatchSize rows, when its oldest request has waited maxDelayMs, or when no further
- * request is being received (so a lone request does not wait for nothing). One run at a time:
- * onnxruntime already uses the cores for a run (and onnxruntime-node runs it on the main
- * thread), and requests that arrive meanwhile form the next batch.
+ * request is being received (so a lone request does not wait for nothing). One run at a time
+ * by default: onnxruntime already uses the cores for a run, and requests that arrive meanwhile
+ * form the next batch; see maxInFlight for handing a full next batch over early.
  */
 export class DynamicBatcher {
   private queue: Pending[] = [];
   private queuedRows = 0;
-  private running = false;
+  private inFlight = 0;
   private delayTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private flushing = false;
@@ -63,6 +71,11 @@ export class DynamicBatcher {
 
   get depth(): number {
     return this.queue.length;
+  }
+
+  /** Batches handed to the model and not answered yet (at most maxInFlight). */
+  get running(): number {
+    return this.inFlight;
   }
 
   /** Queues one request (already validated); resolves with exactly its rows of every output. */
@@ -105,7 +118,7 @@ export class DynamicBatcher {
 
   /** Resolves when nothing is queued or running. */
   whenIdle(): Promise<void> {
-    if (this.queue.length === 0 && !this.running) return Promise.resolve();
+    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
@@ -114,11 +127,16 @@ export class DynamicBatcher {
    * Triton's max_queue_delay), or when no other request is on its way to join it.
    */
   private schedule(): void {
-    if (this.running || this.queue.length === 0) return;
+    if (this.inFlight >= (this.options.maxInFlight ?? 1) || this.queue.length === 0) return;
     const full =
       !this.options.batchable ||
       this.options.maxBatchSize <= 1 ||
       this.queuedRows >= this.options.maxBatchSize;
+    if (this.inFlight > 0) {
+      // Another batch is running: this one leaves early only when it cannot grow any more.
+      if (full || this.flushing) this.dispatch();
+      return;
+    }
     const waited = performance.now() - (this.queue[0] as Pending).enqueuedAt;
     const nothingComing = this.options.moreArriving !== undefined && !this.options.moreArriving();
     if (full || this.flushing || nothingComing || waited >= this.options.maxDelayMs) {
@@ -131,18 +149,20 @@ export class DynamicBatcher {
   private dispatch(): void {
     if (this.delayTimer !== undefined) clearTimeout(this.delayTimer);
     this.delayTimer = undefined;
-    if (this.running || this.queue.length === 0) return;
+    if (this.inFlight >= (this.options.maxInFlight ?? 1) || this.queue.length === 0) return;
     const batch = this.takeBatch();
     if (batch.length === 0) {
-      this.notifyIdle();
+      if (this.inFlight === 0) this.notifyIdle();
       return;
     }
-    this.running = true;
+    this.inFlight++;
     void this.runBatch(batch).finally(() => {
-      this.running = false;
+      this.inFlight--;
       if (this.queue.length > 0) this.schedule();
-      else this.notifyIdle();
+      else if (this.inFlight === 0) this.notifyIdle();
     });
+    // With room for another batch, one that is already full can leave at once.
+    if (this.queue.length > 0) this.schedule();
   }
 
   /** FIFO: the oldest request and the following ones with the same trailing shape that fit. */
@@ -239,7 +259,7 @@ export class DynamicBatcher {
     const stage = p.state;
     p.state = 'done';
     p.reject(new RequestTimeoutError(this.options.timeoutMs, stage));
-    if (this.queue.length === 0 && !this.running) this.notifyIdle();
+    if (this.queue.length === 0 && this.inFlight === 0) this.notifyIdle();
   }
 
   private notifyIdle(): void {
