@@ -20,6 +20,8 @@ export function ourRuntimeSpec(options: {
   readonly batching: boolean;
   readonly logFile: string;
   readonly nodeArgs?: readonly string[];
+  /** Extra settings on top of the defaults, e.g. SESSION_THREAD=main. */
+  readonly env?: Readonly<Record<string, string>>;
 }): ServerSpec {
   const { model, port, batching } = options;
   return {
@@ -39,6 +41,7 @@ export function ourRuntimeSpec(options: {
       BATCH_MAX_DELAY_MS: String(OUR_MAX_DELAY_MS),
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
+      ...options.env,
     },
     readyUrl: `http://127.0.0.1:${port}/v2/health/ready`,
     logFile: options.logFile,

@@ -6,7 +6,8 @@
  *
  * Rows: the raw session.run loop at batch 1 and at the runtime's maxBatchSize (no HTTP), a
  * fastify route answering a constant (the HTTP ceiling), and the runtime (runtime/dist) with
- * batching off (BATCH_MAX_SIZE=1) and on (its defaults), each server its own process, driven
+ * batching off (BATCH_MAX_SIZE=1) and on (its defaults; also with V2 binary tensors and with
+ * the session on the main thread, SESSION_THREAD=main), each server its own process, driven
  * by wrk over loopback with one-row V2 infer requests. Needs `wrk` (apt-get install wrk).
  */
 import { execFile } from 'node:child_process';
@@ -38,7 +39,11 @@ import type { RawResult } from './raw-session.js';
 
 interface HttpRow extends Cell {
   readonly server:
-    'constant' | 'ours-batching-off' | 'ours-batching-on' | 'ours-batching-on-binary';
+    | 'constant'
+    | 'ours-batching-off'
+    | 'ours-batching-on'
+    | 'ours-batching-on-main-thread'
+    | 'ours-batching-on-binary';
   readonly model: ModelKey | undefined;
   readonly peakRssMiB: number;
 }
@@ -195,8 +200,18 @@ async function main(): Promise<void> {
       { server: 'ours-batching-off', batching: false, protocol: 'v2' },
       { server: 'ours-batching-on', batching: true, protocol: 'v2' },
       { server: 'ours-batching-on-binary', batching: true, protocol: 'v2-binary' },
+      // The default runs the session in a worker thread; this row keeps the in-thread session
+      // (SESSION_THREAD=main) beside it, measured in the same minutes.
+      {
+        server: 'ours-batching-on-main-thread',
+        batching: true,
+        protocol: 'v2',
+        env: { SESSION_THREAD: 'main' },
+      },
     ] as const;
-    for (const { server, batching, protocol } of variants) {
+    for (const variant of variants) {
+      const { server, batching, protocol } = variant;
+      const env = 'env' in variant ? variant.env : undefined;
       const port = await freePort();
       const url = ourInferUrl(model, port);
       http.push(
@@ -206,6 +221,7 @@ async function main(): Promise<void> {
             port,
             batching,
             logFile: join(logDir, `${server}-${model.key}.log`),
+            ...(env !== undefined ? { env } : {}),
           }),
           url,
           loadRequest(protocol, model, 1),
@@ -309,6 +325,7 @@ function printTables(
     'ours-batching-off': 'runtime, batching off',
     'ours-batching-on': `runtime, batching on (${OUR_MAX_BATCH}, ${OUR_MAX_DELAY_MS} ms)`,
     'ours-batching-on-binary': 'runtime, batching on, V2 binary tensors',
+    'ours-batching-on-main-thread': 'runtime, batching on, SESSION_THREAD=main',
   };
   for (const h of http) {
     rows.push([
