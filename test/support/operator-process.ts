@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { OPERATOR_NODE_FLAGS } from '../../operator/src/node-flags.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -13,6 +14,8 @@ export interface OperatorOptions {
   env?: Record<string, string>;
   /** 'dist' runs the compiled operator (npm run build -w operator), as the image does. */
   entry?: 'source' | 'dist';
+  /** Options for node itself; default: the flags the image runs the operator with. */
+  nodeArgs?: readonly string[];
 }
 
 interface LogLine {
@@ -49,10 +52,12 @@ export class OperatorProcess {
   }
 
   static async start(opts: OperatorOptions): Promise<OperatorProcess> {
-    const args =
-      opts.entry === 'dist'
+    const args = [
+      ...(opts.nodeArgs ?? OPERATOR_NODE_FLAGS),
+      ...(opts.entry === 'dist'
         ? ['operator/dist/main.js']
-        : ['--import', 'tsx', 'operator/src/main.ts'];
+        : ['--import', 'tsx', 'operator/src/main.ts']),
+    ];
     const child = spawn(process.execPath, args, {
       cwd: REPO,
       env: {
