@@ -6,8 +6,8 @@
  *
  * Rows: the raw session.run loop at batch 1 and at the runtime's maxBatchSize (no HTTP), a
  * fastify route answering a constant (the HTTP ceiling), and the runtime (runtime/dist) with
- * batching off (BATCH_MAX_SIZE=1) and on (its defaults; also with V2 binary tensors and with
- * the session on the main thread, SESSION_THREAD=main), each server its own process, driven
+ * batching off (BATCH_MAX_SIZE=1) and on (its defaults; also with V2 binary tensors, and with
+ * the session forced onto each thread, SESSION_THREAD=main|worker), each server its own process, driven
  * by wrk over loopback with one-row V2 infer requests. Needs `wrk` (apt-get install wrk).
  */
 import { execFile } from 'node:child_process';
@@ -43,6 +43,7 @@ interface HttpRow extends Cell {
     | 'ours-batching-off'
     | 'ours-batching-on'
     | 'ours-batching-on-main-thread'
+    | 'ours-batching-on-worker-thread'
     | 'ours-batching-on-binary';
   readonly model: ModelKey | undefined;
   readonly peakRssMiB: number;
@@ -200,13 +201,19 @@ async function main(): Promise<void> {
       { server: 'ours-batching-off', batching: false, protocol: 'v2' },
       { server: 'ours-batching-on', batching: true, protocol: 'v2' },
       { server: 'ours-batching-on-binary', batching: true, protocol: 'v2-binary' },
-      // The default runs the session in a worker thread; this row keeps the in-thread session
-      // (SESSION_THREAD=main) beside it, measured in the same minutes.
+      // The default (SESSION_THREAD=auto) picks the session's thread from the model's batch
+      // time; these rows force each choice beside it, measured in the same minutes.
       {
         server: 'ours-batching-on-main-thread',
         batching: true,
         protocol: 'v2',
         env: { SESSION_THREAD: 'main' },
+      },
+      {
+        server: 'ours-batching-on-worker-thread',
+        batching: true,
+        protocol: 'v2',
+        env: { SESSION_THREAD: 'worker' },
       },
     ] as const;
     for (const variant of variants) {
@@ -326,6 +333,7 @@ function printTables(
     'ours-batching-on': `runtime, batching on (${OUR_MAX_BATCH}, ${OUR_MAX_DELAY_MS} ms)`,
     'ours-batching-on-binary': 'runtime, batching on, V2 binary tensors',
     'ours-batching-on-main-thread': 'runtime, batching on, SESSION_THREAD=main',
+    'ours-batching-on-worker-thread': 'runtime, batching on, SESSION_THREAD=worker',
   };
   for (const h of http) {
     rows.push([

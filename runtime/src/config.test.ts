@@ -23,7 +23,7 @@ describe('parseConfig', () => {
     expect(c.batching).toEqual({ maxSize: 32, maxDelayMs: 2, maxQueue: 256, dispatch: 'eager' });
     expect(c.session.graphOptimization).toBe('all');
     expect(c.session.threadSpinning).toBe(false);
-    expect(c.session.thread).toBe('worker');
+    expect(c.session.thread).toBe('auto');
     expect(c.auth).toMatchObject({
       apiKeys: [],
       jwt: undefined,

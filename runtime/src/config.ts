@@ -47,9 +47,10 @@ export interface RuntimeConfig {
     /**
      * worker: the session runs in a worker thread, so request parsing and answering overlap
      * inference; main: on the JavaScript thread that serves HTTP (onnxruntime-node runs
-     * session.run synchronously on its calling thread).
+     * session.run synchronously on its calling thread); auto: main when a full batch takes
+     * under 1 ms, else worker (model/session-placement.ts).
      */
-    readonly thread: 'worker' | 'main';
+    readonly thread: 'auto' | 'worker' | 'main';
   };
   readonly auth: {
     readonly apiKeys: readonly string[];
@@ -142,7 +143,7 @@ export const envSchema = z.object({
   INTER_OP_THREADS: int(0, 1024),
   GRAPH_OPTIMIZATION: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
   ORT_THREAD_SPINNING: bool,
-  SESSION_THREAD: z.enum(['worker', 'main']).optional(),
+  SESSION_THREAD: z.enum(['auto', 'worker', 'main']).optional(),
   REQUEST_TIMEOUT_MS: int(1, 3_600_000),
   BODY_LIMIT_BYTES: int(1024, 2 ** 31 - 1),
   SHUTDOWN_GRACE_MS: int(0, 3_600_000),
@@ -242,7 +243,7 @@ function toConfig(e: Env): RuntimeConfig {
       interOpThreads: e.INTER_OP_THREADS,
       graphOptimization: e.GRAPH_OPTIMIZATION ?? 'all',
       threadSpinning: e.ORT_THREAD_SPINNING ?? false,
-      thread: e.SESSION_THREAD ?? 'worker',
+      thread: e.SESSION_THREAD ?? 'auto',
     },
     auth: {
       apiKeys: apiKeys(e),

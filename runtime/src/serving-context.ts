@@ -40,7 +40,7 @@ export function createServingContext(
     // Handing a full next batch to the worker while one computes measured +2-3 % for the
     // heavy model at 64 connections (docs/benchmarks.md); on the main thread a run blocks
     // the event loop, so there is nothing to overlap and a second batch would only queue.
-    maxInFlight: config.session.thread === 'worker' ? 2 : 1,
+    maxInFlight: model.thread === 'worker' ? 2 : 1,
     ...hooks,
   });
   return {

@@ -246,6 +246,7 @@ describe('back-pressure on the heavy model', () => {
       MODEL_NAME: 'heavy',
       BATCH_MAX_SIZE: '1',
       REQUEST_TIMEOUT_MS: '40',
+      SESSION_THREAD: 'worker',
     });
     try {
       // With the session in a worker, a second full batch (here one row) is handed to the

@@ -10,6 +10,7 @@ import {
   type InferenceModel,
   type SessionSettings,
 } from '../../runtime/src/model/session.js';
+import { openPlacedModel } from '../../runtime/src/model/session-placement.js';
 import { createWorkerInferenceModel } from '../../runtime/src/model/worker-session.js';
 import { buildServer } from '../../runtime/src/server.js';
 import { call, goldenFor, MODELS, startRuntime, testConfig } from './helpers.js';
@@ -206,6 +207,7 @@ describe('session worker life cycle', () => {
       version: '1',
       sha256: 'unused',
       path: MODELS.tiny,
+      thread: 'worker',
     };
     const server = await buildServer(config, loaded);
     try {
@@ -250,5 +252,53 @@ describe('SESSION_THREAD', () => {
       }
     }
     expect(answers[1]).toEqual(answers[0]);
+  });
+});
+
+describe('SESSION_THREAD=auto (the default)', () => {
+  it('is the default', () => {
+    expect(testConfig(MODELS.tiny).session.thread).toBe('auto');
+  });
+
+  it('times a full batch in the worker and reopens on the JavaScript thread when it is cheap', async () => {
+    const cheap = await openPlacedModel(
+      MODELS.tiny,
+      settings,
+      'auto',
+      32,
+      Number.POSITIVE_INFINITY,
+    );
+    try {
+      expect(cheap.thread).toBe('main');
+      expect(cheap.fullBatchMs).toBeGreaterThan(0);
+      // The reopened session answers the golden requests.
+      await runGoldenRequests(cheap.model, goldenFor(MODELS.tiny));
+    } finally {
+      await cheap.model.release();
+    }
+    const costly = await openPlacedModel(MODELS.tiny, settings, 'auto', 32, 0);
+    try {
+      expect(costly.thread).toBe('worker');
+      await runGoldenRequests(costly.model, goldenFor(MODELS.tiny));
+    } finally {
+      await costly.model.release();
+    }
+  });
+
+  it('keeps the compute-heavy model in the worker and the tiny one on the JavaScript thread', async () => {
+    // Single-threaded test sessions: the heavy 32-row batch takes several ms, the tiny one
+    // a fraction of one, so the 1 ms threshold separates them with a wide margin.
+    for (const [path, thread] of [
+      [MODELS.heavy, 'worker'],
+      [MODELS.tiny, 'main'],
+    ] as const) {
+      const rt = await startRuntime(path);
+      try {
+        expect(rt.server.state.serving?.model.thread, path).toBe(thread);
+        await runGoldenRequests(rt.server.state.requireServing().model, goldenFor(path));
+      } finally {
+        await rt.close();
+      }
+    }
   });
 });

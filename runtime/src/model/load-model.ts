@@ -3,8 +3,8 @@ import type { RuntimeConfig } from '../config.js';
 import { checkDigest, sha256File } from './digest.js';
 import { downloadModel, redact } from './download.js';
 import { resolveModelUri } from './model-uri.js';
-import { createInferenceModel, type InferenceModel, type SessionSettings } from './session.js';
-import { createWorkerInferenceModel } from './worker-session.js';
+import type { InferenceModel, SessionSettings } from './session.js';
+import { openPlacedModel, type SessionThread } from './session-placement.js';
 import { runGoldenRequests } from './golden.js';
 import { warmUp } from './warm-up.js';
 
@@ -14,6 +14,8 @@ export interface LoadedModel extends InferenceModel {
   readonly version: string;
   readonly sha256: string;
   readonly path: string;
+  /** Where the session runs (SESSION_THREAD, or what `auto` chose). */
+  readonly thread: SessionThread;
 }
 
 export interface LoadProgress {
@@ -38,13 +40,20 @@ export async function loadModel(
     ortTelemetry: config.ortTelemetry,
     ortLogSeverity: config.logLevel === 'debug' || config.logLevel === 'trace' ? 2 : 4,
   };
-  const model =
-    config.session.thread === 'worker'
-      ? await createWorkerInferenceModel(path, settings)
-      : await createInferenceModel(path, settings);
+  const placed = await openPlacedModel(
+    path,
+    settings,
+    config.session.thread,
+    config.batching.maxSize,
+  );
+  const model: InferenceModel = placed.model;
   progress('session', {
     inputs: model.signature.inputs.length,
     outputs: model.signature.outputs.length,
+    thread: placed.thread,
+    ...(placed.fullBatchMs !== undefined
+      ? { fullBatchMs: Number(placed.fullBatchMs.toFixed(3)) }
+      : {}),
   });
   try {
     await warmUp(model, config.batching.maxSize);
@@ -67,6 +76,7 @@ export async function loadModel(
     version: config.model.version,
     sha256,
     path,
+    thread: placed.thread,
   };
 }
 

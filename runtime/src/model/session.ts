@@ -38,8 +38,8 @@ export interface OpenSession {
 /**
  * The session on the JavaScript thread that calls run: onnxruntime-node 1.30 runs
  * `session.run` synchronously on it, so nothing else in that thread runs meanwhile. The
- * runtime uses the worker-thread session (worker-session.ts) unless SESSION_THREAD=main;
- * this one remains for the raw-loop benchmark and for callers without HTTP work to overlap.
+ * runtime uses it for models whose full batch is cheap (SESSION_THREAD=auto, see
+ * session-placement.ts) or when SESSION_THREAD=main; the raw-loop benchmark uses it too.
  */
 export async function createInferenceModel(
   path: string,

@@ -1,0 +1,76 @@
+import { createInferenceModel, type InferenceModel, type SessionSettings } from './session.js';
+import { warmUp, zeroInputs } from './warm-up.js';
+import { createWorkerInferenceModel } from './worker-session.js';
+
+/** Where the onnxruntime session runs: SESSION_THREAD, and what `auto` decided. */
+export type SessionThread = 'worker' | 'main';
+export type SessionThreadSetting = SessionThread | 'auto';
+
+/**
+ * `auto` keeps the session on the JavaScript thread when a full batch runs faster than this.
+ * A run there blocks request parsing for its duration, while the worker costs a thread hop
+ * each way on every batch (~30 µs each on the benchmark VM). For the tiny MLP (a 32-row batch
+ * in 0.11 ms) the hop was the larger cost: at one connection the worker served 3,028 req/s
+ * against 4,901 on the main thread. For the heavy MLP (4.3 ms) the worker served 19 % more at
+ * 64 connections. 1 ms sits well between the two (docs/benchmarks.md).
+ */
+export const MAIN_THREAD_MAX_BATCH_MS = 1;
+
+export interface PlacedModel {
+  readonly model: InferenceModel;
+  readonly thread: SessionThread;
+  /** Median time of a full batch, when `auto` measured one. */
+  readonly fullBatchMs?: number;
+}
+
+/** The thread `auto` picks for a model whose full batch takes `fullBatchMs`. */
+export function threadForBatchTime(
+  fullBatchMs: number,
+  maxMainThreadBatchMs: number = MAIN_THREAD_MAX_BATCH_MS,
+): SessionThread {
+  return fullBatchMs < maxMainThreadBatchMs ? 'main' : 'worker';
+}
+
+/**
+ * Opens the session where SESSION_THREAD says. With `auto` it opens in the worker first (so
+ * a large model, the likely worker case, loads once), times a full batch, and reopens on the
+ * JavaScript thread only when that is cheap, which for such a model also means small.
+ */
+export async function openPlacedModel(
+  path: string,
+  settings: SessionSettings,
+  setting: SessionThreadSetting,
+  maxBatchSize: number,
+  maxMainThreadBatchMs: number = MAIN_THREAD_MAX_BATCH_MS,
+): Promise<PlacedModel> {
+  if (setting === 'main')
+    return { model: await createInferenceModel(path, settings), thread: 'main' };
+  const worker = await createWorkerInferenceModel(path, settings);
+  if (setting === 'worker') return { model: worker, thread: 'worker' };
+  let fullBatchMs: number;
+  try {
+    fullBatchMs = await timeFullBatch(worker, maxBatchSize);
+  } catch (err) {
+    await worker.release().catch(() => {});
+    throw err;
+  }
+  if (threadForBatchTime(fullBatchMs, maxMainThreadBatchMs) === 'worker')
+    return { model: worker, thread: 'worker', fullBatchMs };
+  await worker.release();
+  return { model: await createInferenceModel(path, settings), thread: 'main', fullBatchMs };
+}
+
+/** Median of three runs of the largest batch, after a warm-up. */
+async function timeFullBatch(model: InferenceModel, maxBatchSize: number): Promise<number> {
+  await warmUp(model, maxBatchSize, 1);
+  const rows = model.signature.batchable ? Math.max(1, maxBatchSize) : 1;
+  const feeds = (): ReturnType<typeof zeroInputs> => zeroInputs(model.signature, rows);
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const input = feeds();
+    const started = performance.now();
+    await model.run(input);
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b)[1] ?? 0;
+}
