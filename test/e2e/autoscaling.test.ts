@@ -30,6 +30,7 @@ import {
   startMetricsChain,
   quantityToNumber,
   type MetricsChain,
+  type PodMetricValue,
 } from '../cluster/metrics-chain.js';
 import { REAL_NODE_IP } from '../cluster/real-node.js';
 import { OperatorProcess } from '../support/operator-process.js';
@@ -382,6 +383,33 @@ describe.skipIf(skipReason !== '')(
     let operator: OperatorProcess | undefined;
     let chain: MetricsChain | undefined;
 
+    /**
+     * Applies an autoscaled ModelDeployment on the real node, waits until it is Ready and has
+     * answered, then until the adapter publishes `metric` for its pod.
+     */
+    const deployAndAwaitMetric = async (
+      name: string,
+      autoscaling: Record<string, unknown>,
+      metric: string,
+      what: string,
+    ): Promise<PodMetricValue[]> => {
+      await kOk(
+        ['apply', '-n', namespace, '-f', '-'],
+        modelDeployment(name, autoscaling, inject('realNodeName')),
+      );
+      await waitReady(namespace, name);
+      await prime(namespace, name);
+      return eventually(
+        `the adapter to publish ${what}`,
+        async () => {
+          const items = await chain!.podsMetric(namespace, metric);
+          return items.length > 0 ? items : undefined;
+        },
+        90_000,
+        2_000,
+      );
+    };
+
     beforeAll(async () => {
       namespace = await createNamespace('autoscale');
       chain = await startMetricsChain({
@@ -415,28 +443,12 @@ describe.skipIf(skipReason !== '')(
 
     it('latencyP95: scales up under load and back down after it stops; status.autoscaling repeats the HPA', async () => {
       const name = 'lat';
-      await kOk(
-        ['apply', '-n', namespace, '-f', '-'],
-        modelDeployment(
-          name,
-          { metric: 'latencyP95', targetLatencyMs: TARGET_MS },
-          inject('realNodeName'),
-        ),
-      );
-      await waitReady(namespace, name);
-      await prime(namespace, name);
       // The chain publishes the pod's p95 before any load.
-      const before = await eventually(
-        'the adapter to publish the p95 of the runtime pod',
-        async () => {
-          const items = await chain!.podsMetric(
-            namespace,
-            'modeldeploy_request_duration_seconds_p95',
-          );
-          return items.length > 0 ? items : undefined;
-        },
-        90_000,
-        2_000,
+      const before = await deployAndAwaitMetric(
+        name,
+        { metric: 'latencyP95', targetLatencyMs: TARGET_MS },
+        'modeldeploy_request_duration_seconds_p95',
+        'the p95 of the runtime pod',
       );
       out(
         `\nidle p95 per pod before the load: ${before.map((i) => `${i.pod}=${i.value}`).join(', ')}`,
@@ -463,24 +475,11 @@ describe.skipIf(skipReason !== '')(
 
     it('inflight: scales up under load and back down after it stops', async () => {
       const name = 'inflight';
-      await kOk(
-        ['apply', '-n', namespace, '-f', '-'],
-        modelDeployment(
-          name,
-          { metric: 'inflight', targetInflight: TARGET_INFLIGHT },
-          inject('realNodeName'),
-        ),
-      );
-      await waitReady(namespace, name);
-      await prime(namespace, name);
-      await eventually(
-        'the adapter to publish the in-flight requests of the runtime pod',
-        async () => {
-          const items = await chain!.podsMetric(namespace, 'modeldeploy_inflight_requests');
-          return items.length > 0 ? items : undefined;
-        },
-        90_000,
-        2_000,
+      await deployAndAwaitMetric(
+        name,
+        { metric: 'inflight', targetInflight: TARGET_INFLIGHT },
+        'modeldeploy_inflight_requests',
+        'the in-flight requests of the runtime pod',
       );
       const cycle = await scaleCycle(namespace, name, 'modeldeploy_inflight_requests', {
         holdMs: 20_000,

@@ -4,11 +4,12 @@ import { Informer } from '../kube/informer.js';
 import { KINDS, collectionPath, type Kind } from '../kube/kinds.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { controllerOf, keyOf, objectKey, type KubeObject } from '../kube/object.js';
-import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY } from '../resources/labels.js';
+import { LABEL_MANAGED_BY, MANAGED_BY } from '../resources/labels.js';
 import type { ControllerMetrics } from './metrics.js';
 import { CONTROLLER_NAME } from './metrics.js';
 import { Reconciler, type ChildCaches, type ReconcilerDeps } from './reconciler.js';
 import { WorkQueue } from './work-queue.js';
+import { cacheShape, podInstanceKey } from './cache-shapes.js';
 
 export interface ControllerOptions {
   /** Namespaces to watch; empty = all. */
@@ -18,29 +19,6 @@ export interface ControllerOptions {
 }
 
 type InformerSet = Map<string, Informer<KubeObject>>;
-
-/**
- * Pods are the most numerous and largest objects we watch, and we read only their labels
- * and container statuses (termination messages, crash loops): cache nothing else.
- */
-export function podEssentials(pod: KubeObject): KubeObject {
-  const status = pod.status as { containerStatuses?: unknown } | undefined;
-  const { name, namespace, uid, resourceVersion, labels, deletionTimestamp } = pod.metadata;
-  return {
-    metadata: { name, namespace, uid, resourceVersion, labels, deletionTimestamp },
-    status: { containerStatuses: status?.containerStatuses },
-  };
-}
-
-/** Children are looked up by their owner's uid; pods by namespace/instance label. */
-export function ownerUids(obj: KubeObject): readonly string[] {
-  return obj.metadata.ownerReferences?.map((r) => r.uid) ?? [];
-}
-
-export function podInstanceKey(pod: KubeObject): readonly string[] {
-  const instance = pod.metadata.labels?.[LABEL_INSTANCE];
-  return instance ? [objectKey(pod.metadata.namespace, instance)] : [];
-}
 
 const OWNED_KINDS: readonly Kind[] = [
   KINDS.deployment,
@@ -166,11 +144,7 @@ export class Controller {
         {
           path: collectionPath(kind, ns || undefined),
           ...(labelSelector ? { labelSelector } : {}),
-          ...(kind === KINDS.pod
-            ? { transform: podEssentials, indexBy: podInstanceKey }
-            : kind === KINDS.modelDeployment
-              ? {}
-              : { indexBy: ownerUids }),
+          ...cacheShape(kind),
         },
         this.log.child({ informer: kind.kind, namespace: ns || '*' }),
       );
@@ -197,8 +171,7 @@ export class Controller {
 
   private enqueueOwner(kind: Kind, obj: KubeObject): void {
     if (kind === KINDS.pod) {
-      const instance = obj.metadata.labels?.[LABEL_INSTANCE];
-      if (instance) this.queue.add(objectKey(obj.metadata.namespace, instance));
+      for (const key of podInstanceKey(obj)) this.queue.add(key);
       return;
     }
     const owner = controllerOf(obj, 'ModelDeployment');

@@ -32,12 +32,16 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  */
 export class KubeClient {
   private readonly agent: https.Agent | http.Agent;
+  /** The server address without a trailing slash; request paths are appended to it. */
+  private readonly base: string;
 
   constructor(
     private readonly connection: KubeConnection,
     private readonly observe: RequestObserver = () => {},
   ) {
     const { tls } = connection;
+    // Keep a path prefix in the server address (API servers behind a proxy have one).
+    this.base = connection.server.href.replace(/\/+$/, '');
     this.agent =
       connection.server.protocol === 'https:'
         ? new https.Agent({
@@ -174,8 +178,7 @@ export class KubeClient {
   }
 
   private async send(opts: RequestOptions, signal?: AbortSignal): Promise<http.IncomingMessage> {
-    // Keep a path prefix in the server address (API servers behind a proxy have one).
-    const url = new URL(this.connection.server.href.replace(/\/+$/, '') + opts.path);
+    const url = new URL(this.base + opts.path);
     for (const [k, v] of Object.entries(opts.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ownerUids, podInstanceKey } from '../controller/controller.js';
 import { ObjectStore } from './object-store.js';
 import type { KubeObject } from './object.js';
+
+/** Files an object under each of its owners' uids. */
+const ownerUids = (obj: KubeObject): readonly string[] =>
+  obj.metadata.ownerReferences?.map((r) => r.uid) ?? [];
 
 function child(name: string, ...owners: string[]): KubeObject {
   return {
@@ -42,15 +45,5 @@ describe('ObjectStore', () => {
     store.set('ns/a', child('a', 'u1'));
     expect(store.get('ns/a')?.metadata.name).toBe('a');
     expect(store.byIndex('u1')).toEqual([]);
-  });
-});
-
-describe('podInstanceKey', () => {
-  it('files a pod under namespace/instance, and an unlabelled pod nowhere', () => {
-    const labels = { 'app.kubernetes.io/instance': 'iris' };
-    expect(podInstanceKey({ metadata: { name: 'p', namespace: 'ns', labels } })).toEqual([
-      'ns/iris',
-    ]);
-    expect(podInstanceKey({ metadata: { name: 'p', namespace: 'ns' } })).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { podEssentials } from './controller.js';
+import { ownerUids, podEssentials, podInstanceKey } from './cache-shapes.js';
 import { podProblem } from '../status/observe.js';
 
 describe('podEssentials', () => {
@@ -37,5 +37,29 @@ describe('podEssentials', () => {
       reason: 'GoldenCheckFailed',
       message: 'pod p: golden request failed',
     });
+  });
+});
+
+describe('podInstanceKey', () => {
+  it('files a pod under namespace/instance, and an unlabelled pod nowhere', () => {
+    const labels = { 'app.kubernetes.io/instance': 'iris' };
+    expect(podInstanceKey({ metadata: { name: 'p', namespace: 'ns', labels } })).toEqual([
+      'ns/iris',
+    ]);
+    expect(podInstanceKey({ metadata: { name: 'p', namespace: 'ns' } })).toEqual([]);
+  });
+});
+
+describe('ownerUids', () => {
+  it('files a child under every owner uid, and an ownerless object nowhere', () => {
+    const ref = (uid: string): { apiVersion: string; kind: string; name: string; uid: string } => ({
+      apiVersion: 'v1',
+      kind: 'K',
+      name: uid,
+      uid,
+    });
+    const metadata = { name: 'c', namespace: 'ns', ownerReferences: [ref('u1'), ref('u2')] };
+    expect(ownerUids({ metadata })).toEqual(['u1', 'u2']);
+    expect(ownerUids({ metadata: { name: 'c' } })).toEqual([]);
   });
 });
