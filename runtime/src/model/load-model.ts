@@ -16,6 +16,8 @@ export interface LoadedModel extends InferenceModel {
   readonly path: string;
   /** Where the session runs (SESSION_THREAD, or what `auto` chose). */
   readonly thread: SessionThread;
+  /** The full-batch time `auto` measured to choose the thread. */
+  readonly fullBatchMs?: number;
 }
 
 export interface LoadProgress {
@@ -40,12 +42,10 @@ export async function loadModel(
     ortTelemetry: config.ortTelemetry,
     ortLogSeverity: config.logLevel === 'debug' || config.logLevel === 'trace' ? 2 : 4,
   };
-  const placed = await openPlacedModel(
-    path,
-    settings,
-    config.session.thread,
-    config.batching.maxSize,
-  );
+  const placed = await openPlacedModel(path, settings, {
+    setting: config.session.thread,
+    maxBatchSize: config.batching.maxSize,
+  });
   const model: InferenceModel = placed.model;
   progress('session', {
     inputs: model.signature.inputs.length,
@@ -77,6 +77,7 @@ export async function loadModel(
     sha256,
     path,
     thread: placed.thread,
+    ...(placed.fullBatchMs !== undefined ? { fullBatchMs: placed.fullBatchMs } : {}),
   };
 }
 

@@ -16,6 +16,19 @@ export type SessionThreadSetting = SessionThread | 'auto';
  */
 export const MAIN_THREAD_MAX_BATCH_MS = 1;
 
+/** How `openPlacedModel` opens and, under `auto`, times the session. */
+export interface PlacementOptions {
+  readonly setting: SessionThreadSetting;
+  /** Rows of the batch that `auto` times: the batcher's largest batch. */
+  readonly maxBatchSize: number;
+  readonly maxMainThreadBatchMs?: number;
+  /**
+   * Milliseconds from an arbitrary origin; performance.now by default. Tests inject a clock
+   * so that which thread `auto` picks does not depend on how busy the machine is.
+   */
+  readonly now?: () => number;
+}
+
 export interface PlacedModel {
   readonly model: InferenceModel;
   readonly thread: SessionThread;
@@ -39,17 +52,17 @@ export function threadForBatchTime(
 export async function openPlacedModel(
   path: string,
   settings: SessionSettings,
-  setting: SessionThreadSetting,
-  maxBatchSize: number,
-  maxMainThreadBatchMs: number = MAIN_THREAD_MAX_BATCH_MS,
+  options: PlacementOptions,
 ): Promise<PlacedModel> {
+  const { setting, maxBatchSize, now = () => performance.now() } = options;
+  const maxMainThreadBatchMs = options.maxMainThreadBatchMs ?? MAIN_THREAD_MAX_BATCH_MS;
   if (setting === 'main')
     return { model: await createInferenceModel(path, settings), thread: 'main' };
   const worker = await createWorkerInferenceModel(path, settings);
   if (setting === 'worker') return { model: worker, thread: 'worker' };
   let fullBatchMs: number;
   try {
-    fullBatchMs = await timeFullBatch(worker, maxBatchSize);
+    fullBatchMs = await timeFullBatch(worker, maxBatchSize, now);
   } catch (err) {
     await worker.release().catch(() => {});
     throw err;
@@ -65,15 +78,19 @@ export async function openPlacedModel(
  * planning; the median leaves it out, so no separate warm-up is needed here (loadModel warms
  * up whichever session is kept).
  */
-async function timeFullBatch(model: InferenceModel, maxBatchSize: number): Promise<number> {
+async function timeFullBatch(
+  model: InferenceModel,
+  maxBatchSize: number,
+  now: () => number,
+): Promise<number> {
   const rows = model.signature.batchable ? Math.max(1, maxBatchSize) : 1;
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
     // Fresh inputs each run: the worker takes ownership of the buffers it is sent.
     const input = zeroInputs(model.signature, rows);
-    const started = performance.now();
+    const started = now();
     await model.run(input);
-    times.push(performance.now() - started);
+    times.push(now() - started);
   }
   return times.sort((a, b) => a - b)[1] ?? 0;
 }
