@@ -57,6 +57,9 @@ export function apiserverArgs(
     `--tls-private-key-file=${pki.apiserver.keyFile}`,
     `--client-ca-file=${pki.ca.certFile}`,
     '--authorization-mode=Node,RBAC',
+    // As OpenShift and hardened clusters run it: children with blockOwnerDeletion are admitted
+    // only for a client that may update modeldeployments/finalizers (the chart grants it).
+    '--enable-admission-plugins=OwnerReferencesPermissionEnforcement',
     `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
     `--service-account-key-file=${pki.serviceAccountPub}`,
     `--service-account-signing-key-file=${pki.serviceAccountKey}`,

@@ -78,6 +78,11 @@ that does not exist yet is a create, of one that does a patch: both are needed.
 - apiGroups: [modeldeploy.io]
   resources: [modeldeployments/status]
   verbs: [get, patch, update]
+# Children carry blockOwnerDeletion; the OwnerReferencesPermissionEnforcement admission plugin
+# (OpenShift, hardened clusters) admits that only for whoever may update the owner's finalizers.
+- apiGroups: [modeldeploy.io]
+  resources: [modeldeployments/finalizers]
+  verbs: [update]
 - apiGroups: [apps]
   resources: [deployments]
   verbs: [get, list, watch, create, patch, delete]

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ownerUids, podEssentials, podInstanceKey } from './cache-shapes.js';
 import { podProblem } from '../status/observe.js';
 
+const NOW = new Date('2026-01-01T00:00:00Z');
+
 describe('podEssentials', () => {
   it('keeps what status reads (labels, termination messages) and drops the rest', () => {
     const pod = {
@@ -33,7 +35,7 @@ describe('podEssentials', () => {
     expect(slim).not.toHaveProperty('spec');
     expect(slim.metadata).not.toHaveProperty('annotations');
     expect(JSON.stringify(slim).length).toBeLessThan(400);
-    expect(podProblem([slim], '2')).toEqual({
+    expect(podProblem([slim], '2', NOW)).toEqual({
       reason: 'GoldenCheckFailed',
       message: 'pod p: golden request failed',
     });

@@ -10,6 +10,7 @@ import { CONTROLLER_NAME } from './metrics.js';
 import { Reconciler, type ChildCaches, type ReconcilerDeps } from './reconciler.js';
 import { WorkQueue } from './work-queue.js';
 import { cacheShape, podInstanceKey } from './cache-shapes.js';
+import { WATCHED_KINDS } from './ownership.js';
 
 export interface ControllerOptions {
   /** Namespaces to watch; empty = all. */
@@ -20,14 +21,6 @@ export interface ControllerOptions {
 
 type InformerSet = Map<string, Informer<KubeObject>>;
 
-const OWNED_KINDS: readonly Kind[] = [
-  KINDS.deployment,
-  KINDS.service,
-  KINDS.hpa,
-  KINDS.pdb,
-  KINDS.httpRoute,
-  KINDS.pod,
-];
 const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
 
 /**
@@ -52,7 +45,13 @@ export class Controller {
     deps: Omit<ReconcilerDeps, 'caches' | 'client' | 'log'>,
   ) {
     this.queue = new WorkQueue({ observer: metrics.queueObserver() });
-    this.reconciler = new Reconciler({ ...deps, client, caches: this.caches(), log });
+    this.reconciler = new Reconciler({
+      ...deps,
+      client,
+      caches: this.caches(),
+      failures: (key) => this.queue.failuresOf(key),
+      log,
+    });
   }
 
   get hasSynced(): boolean {
@@ -62,7 +61,7 @@ export class Controller {
   /** Starts every cache and resolves when all have listed once. */
   async startCaches(): Promise<void> {
     await this.startKind(KINDS.modelDeployment, undefined, (obj) => this.queue.add(keyOf(obj)));
-    for (const kind of OWNED_KINDS) {
+    for (const kind of WATCHED_KINDS) {
       await this.startKind(kind, MANAGED_SELECTOR, (obj) => this.enqueueOwner(kind, obj));
     }
     this.synced = true;

@@ -52,7 +52,6 @@ describe('desiredChildren', () => {
     });
     const children = desiredChildren(resource, decision, {
       defaultImage: 'img',
-      skipDeployments: false,
     });
     expect(goldenEnv(children, 'm')).toContain('stable-check');
     expect(goldenEnv(children, 'm-canary')).toContain('candidate-check');
@@ -71,25 +70,7 @@ describe('desiredChildren', () => {
     expect(decision.stableModel.version).toBe('2');
     const children = desiredChildren(resource, decision, {
       defaultImage: 'img',
-      skipDeployments: false,
     });
     expect(goldenEnv(children, 'm')).toContain('candidate-check');
-  });
-
-  it('leaves Deployments out while a referenced Secret is missing, and keeps the Service', () => {
-    const resource = md({ model: base.model });
-    const decision = decideRollout({
-      spec: resource.spec,
-      previous: undefined,
-      canary: { replicas: 0, readyReplicas: 0, available: false },
-      stable: { version: '1', available: true },
-      analysis: undefined,
-      now: new Date(),
-    });
-    const kinds = desiredChildren(resource, decision, {
-      defaultImage: 'img',
-      skipDeployments: true,
-    }).map((c) => c.kind.kind);
-    expect(kinds).toEqual(['Service']);
   });
 });

@@ -15,8 +15,6 @@ export interface DesiredChild {
 
 export interface ChildrenOptions {
   defaultImage: string;
-  /** Without the Secrets the pods would not start; keep what runs instead of rolling out. */
-  skipDeployments: boolean;
 }
 
 function child(kind: Kind, object: object | undefined): DesiredChild[] {
@@ -25,7 +23,8 @@ function child(kind: Kind, object: object | undefined): DesiredChild[] {
 
 /**
  * Every child the resource asks for right now, from the resource and the rollout
- * decision alone. Anything owned but not listed here is deleted by the reconciler.
+ * decision alone. Anything owned but not listed here is deleted by the reconciler, so a
+ * child that must be held as it is (a Secret its pods mount is missing) is still listed.
  */
 export function desiredChildren(
   md: ModelDeployment,
@@ -42,21 +41,19 @@ export function desiredChildren(
   const stableGolden = servesCandidate
     ? (spec.canary?.goldenRequests ?? spec.goldenRequests)
     : spec.goldenRequests;
-  if (!opts.skipDeployments) {
-    children.push(
-      ...child(
-        KINDS.deployment,
-        buildDeployment(md, {
-          track: 'stable',
-          model: decision.stableModel,
-          replicas: stableReplicas,
-          defaultImage: opts.defaultImage,
-          ...(stableGolden ? { goldenRequests: stableGolden } : {}),
-        }),
-      ),
-    );
-  }
-  if (decision.runCanary && spec.canary && !opts.skipDeployments) {
+  children.push(
+    ...child(
+      KINDS.deployment,
+      buildDeployment(md, {
+        track: 'stable',
+        model: decision.stableModel,
+        replicas: stableReplicas,
+        defaultImage: opts.defaultImage,
+        ...(stableGolden ? { goldenRequests: stableGolden } : {}),
+      }),
+    ),
+  );
+  if (decision.runCanary && spec.canary) {
     const golden = spec.canary.goldenRequests ?? spec.goldenRequests;
     children.push(
       ...child(

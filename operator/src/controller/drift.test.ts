@@ -56,6 +56,25 @@ describe('drift detection', () => {
     expect(containsDesired([{ a: 1 }, { a: 2 }], [{ a: 1 }])).toBe(false);
   });
 
+  it('merges lists of named items by name, so an injected sidecar is not drift', () => {
+    const containers = [{ name: 'runtime', image: 'img:1' }];
+    expect(containsDesired([{ name: 'istio-proxy' }, ...containers], containers)).toBe(true);
+    expect(containsDesired([{ name: 'runtime', image: 'img:2' }], containers)).toBe(false);
+    expect(containsDesired([{ name: 'other' }], containers)).toBe(false);
+    // Unnamed lists (args, command) are owned whole.
+    expect(containsDesired(['--a', '--b'], ['--a'])).toBe(false);
+  });
+
+  it('compares resource quantities by value, as the API server canonicalises them', () => {
+    const want = { resources: { requests: { cpu: '0.5', memory: '1024Mi' }, limits: { cpu: 2 } } };
+    const got = { resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2' } } };
+    expect(containsDesired(got, want)).toBe(true);
+    const more = { resources: { requests: { cpu: '600m', memory: '1Gi' }, limits: { cpu: '2' } } };
+    expect(containsDesired(more, want)).toBe(false);
+    // Outside quantity fields, text must match exactly.
+    expect(containsDesired({ version: '1.0' }, { version: '1' })).toBe(false);
+  });
+
   it('hashes independently of key order', () => {
     const a = withAppliedHash<KubeObject>({ metadata: { name: 'x', labels: { p: '1', q: '2' } } });
     const b = withAppliedHash<KubeObject>({ metadata: { labels: { q: '2', p: '1' }, name: 'x' } });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../kube/object.js';
+import { sameQuantity } from '../kube/quantity.js';
 
 export const APPLIED_HASH_ANNOTATION = 'modeldeploy.io/applied-hash';
 
@@ -19,28 +20,47 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** Maps whose values are resource quantities, which the API server rewrites in canonical form. */
+const QUANTITY_MAPS = new Set(['requests', 'limits', 'hard']);
+const QUANTITY_FIELDS = new Set(['sizeLimit']);
+
 /**
  * True when every field we set is present in the live object with the same value.
- * Fields the server or other controllers added are ignored; lists must match in length
- * because we own them whole (containers, env, ports).
+ * Fields the server or other controllers added are ignored. Lists of named items (containers,
+ * env, ports, volumes) merge by name as server-side apply does, so an item a webhook injected
+ * (a sidecar) stays and does not count as drift; other lists we own whole. Quantities compare
+ * by value, as the server stores "0.5" as "500m".
  */
-export function containsDesired(live: unknown, desired: unknown): boolean {
+export function containsDesired(live: unknown, desired: unknown, key = ''): boolean {
   if (desired === undefined) return true;
-  if (Array.isArray(desired)) {
-    return (
-      Array.isArray(live) &&
-      live.length === desired.length &&
-      desired.every((d, i) => containsDesired(live[i], d))
-    );
-  }
+  if (Array.isArray(desired)) return listContains(live, desired);
   if (desired !== null && typeof desired === 'object') {
     if (live === null || typeof live !== 'object' || Array.isArray(live)) return false;
     const l = live as Record<string, unknown>;
+    const quantities = QUANTITY_MAPS.has(key);
     return Object.entries(desired as Record<string, unknown>).every(([k, v]) =>
-      containsDesired(l[k], v),
+      quantities ? l[k] === v || sameQuantity(l[k], v) : containsDesired(l[k], v, k),
     );
   }
-  return live === desired;
+  return live === desired || (QUANTITY_FIELDS.has(key) && sameQuantity(live, desired));
+}
+
+function nameOf(item: unknown): string | undefined {
+  if (item === null || typeof item !== 'object') return undefined;
+  const name = (item as Record<string, unknown>)['name'];
+  return typeof name === 'string' ? name : undefined;
+}
+
+function listContains(live: unknown, desired: readonly unknown[]): boolean {
+  if (!Array.isArray(live)) return false;
+  const named = desired.length > 0 && desired.every((d) => nameOf(d) !== undefined);
+  if (named) {
+    return desired.every((d) => {
+      const match = live.find((l) => nameOf(l) === nameOf(d));
+      return match !== undefined && containsDesired(match, d);
+    });
+  }
+  return live.length === desired.length && desired.every((d, i) => containsDesired(live[i], d));
 }
 
 /** Adds the hash annotation to a desired object. */

@@ -1,12 +1,11 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { parseModelDeployment, type ModelDeployment } from '../api/model-deployment.js';
 import type { AnalysisResult, ModelDeploymentStatus } from '../api/model-deployment-status.js';
-import { ApiError, isNotFound } from '../kube/api-error.js';
+import { isNotFound } from '../kube/api-error.js';
 import { KINDS, objectPath, type Kind } from '../kube/kinds.js';
 import type { KubeClient } from '../kube/kube-client.js';
-import { objectKey, type KubeObject } from '../kube/object.js';
-import { deploymentName, serviceName } from '../resources/names.js';
+import type { KubeObject } from '../kube/object.js';
+import { serviceName } from '../resources/names.js';
 import { selectorLabels, selectorString } from '../resources/labels.js';
 import { servicePort } from '../resources/service.js';
 import {
@@ -17,13 +16,18 @@ import {
 } from '../rollout/state.js';
 import { computeStatus } from '../status/compute-status.js';
 import { mergeConditions } from '../status/conditions.js';
-import { observeAutoscaler, observeDeployment, podProblem } from '../status/observe.js';
-import type { Observed, RolloutSummary } from '../status/observation.js';
-import { desiredChildren, type DesiredChild } from './desired-children.js';
-import { needsApply, withAppliedHash } from './drift.js';
+import { observeChildren, withApplied } from '../status/observe-children.js';
+import type {
+  ChildObservation,
+  Observed,
+  ReconcileFailure,
+  RolloutSummary,
+} from '../status/observation.js';
+import { ChildSync, type SyncOutcome } from './child-sync.js';
+import { desiredChildren } from './desired-children.js';
 import type { EventInput } from './events.js';
-
-export const FIELD_MANAGER = 'modeldeploy-operator';
+import { classifyFailure } from './reconcile-failure.js';
+import { writeStatus } from './status-writer.js';
 
 /** Read access to the informer caches, keyed "namespace/name". */
 export interface ChildCaches {
@@ -38,8 +42,16 @@ export interface ChildCaches {
 
 export type Analyzer = (md: ModelDeployment, version: string) => Promise<AnalysisResult>;
 
+/** The API calls a reconcile makes; a recording client stands in for it in table tests. */
+export type ReconcilerClient = Pick<
+  KubeClient,
+  'get' | 'apply' | 'delete' | 'request' | 'mergePatch'
+>;
+
 export interface ReconcilerDeps {
-  client: KubeClient;
+  client: ReconcilerClient;
+  /** How many times in a row the reconcile of this key has failed before this attempt. */
+  failures?: (key: string) => number;
   caches: ChildCaches;
   record: (regarding: KubeObject, event: EventInput) => Promise<void>;
   analyze: Analyzer;
@@ -55,25 +67,29 @@ export interface ReconcileResult {
 
 const SECRET_RECHECK_MS = 10_000;
 
-interface ApplyOutcome {
-  writes: number;
-  rejected: { kind: string; name: string; message: string }[];
+const NOTHING_SYNCED: SyncOutcome = { writes: 0, rejected: [], conflicts: [], applied: new Map() };
+
+/** What one reconcile knows when it computes status. */
+interface Pass {
+  raw: KubeObject;
+  md: ModelDeployment;
+  decision: RolloutDecision;
+  now: Date;
+  log: Logger;
 }
-const CHILD_KINDS: readonly Kind[] = [
-  KINDS.deployment,
-  KINDS.service,
-  KINDS.hpa,
-  KINDS.pdb,
-  KINDS.httpRoute,
-];
 
 /**
- * One pass of read → desired → apply → status for a ModelDeployment. Every write is
- * skipped when the cluster already holds what we want, so a resync of a settled
- * resource makes no API write at all.
+ * One pass of read → observe → decide → apply → status for a ModelDeployment. The children
+ * are observed once; the decision and the status both come from that observation (plus the
+ * API server's answers to what this pass applied). Every write is skipped when the cluster
+ * already holds what we want, so a resync of a settled resource writes nothing.
  */
 export class Reconciler {
-  constructor(private readonly deps: ReconcilerDeps) {}
+  private readonly children: ChildSync;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.children = new ChildSync(deps.client, deps.caches, deps.log);
+  }
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const raw = this.deps.caches.modelDeployment(key);
@@ -82,30 +98,35 @@ export class Reconciler {
     if (!parsed.ok) return this.reportInvalid(raw, parsed.errors);
     const md = parsed.value;
     const log = this.deps.log.child({ modelDeployment: key, generation: md.metadata.generation });
-    const missingSecrets = await this.missingSecrets(md);
-    const decision = await this.decide(md, log);
-    let writes = 0;
-    let rejected: ApplyOutcome['rejected'] = [];
-    if (!md.spec.paused) {
-      const desired = desiredChildren(md, decision, {
-        defaultImage: this.deps.defaultImage,
-        skipDeployments: missingSecrets.length > 0,
-      }).filter((c) => !this.deps.caches.unavailable(c.kind));
-      const applied = await this.applyChildren(desired, log);
-      writes += applied.writes;
-      rejected = applied.rejected;
-      writes += await this.deleteUnwanted(md, desired, log);
+    const now = this.deps.now();
+    const observation = observeChildren(md, this.deps.caches, now);
+    const decision = await this.decide(md, observation, now, log);
+    const pass: Pass = { raw, md, decision, now, log };
+    let missingSecrets: string[] = [];
+    let synced = NOTHING_SYNCED;
+    try {
+      missingSecrets = await this.missingSecrets(md);
+      if (!md.spec.paused) {
+        const desired = desiredChildren(md, decision, {
+          defaultImage: this.deps.defaultImage,
+        }).filter((c) => !this.deps.caches.unavailable(c.kind));
+        synced = await this.children.sync(md, desired, {
+          holdDeployments: missingSecrets.length > 0,
+        });
+      }
+    } catch (err) {
+      await this.reportFailure(key, pass, observation, err);
+      throw err;
     }
-    const observed = { ...this.observe(md, missingSecrets), rejected };
-    const status = computeStatus({
-      md,
-      observed,
-      rollout: rolloutSummary(md, decision),
-      url: `http://${serviceName(md, 'main')}.${md.metadata.namespace}.svc:${servicePort(md)}`,
-      selector: selectorString(selectorLabels(md, 'stable')),
-      now: this.deps.now(),
+    const fresh = observeChildren(md, withApplied(this.deps.caches, synced.applied), now);
+    const status = this.statusOf(pass, {
+      ...fresh,
+      missingSecrets,
+      rejected: synced.rejected,
+      conflicts: synced.conflicts,
+      failure: undefined,
     });
-    writes += await this.writeStatus(raw, md, status, log);
+    const writes = synced.writes + (await writeStatus(this.deps.client, raw, status, log));
     await this.recordTransitions(raw, md.status, status, decision);
     const requeue = [
       decision.requeueAfterMs,
@@ -114,33 +135,60 @@ export class Reconciler {
     return { writes, ...(requeue.length > 0 ? { requeueAfterMs: Math.min(...requeue) } : {}) };
   }
 
-  private async decide(md: ModelDeployment, log: Logger): Promise<RolloutDecision> {
-    const stableDep = observeDeployment(
-      this.deps.caches.child(
-        KINDS.deployment,
-        objectKey(md.metadata.namespace, deploymentName(md, 'stable')),
-      ),
-    );
-    const canaryDep = observeDeployment(
-      this.deps.caches.child(
-        KINDS.deployment,
-        objectKey(md.metadata.namespace, deploymentName(md, 'canary')),
-      ),
-    );
-    const pods = this.deps.caches.pods(md.metadata.namespace, md.metadata.name);
-    const canaryPods = pods.filter((p) => p.metadata.labels?.['modeldeploy.io/track'] === 'canary');
-    const canaryProblem = podProblem(canaryPods, md.spec.canary?.model.version);
+  private statusOf(pass: Pass, observed: Observed): ModelDeploymentStatus {
+    const { md, decision, now } = pass;
+    return computeStatus({
+      md,
+      observed,
+      rollout: rolloutSummary(md, decision),
+      url: `http://${serviceName(md, 'main')}.${md.metadata.namespace}.svc:${servicePort(md)}`,
+      selector: selectorString(selectorLabels(md, 'stable')),
+      now,
+    });
+  }
+
+  /**
+   * A failure that repeats goes into status with the API server's words (a one-off conflict
+   * or blip does not: the retry fixes it). The reconcile still fails, for back-off.
+   */
+  private async reportFailure(
+    key: string,
+    pass: Pass,
+    observation: ChildObservation,
+    err: unknown,
+  ): Promise<void> {
+    const failure: ReconcileFailure | undefined = classifyFailure(err);
+    if (!failure || (this.deps.failures?.(key) ?? 0) < 1) return;
+    const status = this.statusOf(pass, {
+      ...observation,
+      missingSecrets: [],
+      rejected: [],
+      conflicts: [],
+      failure,
+    });
+    try {
+      await writeStatus(this.deps.client, pass.raw, status, pass.log);
+    } catch (writeErr) {
+      pass.log.warn({ err: String(writeErr) }, 'could not report the failure in status either');
+    }
+  }
+
+  private async decide(
+    md: ModelDeployment,
+    observed: ChildObservation,
+    now: Date,
+    log: Logger,
+  ): Promise<RolloutDecision> {
+    const { stable, canary, canaryProblem } = observed;
     const input: Omit<RolloutInput, 'analysis'> = {
       spec: md.spec,
       previous: md.status.canary,
       canary: {
-        replicas: canaryDep?.replicas ?? 0,
-        readyReplicas: canaryDep?.readyReplicas ?? 0,
+        replicas: canary?.replicas ?? 0,
+        readyReplicas: canary?.readyReplicas ?? 0,
         available:
-          canaryDep !== undefined &&
-          canaryDep.available &&
-          canaryDep.updatedReplicas >= canaryDep.desired,
-        ...(canaryDep?.version !== undefined ? { version: canaryDep.version } : {}),
+          canary !== undefined && canary.available && canary.updatedReplicas >= canary.desired,
+        ...(canary?.version !== undefined ? { version: canary.version } : {}),
         ...(canaryProblem?.reason === 'GoldenCheckFailed'
           ? { goldenFailure: canaryProblem.message }
           : {}),
@@ -150,14 +198,14 @@ export class Reconciler {
       },
       stable: {
         version:
-          stableDep &&
-          stableDep.updatedReplicas >= stableDep.desired &&
-          stableDep.readyReplicas >= stableDep.desired
-            ? stableDep.version
+          stable &&
+          stable.updatedReplicas >= stable.desired &&
+          stable.readyReplicas >= stable.desired
+            ? stable.version
             : undefined,
-        available: stableDep?.available ?? false,
+        available: stable?.available ?? false,
       },
-      now: this.deps.now(),
+      now,
     };
     let analysis: AnalysisResult | undefined;
     if (md.spec.canary && analysisDue(input)) {
@@ -182,120 +230,6 @@ export class Reconciler {
       }
     }
     return missing;
-  }
-
-  /**
-   * Applies what differs from the cache. A child the API server refuses as invalid (400,
-   * 422) will be refused again on every retry, so it is reported in status instead of
-   * failing the reconcile; other errors (conflicts, outages) fail it for a retry.
-   */
-  private async applyChildren(
-    desired: readonly DesiredChild[],
-    log: Logger,
-  ): Promise<ApplyOutcome> {
-    const outcome: ApplyOutcome = { writes: 0, rejected: [] };
-    for (const { kind, object } of desired) {
-      const target = withAppliedHash(object);
-      const key = objectKey(target.metadata.namespace, target.metadata.name);
-      const live = this.deps.caches.child(kind, key);
-      if (!needsApply(live, target)) continue;
-      try {
-        await this.deps.client.apply(
-          objectPath(kind, target.metadata.namespace, target.metadata.name),
-          target,
-          FIELD_MANAGER,
-        );
-      } catch (err) {
-        if (!(err instanceof ApiError) || (err.status !== 422 && err.status !== 400)) throw err;
-        outcome.rejected.push({
-          kind: kind.kind,
-          name: target.metadata.name,
-          message: err.apiMessage,
-        });
-        log.warn(
-          { kind: kind.kind, name: target.metadata.name, err: err.apiMessage },
-          'API server refused a child',
-        );
-        continue;
-      }
-      log.info(
-        { kind: kind.kind, name: target.metadata.name, created: live === undefined },
-        'applied child',
-      );
-      outcome.writes++;
-    }
-    return outcome;
-  }
-
-  private async deleteUnwanted(
-    md: ModelDeployment,
-    desired: readonly DesiredChild[],
-    log: Logger,
-  ): Promise<number> {
-    const wanted = new Set(desired.map((d) => `${d.kind.kind}/${d.object.metadata.name}`));
-    let writes = 0;
-    for (const kind of CHILD_KINDS) {
-      if (this.deps.caches.unavailable(kind)) continue;
-      for (const obj of this.deps.caches.owned(kind, md.metadata.namespace, md.metadata.uid)) {
-        if (wanted.has(`${kind.kind}/${obj.metadata.name}`) || obj.metadata.deletionTimestamp)
-          continue;
-        try {
-          await this.deps.client.delete(objectPath(kind, md.metadata.namespace, obj.metadata.name));
-          writes++;
-          log.info(
-            { kind: kind.kind, name: obj.metadata.name },
-            'deleted child the spec no longer asks for',
-          );
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-        }
-      }
-    }
-    return writes;
-  }
-
-  private observe(md: ModelDeployment, missingSecrets: string[]): Omit<Observed, 'rejected'> {
-    const ns = md.metadata.namespace;
-    const stable = observeDeployment(
-      this.deps.caches.child(KINDS.deployment, objectKey(ns, deploymentName(md, 'stable'))),
-    );
-    const pods = this.deps.caches
-      .pods(ns, md.metadata.name)
-      .filter((p) => p.metadata.labels?.['modeldeploy.io/track'] !== 'canary');
-    return {
-      stable,
-      canary: observeDeployment(
-        this.deps.caches.child(KINDS.deployment, objectKey(ns, deploymentName(md, 'canary'))),
-      ),
-      stableProblem: podProblem(pods, stable?.version),
-      missingSecrets,
-      autoscaler: md.spec.autoscaling
-        ? observeAutoscaler(this.deps.caches.child(KINDS.hpa, objectKey(ns, md.metadata.name)))
-        : undefined,
-    };
-  }
-
-  private async writeStatus(
-    raw: KubeObject,
-    md: ModelDeployment,
-    status: ModelDeploymentStatus,
-    log: Logger,
-  ): Promise<number> {
-    const previous = (raw.status ?? {}) as ModelDeploymentStatus;
-    if (isDeepStrictEqual(JSON.parse(JSON.stringify(status)), previous)) return 0;
-    await this.deps.client.request({
-      method: 'PATCH',
-      path: objectPath(KINDS.modelDeployment, md.metadata.namespace, md.metadata.name, 'status'),
-      query: { fieldManager: FIELD_MANAGER },
-      // "add" replaces the whole status, so fields we no longer report disappear too.
-      body: [{ op: 'add', path: '/status', value: status }],
-      contentType: 'application/json-patch+json',
-    });
-    log.info(
-      { conditions: status.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`) },
-      'status written',
-    );
-    return 1;
   }
 
   private async recordTransitions(
@@ -335,14 +269,13 @@ export class Reconciler {
       this.deps.now(),
     );
     const status = { ...previous, observedGeneration: generation, conditions };
-    if (isDeepStrictEqual(status, previous)) return { writes: 0 };
-    await this.deps.client.mergePatch(
-      objectPath(KINDS.modelDeployment, raw.metadata.namespace, raw.metadata.name, 'status'),
-      { status },
-      FIELD_MANAGER,
-    );
-    await this.deps.record(raw, { type: 'Warning', reason: 'InvalidSpec', message });
-    return { writes: 1 };
+    const log = this.deps.log.child({
+      modelDeployment: `${raw.metadata.namespace}/${raw.metadata.name}`,
+    });
+    const writes = await writeStatus(this.deps.client, raw, status, log);
+    if (writes > 0)
+      await this.deps.record(raw, { type: 'Warning', reason: 'InvalidSpec', message });
+    return { writes };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { MalformedWatchLine } from './watch-lines.js';
 import { ApiError } from './api-error.js';
 import type { KubeClient } from './kube-client.js';
 import { keyOf, type KubeObject, type WatchEvent } from './object.js';
@@ -81,6 +82,8 @@ export class Informer<T extends KubeObject> {
             await this.watchOnce();
             this.backoffMs = this.opts.initialBackoffMs ?? 200;
           } catch (err) {
+            // Events may have been lost with the broken line: only a re-list is sure to recover them.
+            if (err instanceof MalformedWatchLine) this.resourceVersion = '';
             if (first && err instanceof ApiError && (err.status === 403 || err.status === 404)) {
               first = false;
               reject(err);

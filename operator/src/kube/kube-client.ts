@@ -2,6 +2,7 @@ import https from 'node:https';
 import http from 'node:http';
 import { ApiError } from './api-error.js';
 import { loadConnection, type KubeConnection } from './kube-connection.js';
+import { WatchLineDecoder } from './watch-lines.js';
 import type { KubeList, KubeObject, WatchEvent } from './object.js';
 
 /** Hooks for metrics: every request the operator makes, by method and answer. */
@@ -158,18 +159,20 @@ export class KubeClient {
     const code = res.statusCode ?? 0;
     this.observe('WATCH', code, 0);
     if (code < 200 || code >= 300) throw toApiError(code, await readBody(res), opts);
-    let buffer = '';
-    await new Promise<void>((resolve) => {
+    const decoder = new WatchLineDecoder();
+    await new Promise<void>((resolve, reject) => {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let newline = buffer.indexOf('\n');
-        while (newline >= 0) {
-          const line = buffer.slice(0, newline).trim();
-          buffer = buffer.slice(newline + 1);
-          if (line) onEvent(JSON.parse(line) as WatchEvent);
-          newline = buffer.indexOf('\n');
+        let events: WatchEvent[];
+        try {
+          events = decoder.push(chunk);
+        } catch (err) {
+          // Thrown here it would escape the stream handler and crash the process.
+          res.destroy();
+          reject(err);
+          return;
         }
+        for (const e of events) onEvent(e);
       });
       res.on('end', resolve);
       res.on('close', resolve);

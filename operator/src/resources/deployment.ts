@@ -147,13 +147,23 @@ const PROMETHEUS_ANNOTATIONS: Record<string, string> = {
   'prometheus.io/path': METRICS_PATH,
 };
 
+/**
+ * Marks a Deployment whose spec.replicas an autoscaler owns. Its arrival on the live object
+ * tells the operator that the field was already handed over (see controller/child-sync.ts).
+ */
+export const REPLICAS_ANNOTATION = 'modeldeploy.io/replicas';
+export const REPLICAS_BY_AUTOSCALER = 'autoscaler';
+
 /** The runtime Deployment of one track. */
 export function buildDeployment(md: ModelDeployment, opts: DeploymentOptions): V1Deployment {
   const labels = trackLabels(md, opts.track, opts.model.version);
+  const metadata = childMetadata(md, deploymentName(md, opts.track), labels);
+  if (opts.replicas === undefined)
+    metadata.annotations = { [REPLICAS_ANNOTATION]: REPLICAS_BY_AUTOSCALER };
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: childMetadata(md, deploymentName(md, opts.track), labels),
+    metadata,
     spec: {
       // Absent, not null or 0, when an HPA owns it: applying any value would fight the HPA.
       ...(opts.replicas !== undefined && { replicas: opts.replicas }),

@@ -17,13 +17,19 @@ interface Verdict {
   message: string;
 }
 
-/** Why the stable track is not (yet) serving as asked, or undefined when it is. */
-function stableRolloutPending(
-  dep: DeploymentObservation | undefined,
-  paused: boolean,
-): Verdict | undefined {
+/** True once the Deployment controller has observed the newest template and finished rolling it. */
+export function rolled(dep: DeploymentObservation): boolean {
+  return (
+    dep.observedGeneration >= dep.generation &&
+    dep.updatedReplicas >= dep.desired &&
+    dep.availableReplicas >= dep.desired &&
+    dep.replicas <= dep.desired
+  );
+}
+
+/** Why the stable track is not (yet) serving what was applied, or undefined when it is. */
+function stableRolloutPending(dep: DeploymentObservation | undefined): Verdict | undefined {
   if (!dep) return { reason: 'Creating', message: 'creating the runtime Deployment' };
-  if (paused) return undefined;
   if (dep.observedGeneration < dep.generation) {
     return {
       reason: 'RollingUpdate',
@@ -36,10 +42,10 @@ function stableRolloutPending(
       message: `${dep.updatedReplicas} of ${dep.desired} pods run the new version`,
     };
   }
-  if (dep.readyReplicas < dep.desired) {
+  if (dep.readyReplicas < dep.desired || dep.availableReplicas < dep.desired) {
     return {
       reason: 'WaitingForReady',
-      message: `${dep.readyReplicas} of ${dep.desired} pods are ready`,
+      message: `${Math.min(dep.readyReplicas, dep.availableReplicas)} of ${dep.desired} pods are ready`,
     };
   }
   if (dep.replicas > dep.desired) {
@@ -58,7 +64,14 @@ function blockingProblem(ctx: StatusContext): Verdict | undefined {
     const names = observed.missingSecrets.join(', ');
     return {
       reason: 'SecretNotFound',
-      message: `Secret ${names} not found in namespace ${md.metadata.namespace}; create it or fix spec.auth`,
+      message: `Secret ${names} not found in namespace ${md.metadata.namespace}; the running pods are kept as they are until it exists. Create it or fix spec.auth`,
+    };
+  }
+  const taken = observed.conflicts[0];
+  if (taken) {
+    return {
+      reason: 'ChildConflict',
+      message: `${taken.kind} ${taken.name} already exists and is controlled by ${taken.owner}; the operator leaves it alone. Delete or rename that object, or give this ModelDeployment another name`,
     };
   }
   const refused = observed.rejected[0];
@@ -68,6 +81,7 @@ function blockingProblem(ctx: StatusContext): Verdict | undefined {
       message: `the API server refused the ${refused.kind} ${refused.name}: ${refused.message}; fix the ModelDeployment field it names`,
     };
   }
+  if (observed.failure?.permanent) return observed.failure;
   if (observed.stableProblem) return observed.stableProblem;
   if (observed.stable?.deadlineExceeded) {
     return {
@@ -113,51 +127,118 @@ function availability(dep: DeploymentObservation | undefined): DesiredCondition 
   };
 }
 
-function desiredConditions(ctx: StatusContext): DesiredCondition[] {
-  const { observed, rollout, md } = ctx;
-  const problem = blockingProblem(ctx);
-  const pending = problem ? undefined : stableRolloutPending(observed.stable, md.spec.paused);
+/** The model version the stable pods really run: the rolled template's, else what ran before. */
+function servingVersion(ctx: StatusContext): string | undefined {
+  const dep = ctx.observed.stable;
+  if (dep && rolled(dep)) return dep.version;
+  return ctx.md.status.stable?.version;
+}
+
+/**
+ * Ready=True is a settled state that serves what was asked: a model scaled to zero is
+ * settled too (kstatus reads Ready=False as InProgress forever), and a paused one says
+ * Paused and names the version that really runs.
+ */
+function readyCondition(ctx: StatusContext, blocker: Verdict | undefined): DesiredCondition {
+  const { md, observed } = ctx;
   const available = availability(observed.stable);
+  if (blocker) return { type: 'Ready', status: 'False', ...blocker };
+  const version = servingVersion(ctx);
+  if (md.spec.paused) {
+    const notRolled =
+      version !== md.spec.model.version
+        ? `; spec.model.version ${md.spec.model.version} is not rolled out`
+        : '';
+    const serving = available.status === 'True' || available.reason === 'ScaledToZero';
+    return {
+      type: 'Ready',
+      status: serving ? 'True' : 'False',
+      reason: 'Paused',
+      message: `paused: ${serving ? `serving version ${version ?? 'unknown'}` : 'no pod serves'}${notRolled}; set spec.paused to false to apply the spec`,
+    };
+  }
+  if (available.reason === 'ScaledToZero') {
+    return {
+      type: 'Ready',
+      status: 'True',
+      reason: 'ScaledToZero',
+      message: 'scaled to zero as spec.replicas asks; no pod serves',
+    };
+  }
+  if (available.status !== 'True') {
+    return { type: 'Ready', status: 'False', reason: available.reason, message: available.message };
+  }
+  const promoted = md.spec.model.version === version ? 'version ' : 'promoted version ';
+  return {
+    type: 'Ready',
+    status: 'True',
+    reason: 'Serving',
+    message: `serving ${promoted}${version ?? ''}`,
+  };
+}
+
+function reconcilingCondition(
+  ctx: StatusContext,
+  problem: Verdict | undefined,
+  progressing: Verdict | undefined,
+  stalled: Verdict | undefined,
+): DesiredCondition {
+  const failure = ctx.observed.failure;
+  if (failure && !failure.permanent)
+    return {
+      type: 'Reconciling',
+      status: 'True',
+      reason: failure.reason,
+      message: failure.message,
+    };
+  if (progressing && !stalled) return { type: 'Reconciling', status: 'True', ...progressing };
+  if (problem?.reason === 'SecretNotFound') {
+    return {
+      type: 'Reconciling',
+      status: 'True',
+      reason: 'WaitingForSecret',
+      message: problem.message,
+    };
+  }
+  return { type: 'Reconciling', status: 'False', reason: 'Reconciled', message: '' };
+}
+
+function progressingCondition(
+  ctx: StatusContext,
+  progressing: Verdict | undefined,
+): DesiredCondition {
+  if (progressing) return { type: 'Progressing', status: 'True', ...progressing };
+  if (ctx.md.spec.paused) {
+    return {
+      type: 'Progressing',
+      status: 'False',
+      reason: 'Paused',
+      message: 'spec.paused is true: changes to the spec are not applied',
+    };
+  }
+  return {
+    type: 'Progressing',
+    status: 'True',
+    reason: 'RolloutComplete',
+    message: 'the runtime Deployment is up to date',
+  };
+}
+
+function desiredConditions(ctx: StatusContext): DesiredCondition[] {
+  const { observed, rollout } = ctx;
+  const problem = blockingProblem(ctx);
+  const pending = problem ? undefined : stableRolloutPending(observed.stable);
   const stalled = problem && problem.reason !== 'SecretNotFound' ? problem : rollout.stalled;
   const degraded = problem ?? rollout.degraded ?? autoscalerProblem(observed);
   const progressing = pending ?? rollout.progressing;
-  const serving = available.status === 'True' && !problem && !pending;
-  const ready: DesiredCondition = serving
-    ? {
-        type: 'Ready',
-        status: 'True',
-        reason: 'Serving',
-        message: `serving ${md.spec.model.version === rollout.stableVersion ? 'version ' : 'promoted version '}${rollout.stableVersion}`,
-      }
-    : {
-        type: 'Ready',
-        status: 'False',
-        ...(problem ?? pending ?? { reason: available.reason, message: available.message }),
-      };
   return [
-    ready,
-    available,
-    progressing
-      ? { type: 'Progressing', status: 'True', ...progressing }
-      : {
-          type: 'Progressing',
-          status: 'True',
-          reason: 'RolloutComplete',
-          message: 'the runtime Deployment is up to date',
-        },
+    readyCondition(ctx, problem ?? pending),
+    availability(observed.stable),
+    progressingCondition(ctx, progressing),
     degraded
       ? { type: 'Degraded', status: 'True', ...degraded }
       : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: '' },
-    progressing && !stalled
-      ? { type: 'Reconciling', status: 'True', ...progressing }
-      : problem?.reason === 'SecretNotFound'
-        ? {
-            type: 'Reconciling',
-            status: 'True',
-            reason: 'WaitingForSecret',
-            message: problem.message,
-          }
-        : { type: 'Reconciling', status: 'False', reason: 'Reconciled', message: '' },
+    reconcilingCondition(ctx, problem, progressing, stalled),
     stalled
       ? { type: 'Stalled', status: 'True', ...stalled }
       : { type: 'Stalled', status: 'False', reason: 'AsExpected', message: '' },
@@ -168,6 +249,7 @@ function desiredConditions(ctx: StatusContext): DesiredCondition[] {
 export function computeStatus(ctx: StatusContext): ModelDeploymentStatus {
   const { md, observed, rollout } = ctx;
   const stable = observed.stable;
+  const version = servingVersion(ctx);
   const status: ModelDeploymentStatus = {
     observedGeneration: md.metadata.generation,
     model: servedModelName(md),
@@ -179,7 +261,7 @@ export function computeStatus(ctx: StatusContext): ModelDeploymentStatus {
     ),
     url: ctx.url,
     stable: {
-      version: rollout.stableVersion,
+      ...(version !== undefined ? { version } : {}),
       replicas: stable?.replicas ?? 0,
       readyReplicas: stable?.readyReplicas ?? 0,
       weight: rollout.stableWeight,

@@ -30,14 +30,36 @@ export interface AutoscalerObservation {
   metricUnavailable: string | undefined;
 }
 
-export interface Observed {
+/** One look at a ModelDeployment's children, taken once per reconcile and shared by every decision. */
+export interface ChildObservation {
   stable: DeploymentObservation | undefined;
   canary: DeploymentObservation | undefined;
   stableProblem: PodProblem | undefined;
+  canaryProblem: PodProblem | undefined;
+  autoscaler: AutoscalerObservation | undefined;
+}
+
+/** A reconcile that the API server keeps refusing, as status reports it. */
+export interface ReconcileFailure {
+  reason: string;
+  message: string;
+  /** Nothing improves until someone changes RBAC, the spec or the cluster (Stalled). */
+  permanent: boolean;
+}
+
+/** A child that exists under our name but is controlled by something else. */
+export interface ChildConflict {
+  kind: string;
+  name: string;
+  owner: string;
+}
+
+export interface Observed extends ChildObservation {
   missingSecrets: string[];
   /** Children the API server refused to apply (422/400), with its message. */
   rejected: { kind: string; name: string; message: string }[];
-  autoscaler: AutoscalerObservation | undefined;
+  conflicts: ChildConflict[];
+  failure: ReconcileFailure | undefined;
 }
 
 /** Rollout-derived conditions and track figures, from the rollout decision. */

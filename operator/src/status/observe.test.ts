@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../kube/object.js';
 import { observeAutoscaler, observeDeployment, podProblem } from './observe.js';
 
+const NOW = new Date('2026-01-01T00:00:00Z');
+
 const pod = (version: string, status: Record<string, unknown>): KubeObject => ({
   metadata: { name: `p-${version}`, labels: { 'app.kubernetes.io/version': version } },
   status,
@@ -24,7 +26,7 @@ describe('podProblem', () => {
         },
       ],
     });
-    expect(podProblem([p], '2')).toEqual({
+    expect(podProblem([p], '2', NOW)).toEqual({
       reason: 'GoldenCheckFailed',
       message:
         "pod p-2: model 'm' version '2' failed to load: golden request 'zeros' output 'output'[3]: expected 0.5, got 0.7",
@@ -37,15 +39,15 @@ describe('podProblem', () => {
         { name: 'runtime', state: { terminated: { exitCode: 1, message: 'sha256 mismatch' } } },
       ],
     });
-    expect(podProblem([bad], '1')?.reason).toBe('ModelLoadFailed');
-    expect(podProblem([bad], '2')).toBeUndefined();
+    expect(podProblem([bad], '1', NOW)?.reason).toBe('ModelLoadFailed');
+    expect(podProblem([bad], '2', NOW)).toBeUndefined();
   });
 
   it('sees no problem in a pod that exited cleanly', () => {
     const ok = pod('1', {
       containerStatuses: [{ name: 'runtime', lastState: { terminated: { exitCode: 0 } } }],
     });
-    expect(podProblem([ok], '1')).toBeUndefined();
+    expect(podProblem([ok], '1', NOW)).toBeUndefined();
   });
 });
 

@@ -42,39 +42,65 @@ export function observeDeployment(dep: KubeObject | undefined): DeploymentObserv
 }
 
 interface ContainerState {
+  running?: { startedAt?: string };
   waiting?: { reason?: string; message?: string };
-  terminated?: { exitCode?: number; reason?: string; message?: string };
+  terminated?: { exitCode?: number; reason?: string; message?: string; finishedAt?: string };
+}
+
+interface ContainerStatus {
+  name: string;
+  ready?: boolean;
+  restartCount?: number;
+  state?: ContainerState;
+  lastState?: ContainerState;
 }
 
 interface PodShape {
-  status?: {
-    containerStatuses?: {
-      name: string;
-      restartCount?: number;
-      state?: ContainerState;
-      lastState?: ContainerState;
-    }[];
-  };
+  status?: { containerStatuses?: ContainerStatus[] };
 }
 
 /** Marks the runtime writes at the start of its termination message when a golden request fails. */
 const GOLDEN_MARKER = /golden/i;
 
 /**
- * Why runtime pods of one version cannot serve, read from container statuses: a
+ * How long a previous crash still speaks for a container that is not ready. Older ones are
+ * history: a pod OOM-killed once last week and serving since is not a failed model.
+ */
+export const RECENT_CRASH_MS = 10 * 60_000;
+
+/** The failed termination that describes the container now, if any. */
+function currentFailure(
+  cs: ContainerStatus,
+  now: Date,
+): NonNullable<ContainerState['terminated']> | undefined {
+  const failed = (t: ContainerState['terminated']): boolean =>
+    t !== undefined && (t.exitCode ?? 0) !== 0;
+  if (failed(cs.state?.terminated)) return cs.state?.terminated;
+  const last = cs.lastState?.terminated;
+  if (!failed(last) || cs.ready === true) return undefined;
+  const finished = last?.finishedAt ? Date.parse(last.finishedAt) : NaN;
+  // Crash-looping (waiting to restart) or a crash moments ago while it is not ready again.
+  const recent = Number.isNaN(finished) || now.getTime() - finished <= RECENT_CRASH_MS;
+  return cs.state?.waiting?.reason === 'CrashLoopBackOff' || recent ? last : undefined;
+}
+
+/**
+ * Why runtime pods of one version cannot serve, read from the current container states: a
  * termination message (the runtime writes one when the model fails to load, its digest
- * differs or a golden request disagrees) or a crash loop.
+ * differs or a golden request disagrees) or a crash loop. A container that restarted once
+ * and is ready again is not a problem.
  */
 export function podProblem(
   pods: readonly KubeObject[],
   version: string | undefined,
+  now: Date,
 ): PodProblem | undefined {
   for (const pod of pods) {
     if (version !== undefined && pod.metadata.labels?.['app.kubernetes.io/version'] !== version)
       continue;
     for (const cs of (pod as KubeObject & PodShape).status?.containerStatuses ?? []) {
-      const terminated = cs.state?.terminated ?? cs.lastState?.terminated;
-      if (terminated && (terminated.exitCode ?? 0) !== 0) {
+      const terminated = currentFailure(cs, now);
+      if (terminated) {
         const message = (
           terminated.message ??
           terminated.reason ??

@@ -108,6 +108,7 @@ const OPERATOR_GRANTS = [
   'events.k8s.io/events: create,patch',
   'gateway.networking.k8s.io/httproutes: ' + CRUD,
   'modeldeploy.io/modeldeployments: get,list,watch',
+  'modeldeploy.io/modeldeployments/finalizers: update',
   'modeldeploy.io/modeldeployments/status: get,patch,update',
   'policy/poddisruptionbudgets: ' + CRUD,
 ].sort();
