@@ -6,7 +6,7 @@ import { buildHpa } from '../resources/hpa.js';
 import { buildHttpRoute } from '../resources/httproute.js';
 import { buildPodDisruptionBudget } from '../resources/pdb.js';
 import { buildService } from '../resources/service.js';
-import type { RolloutDecision } from '../rollout/state.js';
+import type { RolloutDecision } from '../rollout/rollout-types.js';
 
 export interface DesiredChild {
   kind: Kind;

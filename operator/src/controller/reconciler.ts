@@ -8,12 +8,9 @@ import type { KubeObject } from '../kube/object.js';
 import { serviceName } from '../resources/names.js';
 import { selectorLabels, selectorString } from '../resources/labels.js';
 import { servicePort } from '../resources/service.js';
-import {
-  analysisDue,
-  decideRollout,
-  type RolloutDecision,
-  type RolloutInput,
-} from '../rollout/state.js';
+import type { RolloutDecision, RolloutInput } from '../rollout/rollout-types.js';
+import { analysisDue } from '../rollout/schedule.js';
+import { decideRollout } from '../rollout/state.js';
 import { computeStatus } from '../status/compute-status.js';
 import { mergeConditions } from '../status/conditions.js';
 import { observeChildren, withApplied } from '../status/observe-children.js';

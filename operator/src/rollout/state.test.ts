@@ -5,17 +5,16 @@ import {
   type ModelDeploymentSpecInput,
 } from '../api/model-deployment-spec.js';
 import type { AnalysisResult, CanaryStatus } from '../api/model-deployment-status.js';
+import { canarySpecHash } from './canary-identity.js';
 import {
-  analysisDue,
-  canarySpecHash,
-  decideRollout,
   MIN_REQUEUE_MS,
-  promotedMessage,
   type CanaryObservation,
   type RolloutDecision,
   type RolloutInput,
   type StableObservation,
-} from './state.js';
+} from './rollout-types.js';
+import { analysisDue } from './schedule.js';
+import { decideRollout, promotedMessage } from './state.js';
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);

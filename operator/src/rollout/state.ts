@@ -1,343 +1,27 @@
-import { createHash } from 'node:crypto';
-import type { CanarySpec, ModelDeploymentSpec } from '../api/model-deployment-spec.js';
-import type { AnalysisResult, CanaryPhase, CanaryStatus } from '../api/model-deployment-status.js';
+import type { ModelDeploymentSpec } from '../api/model-deployment-spec.js';
+import type { CanaryStatus } from '../api/model-deployment-status.js';
 import { NO_SAMPLES } from './analysis-queries.js';
-import { ratioWeight, replicaSplit } from './replica-ratio.js';
+import { canarySpecHash, type AbortReason } from './canary-identity.js';
+import { canaryModel, decision, noRollout, stableSpecModel } from './decision.js';
+import type {
+  CanaryObservation,
+  ConditionHint,
+  Context,
+  RolloutDecision,
+  RolloutEvent,
+  RolloutInput,
+} from './rollout-types.js';
+import {
+  analysisConfigured,
+  analysisOf,
+  nextAnalysisAt,
+  parseTime,
+  stepLabel,
+  stepNeedsAnalysis,
+} from './schedule.js';
+import { pickTraffic, requestedWeight, totalReplicas, trafficFor } from './traffic.js';
 
-/**
- * The canary rollout as a pure function: (spec, last status, what the cluster shows, the
- * latest analysis, the time) → (new status, what the children should look like, events).
- * All rollout state lives in status.canary, so an operator restart resumes exactly where
- * the previous process stopped. See docs/canary.md for the user-facing semantics.
- */
-
-export interface CanaryObservation {
-  /** Pods of the canary Deployment (0 when it does not exist). */
-  replicas: number;
-  /** Canary pods that passed readiness (the runtime runs golden requests before it is ready). */
-  readyReplicas: number;
-  /** The canary Deployment is rolled out to the current template and available. */
-  available: boolean;
-  /** Termination message of a canary pod whose golden check failed. */
-  goldenFailure?: string;
-  /** Reason when canary pods crash (CrashLoopBackOff, model download failed, …). */
-  crashLoop?: string;
-  /**
-   * Added: version label of the canary pods counted above. When given and different from
-   * spec.canary.model.version, the observation belongs to an earlier candidate and is ignored.
-   */
-  version?: string;
-}
-
-export interface StableObservation {
-  /** Version label of the stable pods that are updated and ready. */
-  version: string | undefined;
-  available: boolean;
-}
-
-export interface RolloutInput {
-  spec: ModelDeploymentSpec;
-  previous: CanaryStatus | undefined;
-  canary: CanaryObservation;
-  stable: StableObservation;
-  /** Measured in this reconcile, if analysisDue said so. */
-  analysis: AnalysisResult | undefined;
-  now: Date;
-  /**
-   * Added: pods the stable track runs without a canary (router replicaRatio splits these).
-   * Default: spec.replicas, or spec.autoscaling.minReplicas when autoscaling is set; pass the
-   * HPA's current replica count for a better split.
-   */
-  totalReplicas?: number;
-}
-
-export interface RolloutEvent {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-}
-
-export interface ConditionHint {
-  reason: string;
-  message: string;
-}
-
-export interface StableModel {
-  version: string;
-  uri: string;
-  sha256?: string;
-}
-
-export interface RolloutDecision {
-  /** New status.canary; undefined = no rollout, clear it. */
-  status: CanaryStatus | undefined;
-  /** 0–100 traffic to the canary (gatewayAPI: the HTTPRoute weight). */
-  canaryWeight: number;
-  /** Replicas of the canary Deployment (0 when aborted or promoted). */
-  canaryReplicas: number;
-  /**
-   * Added: replicas of the stable Deployment while router replicaRatio gives the canary a
-   * share; undefined = the usual count (spec.replicas or the HPA).
-   */
-  stableReplicas: number | undefined;
-  /** false = the canary Deployment/Service should not exist. */
-  runCanary: boolean;
-  /** What the stable Deployment serves (the canary's model once promoting). */
-  stableModel: StableModel;
-  /** Only on transitions. */
-  events: RolloutEvent[];
-  /** When the next step, analysis or deadline is due; undefined = wait for a watch event. */
-  requeueAfterMs: number | undefined;
-  /**
-   * Present = that condition is True with this reason and message; absent = False.
-   * progressing → Progressing=True and Reconciling=True; stalled → Stalled=True;
-   * degraded → Degraded=True.
-   */
-  conditions: { degraded?: ConditionHint; progressing?: ConditionHint; stalled?: ConditionHint };
-}
-
-/** Shortest requeue we ask for, so a pause of 0 s does not spin the work queue. */
-export const MIN_REQUEUE_MS = 1000;
-
-/** Reasons an Aborted rollout carries (the first word of status.canary.message). */
-export type AbortReason = 'GoldenCheckFailed' | 'CanaryFailed' | 'RolloutAborted' | 'AbortedByUser';
-const abortReasons: readonly AbortReason[] = [
-  'GoldenCheckFailed',
-  'CanaryFailed',
-  'RolloutAborted',
-  'AbortedByUser',
-];
-
-/**
- * Stable hash of what a rollout is about: the candidate model and the steps. Thresholds,
- * replicas, golden requests and the promote/abort switches are not part of it, so editing
- * them steers the running rollout instead of starting a new one.
- */
-export function canarySpecHash(canary: CanarySpec): string {
-  const identity = {
-    model: {
-      version: canary.model.version,
-      uri: canary.model.uri,
-      sha256: canary.model.sha256 ?? '',
-    },
-    steps: canary.steps.map((s) => [s.weight, s.pauseSeconds]),
-  };
-  return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16);
-}
-
-/** The reason an Aborted status was written with (encoded as the message prefix). */
-export function abortReason(status: CanaryStatus | undefined): AbortReason | undefined {
-  if (status?.phase !== 'Aborted') return undefined;
-  const word = /^([A-Za-z]+):/.exec(status.message ?? '')?.[1];
-  return abortReasons.find((r) => r === word) ?? 'RolloutAborted';
-}
-
-interface Context {
-  spec: ModelDeploymentSpec;
-  canary: CanarySpec;
-  hash: string;
-  now: Date;
-  nowMs: number;
-  total: number;
-}
-
-const parseTime = (value: string | undefined): number | undefined => {
-  if (value === undefined) return undefined;
-  const t = Date.parse(value);
-  return Number.isNaN(t) ? undefined : t;
-};
-
-function stableSpecModel(spec: ModelDeploymentSpec): StableModel {
-  const { version, uri, sha256 } = spec.model;
-  return sha256 === undefined ? { version, uri } : { version, uri, sha256 };
-}
-
-function canaryModel(canary: CanarySpec): StableModel {
-  const { version, uri, sha256 } = canary.model;
-  return sha256 === undefined ? { version, uri } : { version, uri, sha256 };
-}
-
-/** Drops undefined fields so equal states compare equal (the controller writes on change). */
-function compact(status: CanaryStatus): CanaryStatus {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(status)) if (value !== undefined) out[key] = value;
-  return out as CanaryStatus;
-}
-
-function totalReplicas(input: RolloutInput): number {
-  if (input.totalReplicas !== undefined) return input.totalReplicas;
-  return input.spec.autoscaling?.minReplicas ?? input.spec.replicas;
-}
-
-interface Traffic {
-  canaryWeight: number;
-  canaryReplicas: number;
-  stableReplicas: number | undefined;
-  runCanary: boolean;
-  /** What status.canary.weight reports. */
-  effectiveWeight: number;
-}
-
-const NO_CANARY: Traffic = {
-  canaryWeight: 0,
-  canaryReplicas: 0,
-  stableReplicas: undefined,
-  runCanary: false,
-  effectiveWeight: 0,
-};
-
-/** Pods and weights for a phase at a requested weight. */
-function trafficFor(ctx: Context, phase: CanaryPhase, weight: number): Traffic {
-  const router = ctx.spec.traffic?.router ?? 'replicaRatio';
-  const fixed = ctx.canary.replicas;
-  if (phase === 'Aborted' || phase === 'Promoted') return NO_CANARY;
-  if (phase === 'Promoting' && weight === 0) return NO_CANARY;
-  if (phase === 'Verifying' || phase === 'Pending') {
-    // Start as many pods as the first step needs; no traffic share is asked for yet.
-    const first = ctx.canary.steps[0]?.weight ?? 0;
-    const pods =
-      fixed ?? (router === 'replicaRatio' ? Math.max(1, replicaSplit(ctx.total, first).canary) : 1);
-    return { ...NO_CANARY, canaryReplicas: pods, runCanary: true };
-  }
-  if (router === 'gatewayAPI') {
-    return {
-      canaryWeight: weight,
-      canaryReplicas: fixed ?? 1,
-      stableReplicas: undefined,
-      runCanary: true,
-      effectiveWeight: weight,
-    };
-  }
-  if (weight === 0) {
-    // A weight-0 step keeps canary pods warm; in a shared Service they still get a share.
-    const pods = fixed ?? 1;
-    return {
-      canaryWeight: 0,
-      canaryReplicas: pods,
-      stableReplicas: undefined,
-      runCanary: true,
-      effectiveWeight: ratioWeight(ctx.total, pods),
-    };
-  }
-  const split = replicaSplit(ctx.total, weight);
-  const pods = fixed ?? split.canary;
-  if (phase === 'Promoting') {
-    // The stable track is being switched to the candidate: give it its full count back, so
-    // it is judged available with real pods (never 0 after a 100% step) before the canary
-    // goes away. The canary keeps its pods meanwhile.
-    return {
-      canaryWeight: weight,
-      canaryReplicas: pods,
-      stableReplicas: undefined,
-      runCanary: true,
-      effectiveWeight: ratioWeight(ctx.total, pods),
-    };
-  }
-  return {
-    canaryWeight: weight,
-    canaryReplicas: pods,
-    stableReplicas: split.stable,
-    runCanary: true,
-    effectiveWeight: ratioWeight(split.stable, pods),
-  };
-}
-
-interface Outcome {
-  phase: CanaryPhase;
-  /** Requested canary weight. */
-  weight: number;
-  step: number | undefined;
-  stepStartedAt: string | undefined;
-  failedChecks: number;
-  message: string;
-  lastAnalysis: AnalysisResult | undefined;
-  events: RolloutEvent[];
-  requeueAfterMs: number | undefined;
-  stalled?: ConditionHint;
-}
-
-function decision(ctx: Context, input: RolloutInput, o: Outcome): RolloutDecision {
-  const traffic = trafficFor(ctx, o.phase, o.weight);
-  const status = compact({
-    version: ctx.canary.model.version,
-    replicas: input.canary.replicas,
-    readyReplicas: input.canary.readyReplicas,
-    weight: traffic.effectiveWeight,
-    phase: o.phase,
-    step: o.step,
-    stepStartedAt: o.stepStartedAt,
-    failedChecks: o.failedChecks,
-    specHash: ctx.hash,
-    message: o.message,
-    lastAnalysis: o.lastAnalysis,
-  });
-  const promoting = o.phase === 'Promoting' || o.phase === 'Promoted';
-  const conditions: RolloutDecision['conditions'] = {};
-  if (o.phase === 'Verifying' || o.phase === 'Progressing' || o.phase === 'Promoting') {
-    conditions.progressing = { reason: `Canary${o.phase}`, message: o.message };
-  }
-  const reason = abortReason(status);
-  if (reason !== undefined && reason !== 'AbortedByUser') {
-    conditions.degraded = { reason, message: o.message };
-    conditions.stalled = { reason, message: o.message };
-  }
-  if (o.stalled) conditions.stalled = o.stalled;
-  return {
-    status,
-    canaryWeight: traffic.canaryWeight,
-    canaryReplicas: traffic.canaryReplicas,
-    stableReplicas: traffic.stableReplicas,
-    runCanary: traffic.runCanary,
-    stableModel: promoting ? canaryModel(ctx.canary) : stableSpecModel(ctx.spec),
-    events: o.events,
-    requeueAfterMs:
-      o.requeueAfterMs === undefined ? undefined : Math.max(MIN_REQUEUE_MS, o.requeueAfterMs),
-    conditions,
-  };
-}
-
-/** The decision when no rollout is wanted: stable serves spec.model, no canary. */
-function noRollout(spec: ModelDeploymentSpec, events: RolloutEvent[]): RolloutDecision {
-  return {
-    status: undefined,
-    ...pickTraffic(NO_CANARY),
-    stableModel: stableSpecModel(spec),
-    events,
-    requeueAfterMs: undefined,
-    conditions: {},
-  };
-}
-
-function pickTraffic(t: Traffic) {
-  return {
-    canaryWeight: t.canaryWeight,
-    canaryReplicas: t.canaryReplicas,
-    stableReplicas: t.stableReplicas,
-    runCanary: t.runCanary,
-  };
-}
-
-const stepLabel = (ctx: Context, step: number) =>
-  `step ${step + 1}/${ctx.canary.steps.length} (${ctx.canary.steps[step]?.weight ?? 0}% of traffic)`;
-
-function analysisConfigured(canary: CanarySpec): boolean {
-  return canary.analysis?.prometheusUrl !== undefined;
-}
-
-/** Whether the current step needs a passing analysis before it may advance. */
-function stepNeedsAnalysis(canary: CanarySpec, step: number): boolean {
-  return analysisConfigured(canary) && (canary.steps[step]?.weight ?? 0) > 0;
-}
-
-/** Time of the next analysis for a Progressing status, in ms since the epoch. */
-function nextAnalysisAt(canary: CanarySpec, status: CanaryStatus): number | undefined {
-  const step = status.step ?? 0;
-  if (!stepNeedsAnalysis(canary, step)) return undefined;
-  const interval = (canary.analysis?.intervalSeconds ?? 30) * 1000;
-  const stepStart = parseTime(status.stepStartedAt) ?? 0;
-  const last = parseTime(status.lastAnalysis?.time) ?? 0;
-  return Math.max(stepStart, last) + interval;
-}
+/** The phase transitions of a canary rollout: Pending → Verifying → Progressing → Promoting → Promoted, or Aborted. */
 
 /** The observation describes the current candidate (not pods of an earlier one). */
 function currentObservation(ctx: Context, obs: CanaryObservation): CanaryObservation {
@@ -345,26 +29,6 @@ function currentObservation(ctx: Context, obs: CanaryObservation): CanaryObserva
     return { replicas: obs.replicas, readyReplicas: 0, available: false };
   }
   return obs;
-}
-
-/**
- * Whether the controller should measure the canary in this reconcile (then it passes the
- * result as `analysis`). True while Progressing at a step with traffic, with the canary
- * available, once intervalSeconds have passed since the step began and since the last check.
- */
-export function analysisDue(input: Omit<RolloutInput, 'analysis'>): boolean {
-  const { spec, previous } = input;
-  const canary = spec.canary;
-  if (spec.paused || canary === undefined || previous === undefined) return false;
-  if (canary.abort || canary.promote) return false;
-  if (previous.specHash !== canarySpecHash(canary) || previous.phase !== 'Progressing')
-    return false;
-  const obs = input.canary;
-  if (!obs.available || obs.goldenFailure !== undefined || obs.crashLoop !== undefined)
-    return false;
-  if (obs.version !== undefined && obs.version !== canary.model.version) return false;
-  const due = nextAnalysisAt(canary, previous);
-  return due !== undefined && input.now.getTime() >= due;
 }
 
 /** Decides the rollout for one reconcile. Pure: same input, same output. */
@@ -390,20 +54,41 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
     previous !== undefined && previous.specHash === ctx.hash && previous.phase !== undefined;
 
   if (spec.paused) return paused(ctx, input, sameRollout ? previous : undefined);
-  if (!sameRollout || previous.phase === 'Pending') return start(ctx, input, previous);
+  const current = sameRollout && previous.phase !== 'Pending' ? previous : undefined;
+  // An aborted rollout stays aborted until the canary spec changes; abort changes nothing more.
+  if (canary.abort && current?.phase !== 'Aborted') return abortedByUser(ctx, input, current);
+  if (current === undefined) return start(ctx, input, previous);
+  const previousPhase = current;
 
-  switch (previous.phase) {
+  switch (previousPhase.phase) {
     case 'Verifying':
-      return verifying(ctx, input, previous);
+      return verifying(ctx, input, previousPhase);
     case 'Progressing':
-      return progressing(ctx, input, previous);
+      return progressing(ctx, input, previousPhase);
     case 'Promoting':
-      return promoting(ctx, input, previous);
+      return promoting(ctx, input, previousPhase);
     case 'Promoted':
-      return promoted(ctx, input, previous);
+      return promoted(ctx, input, previousPhase);
     default:
-      return aborted(ctx, input, previous);
+      return aborted(ctx, input, previousPhase);
   }
+}
+
+/** spec.canary.abort: all traffic back on stable; after a promotion, stable returns to spec.model. */
+function abortedByUser(
+  ctx: Context,
+  input: RolloutInput,
+  previous: CanaryStatus | undefined,
+): RolloutDecision {
+  const afterPromotion = previous?.phase === 'Promoted' ? ' after promotion' : '';
+  return toAborted(
+    ctx,
+    input,
+    previous,
+    'AbortedByUser',
+    `spec.canary.abort is true${afterPromotion}`,
+    previous?.failedChecks ?? 0,
+  );
 }
 
 function removalEvent(spec: ModelDeploymentSpec, previous: CanaryStatus): RolloutEvent {
@@ -473,15 +158,6 @@ function pausedWithoutCanary(input: RolloutInput, previous: CanaryStatus): Rollo
   };
 }
 
-/** The weight the previous status asked for (status.weight is the effective one). */
-function requestedWeight(ctx: Context, previous: CanaryStatus): number {
-  if (previous.phase === 'Progressing') return ctx.canary.steps[previous.step ?? 0]?.weight ?? 0;
-  if (previous.phase === 'Promoting') {
-    return previous.step === undefined ? 0 : (ctx.canary.steps[previous.step]?.weight ?? 0);
-  }
-  return 0;
-}
-
 function start(
   ctx: Context,
   input: RolloutInput,
@@ -492,9 +168,6 @@ function start(
     previous?.version !== undefined && previous.specHash !== ctx.hash
       ? ` (replaces the rollout of ${previous.version})`
       : '';
-  if (ctx.canary.abort) {
-    return toAborted(ctx, input, undefined, 'AbortedByUser', 'spec.canary.abort is true', 0);
-  }
   if (ctx.canary.promote) {
     return toPromoting(ctx, input, undefined, 0, 'spec.canary.promote is true', superseded);
   }
@@ -549,9 +222,6 @@ function canaryBroken(
 }
 
 function verifying(ctx: Context, input: RolloutInput, previous: CanaryStatus): RolloutDecision {
-  if (ctx.canary.abort) {
-    return toAborted(ctx, input, previous, 'AbortedByUser', 'spec.canary.abort is true', 0);
-  }
   if (ctx.canary.promote) {
     return toPromoting(ctx, input, previous, 0, 'spec.canary.promote is true', '');
   }
@@ -649,16 +319,6 @@ function progressing(ctx: Context, input: RolloutInput, previous: CanaryStatus):
   const step = Math.min(Math.max(0, previous.step ?? 0), steps.length - 1);
   const weight = steps[step]?.weight ?? 0;
   const failedBefore = previous.failedChecks ?? 0;
-  if (ctx.canary.abort) {
-    return toAborted(
-      ctx,
-      input,
-      previous,
-      'AbortedByUser',
-      'spec.canary.abort is true',
-      failedBefore,
-    );
-  }
   if (ctx.canary.promote) {
     return toPromoting(ctx, input, previous, weight, 'spec.canary.promote is true', '');
   }
@@ -674,7 +334,7 @@ function progressing(ctx: Context, input: RolloutInput, previous: CanaryStatus):
   const events: RolloutEvent[] = [];
   if (result?.verdict === 'Fail') {
     failedChecks += 1;
-    const limit = ctx.canary.analysis?.failureLimit ?? 2;
+    const limit = analysisOf(ctx.canary).failureLimit;
     if (failedChecks >= limit) {
       return toAborted(
         ctx,
@@ -716,7 +376,7 @@ function progressing(ctx: Context, input: RolloutInput, previous: CanaryStatus):
       lastAnalysis.message.startsWith(NO_SAMPLES) ? NO_SAMPLES : lastAnalysis.message
     }`;
   } else if (lastAnalysis?.verdict === 'Fail' && needsAnalysis && result !== undefined) {
-    message = `${stepLabel(ctx, step)}: analysis failed (${failedChecks}/${ctx.canary.analysis?.failureLimit ?? 2}): ${lastAnalysis.message}`;
+    message = `${stepLabel(ctx, step)}: analysis failed (${failedChecks}/${analysisOf(ctx.canary).failureLimit}): ${lastAnalysis.message}`;
   } else if (pauseLeft <= 0 && !analysisOk) {
     message = `${stepLabel(ctx, step)}: waiting for a passing analysis`;
   } else {
@@ -768,16 +428,6 @@ function toPromoting(
 
 function promoting(ctx: Context, input: RolloutInput, previous: CanaryStatus): RolloutDecision {
   const version = ctx.canary.model.version;
-  if (ctx.canary.abort) {
-    return toAborted(
-      ctx,
-      input,
-      previous,
-      'AbortedByUser',
-      'spec.canary.abort is true',
-      previous.failedChecks ?? 0,
-    );
-  }
   const weight = requestedWeight(ctx, previous);
   if (input.stable.version === version && input.stable.available) {
     const message = promotedMessage(version);
@@ -828,17 +478,6 @@ export function promotedMessage(version: string): string {
 }
 
 function promoted(ctx: Context, input: RolloutInput, previous: CanaryStatus): RolloutDecision {
-  if (ctx.canary.abort) {
-    // Rolling back a promotion Git never recorded: stable returns to spec.model.
-    return toAborted(
-      ctx,
-      input,
-      previous,
-      'AbortedByUser',
-      'spec.canary.abort is true after promotion',
-      previous.failedChecks ?? 0,
-    );
-  }
   return decision(ctx, input, {
     ...carry(previous),
     phase: 'Promoted',

@@ -1,0 +1,108 @@
+import type { CanarySpec, ModelDeploymentSpec } from '../api/model-deployment-spec.js';
+import type { AnalysisResult, CanaryStatus } from '../api/model-deployment-status.js';
+
+/**
+ * The canary rollout as a pure function: (spec, last status, what the cluster shows, the
+ * latest analysis, the time) → (new status, what the children should look like, events).
+ * All rollout state lives in status.canary, so an operator restart resumes exactly where
+ * the previous process stopped. See docs/canary.md for the user-facing semantics. This file
+ * holds the shapes going in and out; traffic.ts the arithmetic, schedule.ts the timing,
+ * state.ts the phase transitions.
+ */
+
+export interface CanaryObservation {
+  /** Pods of the canary Deployment (0 when it does not exist). */
+  replicas: number;
+  /** Canary pods that passed readiness (the runtime runs golden requests before it is ready). */
+  readyReplicas: number;
+  /** The canary Deployment is rolled out to the current template and available. */
+  available: boolean;
+  /** Termination message of a canary pod whose golden check failed. */
+  goldenFailure?: string;
+  /** Reason when canary pods crash (CrashLoopBackOff, model download failed, …). */
+  crashLoop?: string;
+  /**
+   * Version label of the canary pods counted above. When given and different from
+   * spec.canary.model.version, the observation belongs to an earlier candidate and is ignored.
+   */
+  version?: string;
+}
+
+export interface StableObservation {
+  /** Version label of the stable pods that are updated and ready. */
+  version: string | undefined;
+  available: boolean;
+}
+
+export interface RolloutInput {
+  spec: ModelDeploymentSpec;
+  previous: CanaryStatus | undefined;
+  canary: CanaryObservation;
+  stable: StableObservation;
+  /** Measured in this reconcile, if analysisDue said so. */
+  analysis: AnalysisResult | undefined;
+  now: Date;
+  /**
+   * Pods the stable track runs without a canary (router replicaRatio splits these).
+   * Default: spec.replicas, or spec.autoscaling.minReplicas when autoscaling is set; pass the
+   * HPA's current replica count for a better split.
+   */
+  totalReplicas?: number;
+}
+
+export interface RolloutEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface ConditionHint {
+  reason: string;
+  message: string;
+}
+
+export interface StableModel {
+  version: string;
+  uri: string;
+  sha256?: string;
+}
+
+export interface RolloutDecision {
+  /** New status.canary; undefined = no rollout, clear it. */
+  status: CanaryStatus | undefined;
+  /** 0–100 traffic to the canary (gatewayAPI: the HTTPRoute weight). */
+  canaryWeight: number;
+  /** Replicas of the canary Deployment (0 when aborted or promoted). */
+  canaryReplicas: number;
+  /**
+   * Replicas of the stable Deployment while router replicaRatio gives the canary a
+   * share; undefined = the usual count (spec.replicas or the HPA).
+   */
+  stableReplicas: number | undefined;
+  /** false = the canary Deployment/Service should not exist. */
+  runCanary: boolean;
+  /** What the stable Deployment serves (the canary's model once promoting). */
+  stableModel: StableModel;
+  /** Only on transitions. */
+  events: RolloutEvent[];
+  /** When the next step, analysis or deadline is due; undefined = wait for a watch event. */
+  requeueAfterMs: number | undefined;
+  /**
+   * Present = that condition is True with this reason and message; absent = False.
+   * progressing → Progressing=True and Reconciling=True; stalled → Stalled=True;
+   * degraded → Degraded=True.
+   */
+  conditions: { degraded?: ConditionHint; progressing?: ConditionHint; stalled?: ConditionHint };
+}
+
+/** Shortest requeue we ask for, so a pause of 0 s does not spin the work queue. */
+export const MIN_REQUEUE_MS = 1000;
+
+export interface Context {
+  spec: ModelDeploymentSpec;
+  canary: CanarySpec;
+  hash: string;
+  now: Date;
+  nowMs: number;
+  total: number;
+}
