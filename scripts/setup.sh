@@ -45,6 +45,8 @@ if $with_test; then
   step "prometheus-adapter and Prometheus with Kubernetes SD for the autoscaling e2e (Go modules; cached)"
   test/cluster/build-adapter.sh >/dev/null
   test/cluster/build-prometheus.sh >/dev/null
+  step "kstatus checker: sigs.k8s.io/cli-utils' status library, for the status tests (Go module; cached)"
+  test/cluster/build-kstatus.sh >/dev/null
   step "Docker daemon, seeded base image, runtime and operator images"
   bash scripts/build-images.sh
 fi
