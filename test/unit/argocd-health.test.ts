@@ -22,10 +22,10 @@ const messageSays: Record<string, string> = {
   'spec-edited': 'waiting for the operator to observe generation 3',
   'rolling-out': 'RollingUpdate: 1 of 2 pods run the new version',
   'canary-progressing': 'CanaryProgressing: step 1 of 2',
-  paused: 'Paused: version v1 serves on 2 pods; spec asks for v2',
+  paused: 'Paused: paused: serving version v1; spec.model.version v2 is not rolled out',
   'model-load-failure': 'ModelLoadFailed: pod iris-',
   'missing-secret': 'WaitingForSecret: Secret iris-api-keys not found',
-  'scaled-to-zero': 'ScaledToZero: spec.replicas is 0',
+  'scaled-to-zero': 'ScaledToZero: scaled to zero as spec.replicas asks',
   'aborted-canary': 'remove spec.canary',
   settled: 'Serving: serving version v1',
 };
@@ -61,7 +61,9 @@ describe('Argo CD health check orderings', () => {
 
   it('an aborted canary is Degraded by its Degraded condition alone', async () => {
     const obj = phase('aborted-canary');
-    const conditions = (obj.status?.conditions ?? []).filter((c) => c.type !== 'Stalled');
+    const conditions = (obj.status?.conditions ?? [])
+      .filter((c) => c.type !== 'Stalled')
+      .map((c) => (c.type === 'Degraded' ? { ...c, reason: 'CanaryAborted' } : c));
     const status = { ...obj.status, conditions, canary: undefined };
     const hs = await argoHealthOf({ ...obj, status });
     expect(hs.status).toBe('Degraded');
