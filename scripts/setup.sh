@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh machine or a fresh clone: npm dependencies, the cluster
 # tools built from Go modules (cached under ~/.cache/modeldeploy), and, with --test, what
-# the test suites need (Docker daemon + images, Prometheus).
+# the test suites need (Docker daemon + images, Prometheus, the kstatus checker, Lua).
 #
 # Usage: scripts/setup.sh [--test]
 set -euo pipefail
@@ -45,6 +45,17 @@ if $with_test; then
   step "prometheus-adapter and Prometheus with Kubernetes SD for the autoscaling e2e (Go modules; cached)"
   test/cluster/build-adapter.sh >/dev/null
   test/cluster/build-prometheus.sh >/dev/null
+  step "kstatus checker: sigs.k8s.io/cli-utils' status library, for the status tests (Go module; cached)"
+  test/cluster/build-kstatus.sh >/dev/null
+  step "Lua 5.4 (Debian) to run the shipped Argo CD health check in its test"
+  if ! command -v lua5.4 >/dev/null; then
+    [ "$(id -u)" -eq 0 ] || { echo "need root to apt-get install lua5.4; rerun with sudo" >&2; exit 1; }
+    # A lock held by a concurrent apt run (another engineer, CI) is waited for, not fatal.
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
+      --no-install-recommends lua5.4
+  fi
+  lua5.4 -v
   step "Docker daemon, seeded base image, runtime and operator images"
   bash scripts/build-images.sh
 fi
