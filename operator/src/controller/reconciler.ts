@@ -11,7 +11,7 @@ import { servicePort } from '../resources/service.js';
 import type { RolloutDecision, RolloutInput } from '../rollout/rollout-types.js';
 import { analysisDue } from '../rollout/schedule.js';
 import { decideRollout } from '../rollout/state.js';
-import { computeStatus } from '../status/compute-status.js';
+import { computeStatus, rolled } from '../status/compute-status.js';
 import { mergeConditions } from '../status/conditions.js';
 import { observeChildren, withApplied } from '../status/observe-children.js';
 import type {
@@ -194,13 +194,10 @@ export class Reconciler {
           : {}),
       },
       stable: {
-        version:
-          stable &&
-          stable.updatedReplicas >= stable.desired &&
-          stable.readyReplicas >= stable.desired
-            ? stable.version
-            : undefined,
+        // Promotion is complete only once the stable track really serves the candidate.
+        version: stable && rolled(stable) ? stable.version : undefined,
         available: stable?.available ?? false,
+        ...(stable ? { replicas: stable.desired, readyReplicas: stable.readyReplicas } : {}),
       },
       now,
     };

@@ -10,9 +10,24 @@ import {
   type RolloutInput,
   type StableModel,
 } from './rollout-types.js';
-import { NO_CANARY, pickTraffic, trafficFor } from './traffic.js';
+import { ratioWeight } from './replica-ratio.js';
+import { NO_CANARY, pickTraffic, trafficFor, type Traffic } from './traffic.js';
 
 /** Turning a phase outcome into the decision the controller acts on. */
+
+/**
+ * The share of traffic the canary really gets, for status: from ready pods under
+ * replicaRatio (one Service over both tracks), the route weight once a canary pod is ready
+ * under gatewayAPI. Without a readiness observation, the share the pod counts aim at.
+ */
+function servedWeight(ctx: Context, traffic: Traffic, input: RolloutInput): number {
+  if (!traffic.runCanary) return 0;
+  const readyStable = input.stable.readyReplicas;
+  if (readyStable === undefined) return traffic.effectiveWeight;
+  const readyCanary = input.canary.readyReplicas;
+  if (ctx.spec.traffic?.router === 'gatewayAPI') return readyCanary > 0 ? traffic.canaryWeight : 0;
+  return ratioWeight(readyStable, readyCanary);
+}
 
 export function stableSpecModel(spec: ModelDeploymentSpec): StableModel {
   const { version, uri, sha256 } = spec.model;
@@ -51,7 +66,7 @@ export function decision(ctx: Context, input: RolloutInput, o: Outcome): Rollout
     version: ctx.canary.model.version,
     replicas: input.canary.replicas,
     readyReplicas: input.canary.readyReplicas,
-    weight: traffic.effectiveWeight,
+    weight: servedWeight(ctx, traffic, input),
     phase: o.phase,
     step: o.step,
     stepStartedAt: o.stepStartedAt,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ratioWeight, replicaSplit } from './replica-ratio.js';
+import { canaryPodsBeside, ratioWeight, replicaSplit } from './replica-ratio.js';
 
 describe('replicaSplit', () => {
   it.each([
@@ -39,5 +39,25 @@ describe('replicaSplit', () => {
 
   it('ratioWeight of no pods is 0', () => {
     expect(ratioWeight(0, 0)).toBe(0);
+  });
+});
+
+describe('canaryPodsBeside', () => {
+  it('gives the canary its step share within one pod, for 1 to 20 stable pods', () => {
+    for (let stable = 1; stable <= 20; stable++) {
+      for (const weight of [5, 10, 20, 25, 33, 50, 75, 90]) {
+        const pods = canaryPodsBeside(stable, weight, Number.POSITIVE_INFINITY);
+        const share = (c: number): number => (100 * c) / (stable + c);
+        // One pod fewer gives at most the step's share, one pod more at least it.
+        expect(share(pods - 1), `${stable} stable, ${weight}%`).toBeLessThanOrEqual(weight);
+        expect(share(pods + 1), `${stable} stable, ${weight}%`).toBeGreaterThanOrEqual(weight);
+      }
+    }
+  });
+
+  it('never runs more canary pods than the autoscaler allows, nor fewer than one', () => {
+    expect(canaryPodsBeside(6, 90, 6)).toBe(6);
+    expect(canaryPodsBeside(1, 1, 6)).toBe(1);
+    expect(canaryPodsBeside(4, 100, 10)).toBe(4);
   });
 });

@@ -37,3 +37,17 @@ export function ratioWeight(stable: number, canary: number): number {
   const all = stable + canary;
   return all <= 0 ? 0 : Math.round((100 * canary) / all);
 }
+
+/**
+ * Canary pods to run beside `stable` pods that keep their count (an HPA owns it, or a
+ * gatewayAPI route splits traffic by weight), so that the canary's pods are about `weight`
+ * percent of all pods: round(stable × w / (100 − w)), at least 1 and at most `max`. A weight
+ * of 100 cannot be reached by adding pods beside a stable track; it gets as many pods as
+ * stable (capped at `max`).
+ */
+export function canaryPodsBeside(stable: number, weight: number, max: number): number {
+  const s = Math.max(1, Math.floor(Number.isFinite(stable) ? stable : 1));
+  const w = Math.min(100, Math.max(0, Number.isFinite(weight) ? weight : 0));
+  const wanted = w >= 100 ? s : Math.round((s * w) / (100 - w));
+  return Math.min(Math.max(1, max), Math.max(1, wanted));
+}

@@ -29,9 +29,13 @@ export interface CanaryObservation {
 }
 
 export interface StableObservation {
-  /** Version label of the stable pods that are updated and ready. */
+  /** Version label of the stable pods once the Deployment has rolled them completely. */
   version: string | undefined;
   available: boolean;
+  /** spec.replicas of the live stable Deployment (the HPA's count when one owns it). */
+  replicas?: number;
+  /** Stable pods that passed readiness: with the canary's, the real traffic share. */
+  readyReplicas?: number;
 }
 
 export interface RolloutInput {
@@ -104,5 +108,10 @@ export interface Context {
   hash: string;
   now: Date;
   nowMs: number;
+  /** Stable pods the split is computed from: spec.replicas, or the live count under an HPA. */
   total: number;
+  /** An HPA owns the stable count: canary pods are added beside it instead of taken from it. */
+  autoscaled: boolean;
+  /** Most canary pods to run (spec.autoscaling.maxReplicas under an HPA). */
+  maxCanary: number;
 }

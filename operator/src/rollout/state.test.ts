@@ -637,3 +637,53 @@ describe('decideRollout: replicaRatio router', () => {
     expect(s0.status?.weight).toBe(10);
   });
 });
+
+describe('decideRollout: canary sizing from the live stable count', () => {
+  const hpa: Partial<ModelDeploymentSpecInput> = {
+    traffic: { router: 'replicaRatio' },
+    autoscaling: { minReplicas: 2, maxReplicas: 6, metric: 'inflight', targetInflight: 4 },
+  };
+  const fiftyFifty = { steps: [{ weight: 50, pauseSeconds: 60 }], analysis: {} };
+  const stableOf = (pods: number): StableObservation => ({
+    ...STABLE_V1,
+    replicas: pods,
+    readyReplicas: pods,
+  });
+
+  it('adds canary pods beside the pods the HPA runs, instead of splitting minReplicas', () => {
+    // examples/full.yaml: HPA 2–6 at 6 stable pods; a 50 % step needs 6 canary pods.
+    const spec = makeSpec(fiftyFifty, hpa);
+    const started = decideRollout(input(spec, undefined, T0, { canary: NOT_READY }));
+    const ready = { replicas: 6, readyReplicas: 6, available: true };
+    const s0 = decideRollout(
+      input(spec, started.status, at(10), { stable: stableOf(6), canary: ready }),
+    );
+    expect(s0).toMatchObject({ canaryReplicas: 6, stableReplicas: undefined });
+    expect(s0.status?.weight).toBe(50);
+  });
+
+  it('reports the share ready pods really give, not the requested weight', () => {
+    const spec = makeSpec(fiftyFifty, hpa);
+    const started = decideRollout(input(spec, undefined, T0, { canary: NOT_READY }));
+    const oneReady = { replicas: 6, readyReplicas: 1, available: false };
+    const s = decideRollout(
+      input(spec, started.status, at(10), { stable: stableOf(6), canary: oneReady }),
+    );
+    expect(s.status?.weight).toBe(14);
+  });
+
+  it('scales the gatewayAPI canary with its weight and the stable count', () => {
+    const steps = {
+      steps: [
+        { weight: 10, pauseSeconds: 0 },
+        { weight: 50, pauseSeconds: 0 },
+      ],
+      analysis: {},
+    };
+    const spec = makeSpec(steps, { replicas: 6 });
+    const s0 = atStep0(spec);
+    expect(s0).toMatchObject({ canaryWeight: 10, canaryReplicas: 1 });
+    const s1 = decideRollout(input(spec, s0.status, at(11)));
+    expect(s1).toMatchObject({ canaryWeight: 50, canaryReplicas: 6 });
+  });
+});

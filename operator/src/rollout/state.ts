@@ -49,6 +49,8 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
     now: input.now,
     nowMs: input.now.getTime(),
     total: totalReplicas(input),
+    autoscaled: spec.autoscaling !== undefined,
+    maxCanary: spec.autoscaling?.maxReplicas ?? Number.POSITIVE_INFINITY,
   };
   const sameRollout =
     previous !== undefined && previous.specHash === ctx.hash && previous.phase !== undefined;

@@ -1,10 +1,27 @@
 import type { CanaryPhase, CanaryStatus } from '../api/model-deployment-status.js';
-import { ratioWeight, replicaSplit } from './replica-ratio.js';
+import { canaryPodsBeside, ratioWeight, replicaSplit } from './replica-ratio.js';
 import type { Context, RolloutInput } from './rollout-types.js';
 
+/**
+ * Stable pods the split starts from. Under an HPA that is the live count the HPA chose (never
+ * below minReplicas), not minReplicas: with 6 stable pods a 50 % step needs 6 canary pods.
+ */
 export function totalReplicas(input: RolloutInput): number {
   if (input.totalReplicas !== undefined) return input.totalReplicas;
-  return input.spec.autoscaling?.minReplicas ?? input.spec.replicas;
+  const hpa = input.spec.autoscaling;
+  if (hpa === undefined) return input.spec.replicas;
+  return Math.max(hpa.minReplicas, input.stable.replicas ?? hpa.minReplicas);
+}
+
+/** Canary pods for a requested weight, by router and by who owns the stable count. */
+function canaryPods(ctx: Context, weight: number): number {
+  const fixed = ctx.canary.replicas;
+  if (fixed !== undefined) return fixed;
+  const router = ctx.spec.traffic?.router ?? 'replicaRatio';
+  if (router === 'gatewayAPI' || ctx.autoscaled) {
+    return canaryPodsBeside(ctx.total, weight, ctx.maxCanary);
+  }
+  return weight === 0 ? 1 : Math.max(1, replicaSplit(ctx.total, weight).canary);
 }
 
 export interface Traffic {
@@ -33,17 +50,28 @@ export function trafficFor(ctx: Context, phase: CanaryPhase, weight: number): Tr
   if (phase === 'Verifying' || phase === 'Pending') {
     // Start as many pods as the first step needs; no traffic share is asked for yet.
     const first = ctx.canary.steps[0]?.weight ?? 0;
-    const pods =
-      fixed ?? (router === 'replicaRatio' ? Math.max(1, replicaSplit(ctx.total, first).canary) : 1);
-    return { ...NO_CANARY, canaryReplicas: pods, runCanary: true };
+    return { ...NO_CANARY, canaryReplicas: canaryPods(ctx, first), runCanary: true };
   }
   if (router === 'gatewayAPI') {
+    // The route splits requests by weight; the canary gets pods in proportion, so that at
+    // 50 % of an autoscaled model it is not one pod taking half the traffic.
     return {
       canaryWeight: weight,
-      canaryReplicas: fixed ?? 1,
+      canaryReplicas: canaryPods(ctx, weight),
       stableReplicas: undefined,
       runCanary: true,
       effectiveWeight: weight,
+    };
+  }
+  if (ctx.autoscaled) {
+    // The HPA owns the stable count: add canary pods beside it, never take stable pods away.
+    const pods = weight === 0 ? (fixed ?? 1) : canaryPods(ctx, weight);
+    return {
+      canaryWeight: weight,
+      canaryReplicas: pods,
+      stableReplicas: undefined,
+      runCanary: true,
+      effectiveWeight: ratioWeight(ctx.total, pods),
     };
   }
   if (weight === 0) {

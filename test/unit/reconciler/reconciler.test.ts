@@ -279,4 +279,28 @@ describe('reconciler', () => {
     expect(JSON.stringify(write?.body)).toContain(`"/metadata/resourceVersion"`);
     expect(s.condition('Stalled')).toMatchObject({ status: 'True', reason: 'InvalidSpec' });
   });
+
+  it('does not call a promotion done before the stable Deployment rolled the candidate', async () => {
+    const s = new Scenario('m', { replicas: 2 });
+    await s.settle();
+    s.editSpec((spec) => {
+      spec['canary'] = {
+        model: { version: '2', uri: 'https://models.example/m2.onnx' },
+        steps: [{ weight: 50, pauseSeconds: 60 }],
+        promote: true,
+      };
+    });
+    await s.reconcile();
+    expect(s.status().canary?.phase).toBe('Promoting');
+    // The cache now holds the candidate's template, while the Deployment controller has not
+    // observed it: its old counts say "2 updated, 2 ready" about the previous ReplicaSet.
+    s.cluster.syncCache();
+    await s.reconcile();
+    expect(s.status().canary?.phase).toBe('Promoting');
+    expect(s.status().stable?.version).toBe('1');
+    s.rollDeployments();
+    await s.reconcile();
+    expect(s.status().canary?.phase).toBe('Promoted');
+    expect(s.status().stable?.version).toBe('2');
+  });
 });
