@@ -58,6 +58,15 @@ export const canaryPhases = [
 ] as const;
 export type CanaryPhase = (typeof canaryPhases)[number];
 
+/** Why a rollout was aborted; a program matches on this instead of parsing the message. */
+export const abortReasons = [
+  'GoldenCheckFailed',
+  'CanaryFailed',
+  'RolloutAborted',
+  'AbortedByUser',
+] as const;
+export type AbortReason = (typeof abortReasons)[number];
+
 const analysisResult = z
   .object({
     time: z.string().describe('When the measurement was taken (RFC 3339).'),
@@ -86,6 +95,12 @@ const canaryStatus = trackStatus
       .optional()
       .describe('Hash of the canary spec this rollout state belongs to.'),
     message: z.string().optional().describe('What the rollout is doing or why it stopped.'),
+    abortReason: z
+      .enum(abortReasons)
+      .optional()
+      .describe(
+        'Set while phase is Aborted: GoldenCheckFailed, CanaryFailed, RolloutAborted (analysis) or AbortedByUser.',
+      ),
     lastAnalysis: analysisResult.optional(),
   })
   .describe('The canary track and the state of its rollout.');

@@ -1,16 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { CanarySpec } from '../api/model-deployment-spec.js';
-import type { CanaryStatus } from '../api/model-deployment-status.js';
+import {
+  abortReasons,
+  type AbortReason,
+  type CanaryStatus,
+} from '../api/model-deployment-status.js';
 
-/** Reasons an Aborted rollout carries (the first word of status.canary.message). */
-export type AbortReason = 'GoldenCheckFailed' | 'CanaryFailed' | 'RolloutAborted' | 'AbortedByUser';
-
-const abortReasons: readonly AbortReason[] = [
-  'GoldenCheckFailed',
-  'CanaryFailed',
-  'RolloutAborted',
-  'AbortedByUser',
-];
+export type { AbortReason };
 
 /**
  * Stable hash of what a rollout is about: the candidate model and the steps. Thresholds,
@@ -29,9 +25,14 @@ export function canarySpecHash(canary: CanarySpec): string {
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16);
 }
 
-/** The reason an Aborted status was written with (encoded as the message prefix). */
+/**
+ * The reason an Aborted status carries: status.canary.abortReason. Statuses written before
+ * that field existed kept it only as the first word of the message; they are read that way
+ * once, and the next status write records the field.
+ */
 export function abortReason(status: CanaryStatus | undefined): AbortReason | undefined {
   if (status?.phase !== 'Aborted') return undefined;
+  if (status.abortReason !== undefined) return status.abortReason;
   const word = /^([A-Za-z]+):/.exec(status.message ?? '')?.[1];
   return abortReasons.find((r) => r === word) ?? 'RolloutAborted';
 }

@@ -1,6 +1,6 @@
 import type { CanarySpec, ModelDeploymentSpec } from '../api/model-deployment-spec.js';
 import type { AnalysisResult, CanaryPhase, CanaryStatus } from '../api/model-deployment-status.js';
-import { abortReason } from './canary-identity.js';
+import { abortReason, type AbortReason } from './canary-identity.js';
 import {
   MIN_REQUEUE_MS,
   type ConditionHint,
@@ -58,6 +58,8 @@ export interface Outcome {
   events: RolloutEvent[];
   requeueAfterMs: number | undefined;
   stalled?: ConditionHint;
+  /** Why, when phase is Aborted. */
+  abortReason?: AbortReason;
 }
 
 export function decision(ctx: Context, input: RolloutInput, o: Outcome): RolloutDecision {
@@ -74,6 +76,7 @@ export function decision(ctx: Context, input: RolloutInput, o: Outcome): Rollout
     specHash: ctx.hash,
     message: o.message,
     lastAnalysis: o.lastAnalysis,
+    abortReason: o.phase === 'Aborted' ? o.abortReason : undefined,
   });
   const promoting = o.phase === 'Promoting' || o.phase === 'Promoted';
   const conditions: RolloutDecision['conditions'] = {};

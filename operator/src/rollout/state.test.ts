@@ -687,3 +687,30 @@ describe('decideRollout: canary sizing from the live stable count', () => {
     expect(s1).toMatchObject({ canaryWeight: 50, canaryReplicas: 6 });
   });
 });
+
+describe('decideRollout: the abort reason is a status field', () => {
+  it('records why a rollout was aborted in status.canary.abortReason and keeps it', () => {
+    const spec = makeSpec({});
+    const s0 = atStep0(spec);
+    const f1 = decideRollout(input(spec, s0.status, at(41), { analysis: fail(at(41)) }));
+    const f2 = decideRollout(input(spec, f1.status, at(72), { analysis: fail(at(72)) }));
+    expect(f2.status).toMatchObject({ phase: 'Aborted', abortReason: 'RolloutAborted' });
+    // Another status message (an older operator, a hand edit) does not change the reason.
+    const edited = { ...f2.status, message: 'GoldenCheckFailed: something else' };
+    const again = decideRollout(input(spec, edited, at(100)));
+    expect(again.status?.abortReason).toBe('RolloutAborted');
+    expect(again.conditions.degraded?.reason).toBe('RolloutAborted');
+  });
+
+  it('reads the reason of a status written before the field existed from its message', () => {
+    const spec = makeSpec({});
+    const legacy: CanaryStatus = {
+      phase: 'Aborted',
+      version: 'v2',
+      specHash: canarySpecHash(spec.canary!),
+      message: 'GoldenCheckFailed: golden check failed on a canary pod',
+    };
+    const d = decideRollout(input(spec, legacy, at(5)));
+    expect(d.status?.abortReason).toBe('GoldenCheckFailed');
+  });
+});

@@ -1,7 +1,7 @@
 import type { ModelDeploymentSpec } from '../api/model-deployment-spec.js';
 import type { CanaryStatus } from '../api/model-deployment-status.js';
 import { NO_SAMPLES } from './analysis-queries.js';
-import { canarySpecHash, type AbortReason } from './canary-identity.js';
+import { abortReason, canarySpecHash, type AbortReason } from './canary-identity.js';
 import { canaryModel, decision, noRollout, stableSpecModel } from './decision.js';
 import type {
   CanaryObservation,
@@ -501,6 +501,7 @@ function toAborted(
   const stable = ctx.spec.model.version;
   const message = `${reason}: ${detail}. All traffic is on stable ${stable}; change spec.canary.model (or its steps) to try again, or remove spec.canary`;
   return decision(ctx, input, {
+    abortReason: reason,
     phase: 'Aborted',
     weight: 0,
     step: previous?.step,
@@ -523,6 +524,7 @@ function aborted(ctx: Context, input: RolloutInput, previous: CanaryStatus): Rol
   // Stays aborted until the canary spec hash changes; abort/promote switches change nothing.
   return decision(ctx, input, {
     ...carry(previous),
+    ...(abortReason(previous) !== undefined ? { abortReason: abortReason(previous) } : {}),
     phase: 'Aborted',
     weight: 0,
     message: previous.message ?? 'RolloutAborted: aborted',
