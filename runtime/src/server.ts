@@ -18,7 +18,7 @@ import { createLogger } from './logger.js';
 import { createMetrics, type RuntimeMetrics } from './metrics.js';
 import type { LoadedModel } from './model/load-model.js';
 import { registerBinaryBodies } from './protocol/binary-body.js';
-import { HttpError } from './protocol/http-error.js';
+import { HttpError } from './errors.js';
 import { registerPredict } from './protocol/predict.js';
 import { JSON_TYPE, type RouteCategory } from './protocol/route-config.js';
 import { registerV1 } from './protocol/v1.js';

@@ -1,4 +1,4 @@
-import type { HostTensor, TensorMap } from '../model/host-tensor.js';
+import type { HostTensor, TensorMap } from '../tensor/host-tensor.js';
 import {
   InferenceError,
   QueueFullError,

@@ -1,7 +1,7 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { RuntimeConfig } from '../config.js';
-import type { TensorData } from './datatypes.js';
-import type { HostTensor, TensorMap } from './host-tensor.js';
+import type { TensorData } from '../tensor/datatypes.js';
+import type { HostTensor, TensorMap } from '../tensor/host-tensor.js';
 import { signatureFrom, type ModelSignature } from './metadata.js';
 import { loadOnnxRuntime, type Ort } from './onnxruntime.js';
 

@@ -1,5 +1,5 @@
-import type { TensorData } from './datatypes.js';
-import type { HostTensor, TensorMap } from './host-tensor.js';
+import type { TensorData } from '../tensor/datatypes.js';
+import type { HostTensor, TensorMap } from '../tensor/host-tensor.js';
 
 type TensorDataConstructor = new (source: TensorData) => TensorData;
 

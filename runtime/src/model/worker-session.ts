@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import type { TensorMap } from './host-tensor.js';
+import type { TensorMap } from '../tensor/host-tensor.js';
 import { signatureFrom } from './metadata.js';
 import type { InferenceModel, SessionSettings } from './session.js';
 import type {

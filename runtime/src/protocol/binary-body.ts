@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { badRequest, HttpError } from './http-error.js';
+import { badRequest, HttpError } from '../errors.js';
 
 /** Header of the V2 binary tensor data extension: the length of the JSON part of the body. */
 export const INFERENCE_HEADER_LENGTH = 'inference-header-content-length';

@@ -1,4 +1,4 @@
-import { HttpError } from './http-error.js';
+import { HttpError } from '../errors.js';
 
 /** What a route is for: decides auth (health/metrics open by default) and in-flight counting. */
 export type RouteCategory = 'inference' | 'metadata' | 'health' | 'metrics';
