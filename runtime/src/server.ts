@@ -141,6 +141,16 @@ function protectedCategory(config: RuntimeConfig, category: RouteCategory | unde
   }
 }
 
+// The request flags that registerHooks decorates and keeps.
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Counted by the ArrivalTracker until the handler runs or the request is answered. */
+    receiving: boolean;
+    /** Counted in modeldeploy_inflight_requests until answered or abandoned. */
+    inflight: boolean;
+  }
+}
+
 async function registerHooks(
   app: FastifyInstance,
   config: RuntimeConfig,
