@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-import { CONFIG_VARIABLES, ConfigError, parseConfig, type RuntimeConfig } from './config.js';
-import { variableToFlag } from './config/cli-flags.js';
-import { FlagError } from './config/cli-flags.js';
+import { CONFIG_VARIABLES, ConfigError, parseConfig, type RuntimeConfig } from './config/index.js';
+import { FlagError, variableToFlag } from './config/cli-flags.js';
 import { loadModel } from './model/load-model.js';
 import { buildServer, type RuntimeServer } from './server.js';
 import { writeTerminationMessage } from './termination-message.js';

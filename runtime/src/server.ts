@@ -13,7 +13,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
 import { ArrivalTracker } from './batching/arrivals.js';
-import type { RuntimeConfig } from './config.js';
+import type { RuntimeConfig } from './config/index.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type RuntimeMetrics } from './metrics.js';
 import type { LoadedModel } from './model/load-model.js';

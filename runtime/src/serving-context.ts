@@ -1,4 +1,4 @@
-import type { RuntimeConfig } from './config.js';
+import type { RuntimeConfig } from './config/index.js';
 import { DynamicBatcher, type BatchObserver } from './batching/dynamic-batcher.js';
 import type { HostTensor, TensorMap } from './tensor/host-tensor.js';
 import type { LoadedModel } from './model/load-model.js';

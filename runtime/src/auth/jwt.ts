@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createLocalJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { JwtConfig } from '../config.js';
+import type { JwtConfig } from '../config/index.js';
 
 export interface JwtVerifier {
   /** Resolves with the claims, or rejects with InvalidTokenError. */

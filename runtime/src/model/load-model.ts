@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import type { RuntimeConfig } from '../config.js';
+import type { RuntimeConfig } from '../config/index.js';
 import { checkDigest, sha256File } from './digest.js';
 import { downloadModel, redact } from './download.js';
 import { resolveModelUri } from './model-uri.js';

@@ -1,5 +1,5 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { RuntimeConfig } from '../config.js';
+import type { RuntimeConfig } from '../config/index.js';
 import type { TensorData } from '../tensor/datatypes.js';
 import type { HostTensor, TensorMap } from '../tensor/host-tensor.js';
 import { signatureFrom, type ModelSignature } from './metadata.js';
