@@ -23,8 +23,6 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   const config = configOrExit(argv);
-  // Before anything can import onnxruntime-node (it is imported dynamically when the model loads).
-  if (!config.ortTelemetry) process.env.ORT_DISABLE_TELEMETRY = '1';
   const server = await buildServer(config);
   const address = await server.app.listen({ host: config.server.host, port: config.server.port });
   server.logger.info({ address }, 'listening; loading model');
