@@ -17,7 +17,7 @@ export async function createJwtVerifier(config: JwtConfig): Promise<JwtVerifier>
   const options = {
     algorithms: [...config.algorithms],
     ...(config.issuer !== undefined ? { issuer: config.issuer } : {}),
-    ...(config.audience !== undefined ? { audience: config.audience } : {}),
+    ...(config.audience !== undefined ? { audience: [...config.audience] } : {}),
   };
   return {
     requiredScope: config.requiredScope,

@@ -94,7 +94,8 @@ export const envSchema = z.object({
   API_KEYS_FILE: str.optional(),
   API_KEYS: list.default([]),
   JWT_ISSUER: str.optional(),
-  JWT_AUDIENCE: str.optional(),
+  /** Comma-separated: a token naming any of them in aud is accepted. */
+  JWT_AUDIENCE: list.pipe(z.array(z.string()).min(1, 'name at least one audience')).optional(),
   JWT_ALGORITHMS: list
     .pipe(
       z.array(z.enum(JWT_ALGORITHMS, { error: `allowed: ${JWT_ALGORITHMS.join(', ')}` })).min(1),
