@@ -1,6 +1,6 @@
 /**
- * Issue 9's benchmark: our runtime against two peers on the same machine, same load generator,
- * same models and inputs.
+ * Our runtime against two peers on the same machine, same load generator, same models and
+ * inputs (docs/benchmarks.md#against-the-peers-issue-9).
  *
  *   node --import tsx bench/peers/run.ts [--seconds 10] [--warmup 2] [--concurrency 1,16,64]
  *        [--models tiny,heavy] [--servers ours-off,ours-on,fastapi,mlserver]
@@ -250,7 +250,7 @@ function find(rows: readonly ResultRow[], server: ServerKey, model: ModelKey, c:
   return rows.find((r) => r.server === server && r.model === model && r.connections === c)?.result;
 }
 
-/** Issue 9's goals at the highest concurrency measured. */
+/** The goals in docs/benchmarks.md#against-the-peers-issue-9, at the highest concurrency. */
 function evaluateGoals(rows: readonly ResultRow[]): Goal[] {
   const top = Math.max(...concurrencies);
   const goals: Goal[] = [];

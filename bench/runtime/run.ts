@@ -1,5 +1,6 @@
 /**
- * Issue 5's benchmark: how close the runtime gets to its two ceilings.
+ * How close the runtime gets to its two ceilings
+ * (docs/benchmarks.md#runtime-against-its-ceilings-issue-5).
  *
  *   node --import tsx bench/runtime/run.ts [--seconds 10] [--warmup 2] [--concurrency 1,16,64]
  *        [--models tiny,heavy] [--out bench/results/runtime-<time>.json] [--no-build]
@@ -231,7 +232,7 @@ async function main(): Promise<void> {
   log(`wrote ${out}`);
 }
 
-/** Issue 5's goals, at the highest concurrency measured. */
+/** The goals in docs/benchmarks.md#runtime-against-its-ceilings-issue-5, at the highest concurrency. */
 function evaluateGoals(raw: readonly RawRow[], http: readonly HttpRow[]): Goal[] {
   const top = Math.max(...concurrencies);
   const at = (server: HttpRow['server'], model: ModelKey | undefined): number | undefined =>
