@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { V2_DATATYPES } from '../tensor/datatypes.js';
 
 /** GOLDEN_REQUESTS: inputs and expected outputs a model must reproduce before it is ready. */
-export const goldenRequestSchema = z
+const goldenRequestSchema = z
   .object({
     name: z.string().min(1),
     inputs: z

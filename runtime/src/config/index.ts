@@ -9,7 +9,7 @@ import { goldenRequestsSchema, type GoldenRequest } from './golden-requests.js';
  * Runtime configuration: the environment schema (defaults included) arranged by concern.
  * The type is derived from the schema, so a variable is written once plus one line here.
  */
-export const runtimeConfigSchema = envSchema.transform(toConfig);
+const runtimeConfigSchema = envSchema.transform(toConfig);
 
 export type RuntimeConfig = z.output<typeof runtimeConfigSchema>;
 export type JwtConfig = NonNullable<RuntimeConfig['auth']['jwt']>;
@@ -102,7 +102,7 @@ function toConfig(e: RuntimeEnv) {
   } as const;
 }
 
-export function defaultModelName(uri: string): string {
+function defaultModelName(uri: string): string {
   const base = basename(uri.split(/[?#]/)[0] ?? uri).replace(/\.onnx$/i, '');
   const cleaned = base.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
   return cleaned.length > 0 ? cleaned : 'model';

@@ -9,7 +9,7 @@ export interface ModelSignature {
   readonly batchable: boolean;
 }
 
-export function tensorSpecFrom(meta: InferenceSession.ValueMetadata): TensorSpec {
+function tensorSpecFrom(meta: InferenceSession.ValueMetadata): TensorSpec {
   if (!meta.isTensor) {
     throw new Error(
       `model value '${meta.name}' is not a tensor; only tensor inputs and outputs are supported`,

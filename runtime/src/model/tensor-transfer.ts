@@ -35,7 +35,7 @@ function tensorForTransfer(tensor: HostTensor, transfer: ArrayBuffer[]): HostTen
 }
 
 /** The same elements in a new array of the same type that owns its whole buffer. */
-export function copyOf(data: TensorData): TensorData {
+function copyOf(data: TensorData): TensorData {
   const Ctor = data.constructor as TensorDataConstructor;
   return new Ctor(data);
 }

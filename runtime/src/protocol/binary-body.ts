@@ -35,7 +35,7 @@ export function registerBinaryBodies(app: FastifyInstance): void {
   });
 }
 
-export function splitBody(body: Buffer, headerLength: string | string[] | undefined): BinaryBody {
+function splitBody(body: Buffer, headerLength: string | string[] | undefined): BinaryBody {
   const length = headerLength === undefined ? body.length : Number(headerLength);
   if (!Number.isInteger(length) || length < 0 || length > body.length) {
     throw badRequest(

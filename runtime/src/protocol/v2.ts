@@ -12,7 +12,7 @@ import { decodeTensor } from '../tensor/tensor-decode.js';
 import { decodeBinaryTensor, tensorBytes } from '../tensor/tensor-binary.js';
 import { writeFlat } from '../tensor/tensor-json.js';
 
-export const SERVER_NAME = 'modeldeploy-runtime';
+const SERVER_NAME = 'modeldeploy-runtime';
 
 type ModelParams = { name: string; version?: string };
 
