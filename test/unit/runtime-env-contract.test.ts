@@ -12,6 +12,7 @@ import {
   parseModelDeployment,
   type ModelDeployment,
 } from '../../operator/src/api/model-deployment.js';
+import { authSpec, goldenRequest } from '../../operator/src/api/model-deployment-spec.js';
 import {
   API_KEYS_DIR,
   JWT_KEYS_DIR,
@@ -27,7 +28,13 @@ import { parseConfig, type RuntimeConfig } from '../../runtime/src/config/index.
 const STABLE_SHA = 'a'.repeat(64);
 const CANARY_SHA = 'b'.repeat(64);
 
-function fullModelDeployment(): ModelDeployment {
+/** What a case changes in the fixture: the JWT algorithms and the stable golden requests. */
+interface Variation {
+  readonly algorithms?: readonly string[];
+  readonly goldenRequests?: readonly unknown[];
+}
+
+function fullModelDeployment(variation: Variation = {}): ModelDeployment {
   const result = parseModelDeployment({
     metadata: { name: 'scorer', namespace: 'ml', uid: 'uid-1', generation: 4 },
     spec: {
@@ -44,13 +51,13 @@ function fullModelDeployment(): ModelDeployment {
         jwt: {
           issuer: 'https://issuer.example',
           audiences: ['scoring', 'scoring-batch'],
-          algorithms: ['ES384', 'EdDSA'],
+          algorithms: variation.algorithms ?? ['ES384', 'EdDSA'],
           keysSecretRef: { name: 'jwks', key: 'jwks.json' },
         },
         protectMetrics: true,
       },
       rateLimit: { requestsPerSecond: 120, burst: 40 },
-      goldenRequests: [golden('stable-check', 0.5)],
+      goldenRequests: variation.goldenRequests ?? [golden('stable-check', 0.5)],
       canary: {
         model: { version: 'v2', uri: 'pvc://models/scorer/v2.onnx', sha256: CANARY_SHA },
         steps: [{ weight: 20, pauseSeconds: 30 }],
@@ -164,5 +171,27 @@ describe('the environment the operator writes, read by the runtime', () => {
     };
     const c = parseConfig(podEnvironment(off, { track: 'stable', model: md.spec.model }));
     expect(c.batching.maxSize).toBe(1);
+  });
+
+  it('accepts every JWT algorithm and golden tensor datatype the API admits', () => {
+    const algorithms = authSpec.shape.jwt.unwrap().shape.algorithms.unwrap().element.options;
+    const datatypes = goldenRequest.shape.inputs.element.shape.datatype.unwrap().options;
+    const md = fullModelDeployment({
+      algorithms,
+      goldenRequests: datatypes.map((datatype) => ({
+        name: datatype,
+        inputs: [{ name: 'x', datatype, data: [1] }],
+        outputs: [{ name: 'y', data: [1] }],
+      })),
+    });
+    const c = parseConfig(
+      podEnvironment(md, {
+        track: 'stable',
+        model: md.spec.model,
+        goldenRequests: md.spec.goldenRequests ?? [],
+      }),
+    );
+    expect(c.auth.jwt?.algorithms).toEqual(algorithms);
+    expect(c.goldenRequests.map((g) => g.inputs[0]?.datatype)).toEqual(datatypes);
   });
 });
