@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects so each suite pays only for the real components it needs:
-// `unit` is pure logic, `runtime` starts real onnxruntime servers on loopback,
-// `integration` gets a real control plane from the cluster harness.
+// Projects so each suite pays only for the real components it needs: `unit` is pure
+// logic, `runtime` starts real onnxruntime servers on loopback, `prometheus` runs a real
+// Prometheus server, `integration` gets a real control plane from the cluster harness,
+// `e2e` adds a real node running our images, `images` builds and runs the images.
 export default defineConfig({
   test: {
     reporters: ['default'],

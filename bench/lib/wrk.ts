@@ -51,7 +51,7 @@ interface WrkSummary {
 let bodySeq = 0;
 
 /** Drives `url` with Debian's wrk (a C load generator) for a fixed time; loopback only. */
-export async function runWrk(options: LoadOptions): Promise<LoadResult> {
+async function runWrk(options: LoadOptions): Promise<LoadResult> {
   assertLoopback(options.url);
   const env: NodeJS.ProcessEnv = {
     ...process.env,

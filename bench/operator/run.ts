@@ -1,5 +1,6 @@
 /**
- * Operator benchmark (issue 6): against the harness control plane, create N
+ * Operator benchmark (docs/benchmarks.md#operator-n-modeldeployments-to-ready-issue-6):
+ * against the harness control plane, create N
  * ModelDeployments and measure the time until every one is Ready, the operator's peak
  * RSS and its API write calls per resource; then the same children created directly by
  * a plain script (the API server's own limit), and the writes in steady state.

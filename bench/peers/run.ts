@@ -1,6 +1,6 @@
 /**
- * Issue 9's benchmark: our runtime against two peers on the same machine, same load generator,
- * same models and inputs.
+ * Our runtime against two peers on the same machine, same load generator, same models and
+ * inputs (docs/benchmarks.md#against-the-peers-issue-9).
  *
  *   node --import tsx bench/peers/run.ts [--seconds 10] [--warmup 2] [--concurrency 1,16,64]
  *        [--models tiny,heavy] [--servers ours-off,ours-on,fastapi,mlserver]
@@ -22,14 +22,18 @@ import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { checkAnswers, loadRequest, type Protocol } from '../lib/correctness.js';
 import { driveServer, type Cell } from '../lib/drive.js';
-import { currentLoad, machineInfo } from '../lib/machine.js';
 import {
-  loadBenchModel,
-  MODEL_KEYS,
-  REPO_ROOT,
-  type BenchModel,
-  type ModelKey,
-} from '../lib/models.js';
+  benchLog,
+  goalLine,
+  LOAD_FLAGS,
+  loadLine,
+  loadSettings,
+  startRun,
+  writeResults,
+  type Goal,
+} from '../lib/bench-run.js';
+import { currentLoad } from '../lib/machine.js';
+import { loadBenchModel, REPO_ROOT, type BenchModel, type ModelKey } from '../lib/models.js';
 import {
   buildRuntime,
   OUR_MAX_BATCH,
@@ -39,7 +43,6 @@ import {
 } from '../lib/our-runtime.js';
 import { freePort, type ServerSpec } from '../lib/server-process.js';
 import { fmtInt, fmtMs, fmtRatio, formatTable } from '../lib/table.js';
-import { wrkVersion } from '../lib/wrk.js';
 
 const exec = promisify(execFile);
 
@@ -58,13 +61,6 @@ interface ResultRow extends Cell {
   readonly peakRssMiB: number;
 }
 
-interface Goal {
-  readonly goal: string;
-  readonly value: number;
-  readonly target: number;
-  readonly met: boolean;
-}
-
 /** How to start one server for one model and where to send its requests. */
 interface Target {
   readonly spec: ServerSpec;
@@ -73,24 +69,12 @@ interface Target {
 }
 
 const { values: args } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '2' },
-    concurrency: { type: 'string', default: '1,16,64' },
-    models: { type: 'string', default: MODEL_KEYS.join(',') },
-    servers: { type: 'string', default: SERVER_KEYS.join(',') },
-    out: { type: 'string' },
-    'no-build': { type: 'boolean', default: false },
-  },
+  options: { ...LOAD_FLAGS, servers: { type: 'string', default: SERVER_KEYS.join(',') } },
 });
-const seconds = Number(args.seconds);
-const warmupSeconds = Number(args.warmup);
-const concurrencies = args.concurrency.split(',').map(Number);
-const modelKeys = args.models.split(',') as ModelKey[];
+const { seconds, warmupSeconds, concurrencies, modelKeys } = loadSettings(args);
 const serverKeys = args.servers.split(',') as ServerKey[];
 const venvRoot =
   process.env.BENCH_VENV_ROOT ?? join(homedir(), '.cache', 'modeldeploy', 'bench-venv');
-const logDir = join(tmpdir(), `md-bench-peers-${process.pid}`);
 /** Peer A's worker processes: one per core, as uvicorn's deployment guide suggests. */
 const FASTAPI_WORKERS = Number(process.env.BENCH_FASTAPI_WORKERS ?? availableParallelism());
 /** Peer B's parallel inference workers: Seldon's tuning guide says one per core. */
@@ -99,11 +83,9 @@ const MLSERVER_WORKERS = Number(process.env.BENCH_MLSERVER_WORKERS ?? availableP
 const threadsPerWorker = (workers: number): string =>
   String(Math.max(1, Math.floor(availableParallelism() / Math.max(1, workers))));
 
-function log(message: string): void {
-  process.stderr.write(`[bench/peers ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
+const log = benchLog('peers');
 
-async function target(server: ServerKey, model: BenchModel): Promise<Target> {
+async function target(server: ServerKey, model: BenchModel, logDir: string): Promise<Target> {
   const port = await freePort();
   const logFile = join(logDir, `${server}-${model.key}.log`);
   switch (server) {
@@ -210,14 +192,7 @@ async function peerVersions(): Promise<Record<string, string>> {
 }
 
 async function main(): Promise<void> {
-  await mkdir(logDir, { recursive: true });
-  const startedAt = new Date().toISOString();
-  const machine = await machineInfo();
-  const wrk = await wrkVersion();
-  log(`load average at start: ${machine.loadAtStart.join(' ')}; server logs in ${logDir}`);
-  log(
-    `commit ${machine.gitCommit}${machine.runtimeUncommittedChanges ? ' (runtime/ has uncommitted changes)' : ''}; ${machine.cores} cores, ${machine.cpuModel}`,
-  );
+  const start = await startRun('peers', log);
   if (serverKeys.includes('fastapi') || serverKeys.includes('mlserver')) {
     log('installing the peers from PyPI if needed (bench/peers/setup-venv.sh)');
     await exec('bash', [join(REPO_ROOT, 'bench', 'peers', 'setup-venv.sh')], {
@@ -235,7 +210,7 @@ async function main(): Promise<void> {
   const rows: ResultRow[] = [];
   for (const model of models) {
     for (const server of serverKeys) {
-      const t = await target(server, model);
+      const t = await target(server, model, start.logDir);
       const { cells, peakRssMiB } = await driveServer({
         spec: { ...t.spec, label: `${t.spec.label} for ${model.key}` },
         url: t.url,
@@ -252,37 +227,22 @@ async function main(): Promise<void> {
 
   const goals = evaluateGoals(rows);
   const loadAtEnd = currentLoad();
-  printTables(rows, goals, machine.loadAtStart, loadAtEnd);
-  const out =
-    args.out ??
-    join(REPO_ROOT, 'bench', 'results', `peers-${startedAt.replace(/[:.]/g, '-')}.json`);
-  await mkdir(join(out, '..'), { recursive: true });
-  await writeFile(
-    out,
-    `${JSON.stringify(
-      {
-        benchmark: 'peers',
-        command: `node --import tsx bench/peers/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
-        startedAt,
-        finishedAt: new Date().toISOString(),
-        machine: { ...machine, loadAtEnd },
-        versions,
-        loadGenerator: `${wrk}; 1 thread, one-row requests, ${warmupSeconds} s warm-up per cell`,
-        settings: {
-          seconds,
-          warmupSeconds,
-          concurrencies,
-          fastapiWorkers: FASTAPI_WORKERS,
-          mlserverParallelWorkers: MLSERVER_WORKERS,
-        },
-        servers: SERVER_NAMES,
-        results: rows,
-        goals,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  printTables(rows, goals, start.machine.loadAtStart, loadAtEnd);
+  const out = await writeResults('peers', start, args.out, {
+    machine: { ...start.machine, loadAtEnd },
+    versions,
+    loadGenerator: `${start.wrk}; 1 thread, one-row requests, ${warmupSeconds} s warm-up per cell`,
+    settings: {
+      seconds,
+      warmupSeconds,
+      concurrencies,
+      fastapiWorkers: FASTAPI_WORKERS,
+      mlserverParallelWorkers: MLSERVER_WORKERS,
+    },
+    servers: SERVER_NAMES,
+    results: rows,
+    goals,
+  });
   log(`wrote ${out}`);
 }
 
@@ -290,7 +250,7 @@ function find(rows: readonly ResultRow[], server: ServerKey, model: ModelKey, c:
   return rows.find((r) => r.server === server && r.model === model && r.connections === c)?.result;
 }
 
-/** Issue 9's goals at the highest concurrency measured. */
+/** The goals in docs/benchmarks.md#against-the-peers-issue-9, at the highest concurrency. */
 function evaluateGoals(rows: readonly ResultRow[]): Goal[] {
   const top = Math.max(...concurrencies);
   const goals: Goal[] = [];
@@ -404,11 +364,8 @@ function printTables(
       1,
     ),
     '',
-    ...goals.map(
-      (g) =>
-        `goal: ${g.goal} = ${g.value.toFixed(2)} (target ${g.goal.includes('p99') ? '≤' : '≥'} ${g.target}): ${g.met ? 'met' : 'NOT met'}`,
-    ),
-    `load average: ${loadAtStart.join(' ')} at start, ${loadAtEnd.join(' ')} at end`,
+    ...goals.map((g) => goalLine(g, (n) => n.toFixed(2), g.goal.includes('p99') ? '≤ ' : '≥ ')),
+    loadLine(loadAtStart, loadAtEnd),
     '',
   ];
   process.stdout.write(out.join('\n'));

@@ -9,7 +9,7 @@
  * Prints one line "RAW_JSON {...}": rows per second and per-run latency percentiles.
  */
 import { parseArgs } from 'node:util';
-import { parseConfig } from '../../runtime/src/config.js';
+import { parseConfig } from '../../runtime/src/config/index.js';
 import { createInferenceModel } from '../../runtime/src/model/session.js';
 import { goldenRows, loadBenchModel, type ModelKey } from '../lib/models.js';
 import { percentile } from '../lib/percentile.js';

@@ -1,5 +1,6 @@
 /**
- * Issue 5's benchmark: how close the runtime gets to its two ceilings.
+ * How close the runtime gets to its two ceilings
+ * (docs/benchmarks.md#runtime-against-its-ceilings-issue-5).
  *
  *   node --import tsx bench/runtime/run.ts [--seconds 10] [--warmup 2] [--concurrency 1,16,64]
  *        [--models tiny,heavy] [--out bench/results/runtime-<time>.json] [--no-build]
@@ -11,19 +12,21 @@
  * by wrk over loopback with one-row V2 infer requests. Needs `wrk` (apt-get install wrk).
  */
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify, parseArgs } from 'node:util';
 import { checkAnswers, loadRequest, type LoadRequest } from '../lib/correctness.js';
-import { currentLoad, machineInfo } from '../lib/machine.js';
 import {
-  loadBenchModel,
-  MODEL_KEYS,
-  REPO_ROOT,
-  type BenchModel,
-  type ModelKey,
-} from '../lib/models.js';
+  benchLog,
+  goalLine,
+  LOAD_FLAGS,
+  loadLine,
+  loadSettings,
+  startRun,
+  writeResults,
+  type Goal,
+} from '../lib/bench-run.js';
+import { currentLoad } from '../lib/machine.js';
+import { loadBenchModel, REPO_ROOT, type BenchModel, type ModelKey } from '../lib/models.js';
 import {
   buildRuntime,
   OUR_MAX_BATCH,
@@ -34,7 +37,6 @@ import {
 import { driveServer, type Cell } from '../lib/drive.js';
 import { freePort, type ServerSpec } from '../lib/server-process.js';
 import { fmtInt, fmtMs, formatTable } from '../lib/table.js';
-import { wrkVersion } from '../lib/wrk.js';
 import type { RawResult } from './raw-session.js';
 
 interface HttpRow extends Cell {
@@ -54,32 +56,9 @@ interface RawRow {
   readonly result: RawResult;
 }
 
-interface Goal {
-  readonly goal: string;
-  readonly value: number;
-  readonly target: number;
-  readonly met: boolean;
-}
-
-const { values: args } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '2' },
-    concurrency: { type: 'string', default: '1,16,64' },
-    models: { type: 'string', default: MODEL_KEYS.join(',') },
-    out: { type: 'string' },
-    'no-build': { type: 'boolean', default: false },
-  },
-});
-const seconds = Number(args.seconds);
-const warmupSeconds = Number(args.warmup);
-const concurrencies = args.concurrency.split(',').map(Number);
-const modelKeys = args.models.split(',') as ModelKey[];
-const logDir = join(tmpdir(), `md-bench-runtime-${process.pid}`);
-
-function log(message: string): void {
-  process.stderr.write(`[bench/runtime ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
+const { values: args } = parseArgs({ options: LOAD_FLAGS });
+const { seconds, warmupSeconds, concurrencies, modelKeys } = loadSettings(args);
+const log = benchLog('runtime');
 
 async function rawLoop(model: BenchModel, rows: number): Promise<RawResult> {
   const { stdout } = await promisify(execFile)(
@@ -151,14 +130,8 @@ async function buildConstantServer(): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  await mkdir(logDir, { recursive: true });
-  const startedAt = new Date().toISOString();
-  const machine = await machineInfo();
-  const wrk = await wrkVersion();
-  log(`load average at start: ${machine.loadAtStart.join(' ')}; server logs in ${logDir}`);
-  log(
-    `commit ${machine.gitCommit}${machine.runtimeUncommittedChanges ? ' (runtime/ has uncommitted changes)' : ''}; ${machine.cores} cores, ${machine.cpuModel}`,
-  );
+  const start = await startRun('runtime', log);
+  const { logDir } = start;
   if (!args['no-build']) {
     log('building runtime/dist');
     await buildRuntime();
@@ -241,40 +214,25 @@ async function main(): Promise<void> {
 
   const goals = evaluateGoals(raw, http);
   const loadAtEnd = currentLoad();
-  printTables(raw, http, goals, machine.loadAtStart, loadAtEnd);
-  const out =
-    args.out ??
-    join(REPO_ROOT, 'bench', 'results', `runtime-${startedAt.replace(/[:.]/g, '-')}.json`);
-  await mkdir(join(out, '..'), { recursive: true });
-  await writeFile(
-    out,
-    `${JSON.stringify(
-      {
-        benchmark: 'runtime',
-        command: `node --import tsx bench/runtime/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
-        startedAt,
-        finishedAt: new Date().toISOString(),
-        machine: { ...machine, loadAtEnd },
-        loadGenerator: `${wrk}; 1 thread, one-row V2 infer bodies, ${warmupSeconds} s warm-up per cell`,
-        settings: {
-          seconds,
-          warmupSeconds,
-          concurrencies,
-          maxBatchSize: OUR_MAX_BATCH,
-          maxDelayMs: OUR_MAX_DELAY_MS,
-        },
-        raw,
-        http,
-        goals,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  printTables(raw, http, goals, start.machine.loadAtStart, loadAtEnd);
+  const out = await writeResults('runtime', start, args.out, {
+    machine: { ...start.machine, loadAtEnd },
+    loadGenerator: `${start.wrk}; 1 thread, one-row V2 infer bodies, ${warmupSeconds} s warm-up per cell`,
+    settings: {
+      seconds,
+      warmupSeconds,
+      concurrencies,
+      maxBatchSize: OUR_MAX_BATCH,
+      maxDelayMs: OUR_MAX_DELAY_MS,
+    },
+    raw,
+    http,
+    goals,
+  });
   log(`wrote ${out}`);
 }
 
-/** Issue 5's goals, at the highest concurrency measured. */
+/** The goals in docs/benchmarks.md#runtime-against-its-ceilings-issue-5, at the highest concurrency. */
 function evaluateGoals(raw: readonly RawRow[], http: readonly HttpRow[]): Goal[] {
   const top = Math.max(...concurrencies);
   const at = (server: HttpRow['server'], model: ModelKey | undefined): number | undefined =>
@@ -367,11 +325,8 @@ function printTables(
     ),
     '',
     'raw rows: req/s = rows per second; p50/p99 = one session.run of that batch.',
-    ...goals.map(
-      (g) =>
-        `goal: ${g.goal} = ${(g.value * 100).toFixed(0)}% (target ${(g.target * 100).toFixed(0)}%): ${g.met ? 'met' : 'NOT met'}`,
-    ),
-    `load average: ${loadAtStart.join(' ')} at start, ${loadAtEnd.join(' ')} at end`,
+    ...goals.map((g) => goalLine(g, (n) => `${(n * 100).toFixed(0)}%`)),
+    loadLine(loadAtStart, loadAtEnd),
     '',
   ];
   process.stdout.write(out.join('\n'));

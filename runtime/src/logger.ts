@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import type { RuntimeConfig } from './config.js';
+import type { RuntimeConfig } from './config/index.js';
 
 /** JSON logs on stdout; every line carries the model name, version and track. */
 export function createLogger(config: RuntimeConfig, destination?: NodeJS.WritableStream): Logger {

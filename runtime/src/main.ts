@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-import { CONFIG_VARIABLES, ConfigError, parseConfig, type RuntimeConfig } from './config.js';
-import { variableToFlag } from './config/cli-flags.js';
-import { FlagError } from './config/cli-flags.js';
+import { CONFIG_VARIABLES, ConfigError, parseConfig, type RuntimeConfig } from './config/index.js';
+import { FlagError, variableToFlag } from './config/cli-flags.js';
 import { loadModel } from './model/load-model.js';
 import { buildServer, type RuntimeServer } from './server.js';
 import { writeTerminationMessage } from './termination-message.js';
@@ -24,8 +23,6 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   const config = configOrExit(argv);
-  // Before anything can import onnxruntime-node (it is imported dynamically when the model loads).
-  if (!config.ortTelemetry) process.env.ORT_DISABLE_TELEMETRY = '1';
   const server = await buildServer(config);
   const address = await server.app.listen({ host: config.server.host, port: config.server.port });
   server.logger.info({ address }, 'listening; loading model');

@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { BatchObserver } from './batching/dynamic-batcher.js';
 
 /** Fine-grained from 0.5 ms to 10 s: the request latency the HPA scales on. */
-export const LATENCY_BUCKETS = [
+const LATENCY_BUCKETS = [
   0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05,
   0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10,
 ];

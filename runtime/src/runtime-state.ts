@@ -1,4 +1,4 @@
-import { HttpError } from './protocol/http-error.js';
+import { HttpError } from './errors.js';
 import type { ServingContext } from './serving-context.js';
 
 export type Phase = 'loading' | 'ready' | 'draining' | 'failed';

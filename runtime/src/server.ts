@@ -13,12 +13,12 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
 import { ArrivalTracker } from './batching/arrivals.js';
-import type { RuntimeConfig } from './config.js';
+import type { RuntimeConfig } from './config/index.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type RuntimeMetrics } from './metrics.js';
 import type { LoadedModel } from './model/load-model.js';
 import { registerBinaryBodies } from './protocol/binary-body.js';
-import { HttpError } from './protocol/http-error.js';
+import { HttpError } from './errors.js';
 import { registerPredict } from './protocol/predict.js';
 import { JSON_TYPE, type RouteCategory } from './protocol/route-config.js';
 import { registerV1 } from './protocol/v1.js';
@@ -138,6 +138,16 @@ function protectedCategory(config: RuntimeConfig, category: RouteCategory | unde
       return config.auth.protectMetrics;
     default:
       return false;
+  }
+}
+
+// The request flags that registerHooks decorates and keeps.
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Counted by the ArrivalTracker until the handler runs or the request is answered. */
+    receiving: boolean;
+    /** Counted in modeldeploy_inflight_requests until answered or abandoned. */
+    inflight: boolean;
   }
 }
 

@@ -1,9 +1,9 @@
-import type { RuntimeConfig } from './config.js';
+import type { RuntimeConfig } from './config/index.js';
 import { DynamicBatcher, type BatchObserver } from './batching/dynamic-batcher.js';
-import type { HostTensor, TensorMap } from './model/host-tensor.js';
+import type { HostTensor, TensorMap } from './tensor/host-tensor.js';
 import type { LoadedModel } from './model/load-model.js';
-import type { TensorSpec } from './model/metadata.js';
-import { badRequest } from './protocol/http-error.js';
+import type { TensorSpec } from './tensor/tensor-spec.js';
+import { badRequest } from './errors.js';
 import { buildRequestSchemas, type RequestSchemas } from './protocol/request-schemas.js';
 
 /** Everything a request handler needs once the model is loaded. */

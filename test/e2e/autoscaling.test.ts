@@ -1,5 +1,5 @@
 /**
- * Issue 11, end to end on the REAL node: runtime pods (modeldeploy/runtime-examples under
+ * Autoscaling on latency (docs/autoscaling.md#measured-end-to-end), end to end on the REAL node: runtime pods (modeldeploy/runtime-examples under
  * containerd) → Prometheus (kubernetes_sd, the docs' kubernetes-pods job) →
  * prometheus-adapter with the chart's rules → custom.metrics.k8s.io → the HPA the operator
  * renders → more runtime pods, and back down when the load stops.

@@ -46,7 +46,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     realNode: true,
     nodes: 1,
     nodeImages: [E2E_RUNTIME_IMAGE],
-    // The autoscaling suite (issue 11) watches HPAs react; the default sync is 15 s.
+    // The autoscaling suite (autoscaling.test.ts) watches HPAs react; the default sync is 15 s.
     controllerManagerArgs: ['--horizontal-pod-autoscaler-sync-period=5s'],
     log: (line) => process.stderr.write(`[cluster] ${line}\n`),
   });

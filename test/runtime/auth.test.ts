@@ -8,6 +8,8 @@ import { call, MODELS, startRuntime, type TestRuntime } from './helpers.js';
 const body = { inputs: { input: [Array.from({ length: 64 }, () => 0.25)] } };
 const ISSUER = 'https://issuer.test';
 const AUDIENCE = 'modeldeploy';
+/** JWT_AUDIENCE lists two; a token for either is accepted (the operator joins spec.auth.jwt.audiences). */
+const OTHER_AUDIENCE = 'modeldeploy-batch';
 
 interface TokenOptions {
   alg?: string;
@@ -49,7 +51,7 @@ describe('API keys and JWT from a JWKS file', () => {
       API_KEYS_FILE: join(dir, 'keys.txt'),
       JWT_JWKS_FILE: join(dir, 'jwks.json'),
       JWT_ISSUER: ISSUER,
-      JWT_AUDIENCE: AUDIENCE,
+      JWT_AUDIENCE: `${AUDIENCE},${OTHER_AUDIENCE}`,
       JWT_REQUIRED_SCOPE: 'predict',
       AUTH_PROTECT_METRICS: 'true',
     });
@@ -79,6 +81,11 @@ describe('API keys and JWT from a JWKS file', () => {
 
   it('accepts a valid JWT with the required scope', async () => {
     const token = await sign(rsa, { kid: 'k1', scope: 'read predict' });
+    expect((await predict({ authorization: `Bearer ${token}` })).status).toBe(200);
+  });
+
+  it('accepts a JWT for any of the configured audiences', async () => {
+    const token = await sign(rsa, { kid: 'k1', scope: 'predict', audience: OTHER_AUDIENCE });
     expect((await predict({ authorization: `Bearer ${token}` })).status).toBe(200);
   });
 

@@ -2,7 +2,7 @@ import { request, type ClientRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { GoldenRequest } from '../../runtime/src/config/golden-requests.js';
-import { parseConfig, type RuntimeConfig } from '../../runtime/src/config.js';
+import { parseConfig, type RuntimeConfig } from '../../runtime/src/config/index.js';
 import { loadModel } from '../../runtime/src/model/load-model.js';
 import { buildServer, type RuntimeServer } from '../../runtime/src/server.js';
 

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamicBatcher } from '../../runtime/src/batching/dynamic-batcher.js';
-import type { TensorMap } from '../../runtime/src/model/host-tensor.js';
+import type { TensorMap } from '../../runtime/src/tensor/host-tensor.js';
 import { runGoldenRequests } from '../../runtime/src/model/golden.js';
 import type { LoadedModel } from '../../runtime/src/model/load-model.js';
 import {

@@ -299,12 +299,11 @@ const tensor = z
         'INT16',
         'INT32',
         'INT64',
-        'FP16',
         'FP32',
         'FP64',
       ])
       .default('FP32')
-      .describe('Open Inference Protocol datatype.'),
+      .describe('Open Inference Protocol datatype, one the runtime serves (so not FP16 or BYTES).'),
     data: z.array(z.number()).min(1).max(65536).describe('Values in row-major order, flattened.'),
   })
   .describe('A tensor in Open Inference Protocol form.');

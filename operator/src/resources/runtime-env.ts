@@ -148,7 +148,7 @@ function dedupeByName(env: V1EnvVar[]): V1EnvVar[] {
   return [...byName.values()];
 }
 
-/** The runtime's environment contract (see runtime/src/config.ts for the reading side). */
+/** The runtime's environment contract (see runtime/src/config/env-schema.ts for the reading side). */
 export function runtimeEnv(md: Source, opts: RuntimeEnvOptions): V1EnvVar[] {
   const operatorEnv = toEnvVars({
     ...modelEnv(md, opts),

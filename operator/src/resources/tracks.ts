@@ -4,8 +4,6 @@
  */
 export type Track = 'stable' | 'canary';
 
-export const TRACKS: readonly Track[] = ['stable', 'canary'];
-
 /** The model one track serves; the controller picks it from spec.model or spec.canary.model. */
 export interface TrackModel {
   version: string;

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RuntimeConfig } from '../config.js';
-import { HttpError } from '../protocol/http-error.js';
+import type { RuntimeConfig } from '../config/index.js';
+import { HttpError } from '../errors.js';
 import { ApiKeyVerifier } from './api-keys.js';
 import { createJwtVerifier, InvalidTokenError, tokenScopes, type JwtVerifier } from './jwt.js';
 

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createLocalJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { JwtConfig } from '../config.js';
+import type { JwtConfig } from '../config/index.js';
 
 export interface JwtVerifier {
   /** Resolves with the claims, or rejects with InvalidTokenError. */
@@ -17,7 +17,7 @@ export async function createJwtVerifier(config: JwtConfig): Promise<JwtVerifier>
   const options = {
     algorithms: [...config.algorithms],
     ...(config.issuer !== undefined ? { issuer: config.issuer } : {}),
-    ...(config.audience !== undefined ? { audience: config.audience } : {}),
+    ...(config.audience !== undefined ? { audience: [...config.audience] } : {}),
   };
   return {
     requiredScope: config.requiredScope,

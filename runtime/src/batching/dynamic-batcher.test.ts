@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HostTensor, TensorMap } from '../model/host-tensor.js';
+import type { HostTensor, TensorMap } from '../tensor/host-tensor.js';
 import { DynamicBatcher, type BatcherOptions } from './dynamic-batcher.js';
 
 /** A stand-in model for the queue logic only: output = input * 2, and it records batch sizes. */

@@ -1,4 +1,4 @@
-import type { HostTensor, TensorMap } from '../model/host-tensor.js';
+import type { HostTensor, TensorMap } from '../tensor/host-tensor.js';
 import {
   InferenceError,
   QueueFullError,
@@ -239,7 +239,8 @@ export class DynamicBatcher {
   private settle(p: Pending, action: () => void): void {
     if (p.state === 'done') return;
     if (performance.now() - p.enqueuedAt > this.options.timeoutMs) {
-      // onnxruntime-node runs on the main thread, so the timer could not fire during the run.
+      // A session on this thread (SESSION_THREAD=main, or auto for a cheap model) blocks it
+      // for the whole run, so the timer could not fire; a worker's run lets it fire and settle.
       this.expire(p, false);
       return;
     }

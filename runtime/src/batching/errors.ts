@@ -1,4 +1,4 @@
-import { HttpError } from '../protocol/http-error.js';
+import { HttpError } from '../errors.js';
 
 /** The queue is at BATCH_MAX_QUEUE: the client should retry soon, ideally on another replica. */
 export class QueueFullError extends HttpError {

@@ -1,5 +1,5 @@
-import type { TensorData } from '../model/datatypes.js';
-import type { HostTensor, TensorMap } from '../model/host-tensor.js';
+import type { TensorData } from '../tensor/datatypes.js';
+import type { HostTensor, TensorMap } from '../tensor/host-tensor.js';
 
 type TensorDataConstructor = new (length: number) => TensorData;
 

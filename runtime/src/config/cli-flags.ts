@@ -15,7 +15,7 @@ const ALIASES: Readonly<Record<string, string>> = {
 export class FlagError extends Error {}
 
 /** `--batch-max-size` → `BATCH_MAX_SIZE`, with the short aliases above. */
-export function flagToVariable(flag: string): string {
+function flagToVariable(flag: string): string {
   return ALIASES[flag] ?? flag.replace(/-/g, '_').toUpperCase();
 }
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { V2_DATATYPES } from '../model/datatypes.js';
+import { V2_DATATYPES } from '../tensor/datatypes.js';
 
 /** GOLDEN_REQUESTS: inputs and expected outputs a model must reproduce before it is ready. */
-export const goldenRequestSchema = z
+const goldenRequestSchema = z
   .object({
     name: z.string().min(1),
     inputs: z

@@ -1,7 +1,7 @@
 import type { GoldenRequest } from '../config/golden-requests.js';
-import { decodeTensor } from '../protocol/tensor-decode.js';
-import type { TensorData } from './datatypes.js';
-import type { HostTensor } from './host-tensor.js';
+import { decodeTensor } from '../tensor/tensor-decode.js';
+import type { TensorData } from '../tensor/datatypes.js';
+import type { HostTensor } from '../tensor/host-tensor.js';
 import type { InferenceModel } from './session.js';
 
 export class GoldenCheckError extends Error {}

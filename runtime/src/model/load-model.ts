@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
-import type { RuntimeConfig } from '../config.js';
+import type { GoldenRequest } from '../config/golden-requests.js';
 import { checkDigest, sha256File } from './digest.js';
 import { downloadModel, redact } from './download.js';
 import { resolveModelUri } from './model-uri.js';
-import type { InferenceModel, SessionSettings } from './session.js';
+import type { InferenceModel, SessionConfig, SessionSettings } from './session.js';
 import { openPlacedModel, type SessionThread } from './session-placement.js';
 import { runGoldenRequests } from './golden.js';
 import { warmUp } from './warm-up.js';
@@ -20,6 +20,31 @@ export interface LoadedModel extends InferenceModel {
   readonly fullBatchMs?: number;
 }
 
+/** Where the model comes from and how it is checked: the MODEL_* variables. */
+export interface ModelSource {
+  readonly uri: string;
+  readonly name: string;
+  readonly version: string;
+  readonly sha256: string | undefined;
+  readonly cacheDir: string;
+  readonly pvcMountRoot: string;
+  readonly downloadTimeoutMs: number;
+  readonly downloadRetries: number;
+  readonly maxBytes: number;
+}
+
+/** What loading reads from the runtime configuration; a RuntimeConfig is one. */
+export interface LoadConfig {
+  readonly model: ModelSource;
+  readonly session: SessionConfig;
+  /** Warm-up and SESSION_THREAD=auto run a batch of this size. */
+  readonly batching: { readonly maxSize: number };
+  readonly goldenRequests: readonly GoldenRequest[];
+  readonly ortTelemetry: boolean;
+  /** onnxruntime logs at warning level only when the runtime logs at debug or trace. */
+  readonly logLevel: string;
+}
+
 export interface LoadProgress {
   (
     step: 'retry' | 'fetched' | 'session' | 'warmed' | 'golden',
@@ -33,7 +58,7 @@ export interface LoadProgress {
  * Any failure throws with a message that says what to fix; the caller must not serve.
  */
 export async function loadModel(
-  config: RuntimeConfig,
+  config: LoadConfig,
   progress: LoadProgress = () => {},
 ): Promise<LoadedModel> {
   const { path, sha256 } = await fetchModel(config, progress);
@@ -82,7 +107,7 @@ export async function loadModel(
 }
 
 async function fetchModel(
-  config: RuntimeConfig,
+  config: LoadConfig,
   progress: LoadProgress,
 ): Promise<{ path: string; sha256: string }> {
   const m = config.model;

@@ -1,12 +1,6 @@
 import type { InferenceSession } from 'onnxruntime-node';
-import { datatypeFromOrt, type DatatypeInfo } from './datatypes.js';
-
-/** One model input or output as the API describes it: dynamic dimensions are -1. */
-export interface TensorSpec {
-  readonly name: string;
-  readonly datatype: DatatypeInfo;
-  readonly shape: readonly number[];
-}
+import { datatypeFromOrt } from '../tensor/datatypes.js';
+import type { TensorSpec } from '../tensor/tensor-spec.js';
 
 export interface ModelSignature {
   readonly inputs: readonly TensorSpec[];
@@ -15,7 +9,7 @@ export interface ModelSignature {
   readonly batchable: boolean;
 }
 
-export function tensorSpecFrom(meta: InferenceSession.ValueMetadata): TensorSpec {
+function tensorSpecFrom(meta: InferenceSession.ValueMetadata): TensorSpec {
   if (!meta.isTensor) {
     throw new Error(
       `model value '${meta.name}' is not a tensor; only tensor inputs and outputs are supported`,
@@ -44,8 +38,4 @@ export function signatureFrom(
     outputs: outSpecs,
     batchable: inSpecs.every(dynamicFirst) && outSpecs.every(dynamicFirst),
   };
-}
-
-export function describeShape(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
 }

@@ -1,5 +1,5 @@
 import type { InferenceSession } from 'onnxruntime-node';
-import type { HostTensor } from './host-tensor.js';
+import type { HostTensor } from '../tensor/host-tensor.js';
 import type { SessionSettings } from './session.js';
 
 /**

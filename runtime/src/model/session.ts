@@ -1,9 +1,9 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { RuntimeConfig } from '../config.js';
-import type { TensorData } from './datatypes.js';
-import type { HostTensor, TensorMap } from './host-tensor.js';
+import type { TensorData } from '../tensor/datatypes.js';
+import type { HostTensor, TensorMap } from '../tensor/host-tensor.js';
 import { signatureFrom, type ModelSignature } from './metadata.js';
 import { loadOnnxRuntime, type Ort } from './onnxruntime.js';
+import type { SessionThreadSetting } from './session-placement.js';
 
 /** A model session as the rest of the runtime sees it: metadata and a run on host tensors. */
 export interface InferenceModel {
@@ -22,8 +22,19 @@ export interface InferenceModel {
   onFailure(listener: (reason: string) => void): void;
 }
 
+/** The session options a deployment can set (INTRA_OP_THREADS … SESSION_THREAD). */
+export interface SessionConfig {
+  readonly intraOpThreads: number | undefined;
+  readonly interOpThreads: number | undefined;
+  readonly graphOptimization: NonNullable<
+    InferenceSession.SessionOptions['graphOptimizationLevel']
+  >;
+  readonly threadSpinning: boolean;
+  readonly thread: SessionThreadSetting;
+}
+
 export interface SessionSettings {
-  readonly session: RuntimeConfig['session'];
+  readonly session: SessionConfig;
   readonly ortTelemetry: boolean;
   /** onnxruntime's own log level: 0 verbose … 4 fatal; its lines go to stderr, not pino. */
   readonly ortLogSeverity: 0 | 1 | 2 | 3 | 4;

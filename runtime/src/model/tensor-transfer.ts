@@ -1,5 +1,5 @@
-import type { TensorData } from './datatypes.js';
-import type { HostTensor, TensorMap } from './host-tensor.js';
+import type { TensorData } from '../tensor/datatypes.js';
+import type { HostTensor, TensorMap } from '../tensor/host-tensor.js';
 
 type TensorDataConstructor = new (source: TensorData) => TensorData;
 
@@ -35,7 +35,7 @@ function tensorForTransfer(tensor: HostTensor, transfer: ArrayBuffer[]): HostTen
 }
 
 /** The same elements in a new array of the same type that owns its whole buffer. */
-export function copyOf(data: TensorData): TensorData {
+function copyOf(data: TensorData): TensorData {
   const Ctor = data.constructor as TensorDataConstructor;
   return new Ctor(data);
 }

@@ -1,5 +1,5 @@
-import type { HostTensor } from './host-tensor.js';
-import { elementCount } from './host-tensor.js';
+import type { HostTensor } from '../tensor/host-tensor.js';
+import { elementCount } from '../tensor/host-tensor.js';
 import type { ModelSignature } from './metadata.js';
 import type { InferenceModel } from './session.js';
 

@@ -2,8 +2,9 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import type { TensorMap } from './host-tensor.js';
+import type { TensorMap } from '../tensor/host-tensor.js';
 import { signatureFrom } from './metadata.js';
+import { applyTelemetryChoice } from './onnxruntime.js';
 import type { InferenceModel, SessionSettings } from './session.js';
 import type {
   FromWorker,
@@ -46,9 +47,8 @@ export async function createWorkerInferenceModel(
   settings: SessionSettings,
   options: WorkerSessionOptions = {},
 ): Promise<InferenceModel> {
-  // onnxruntime reads ORT_DISABLE_TELEMETRY from the process environment when its library
-  // loads; a worker's process.env is a private copy, so only this thread can set it.
-  if (!settings.ortTelemetry) process.env.ORT_DISABLE_TELEMETRY = '1';
+  // The worker's own loadOnnxRuntime cannot set it: its process.env is a private copy.
+  applyTelemetryChoice(settings.ortTelemetry);
   const connection = new SessionWorkerConnection(path, settings, options);
   const opened = await connection.opened;
   const signature = signatureFrom(opened.inputs, opened.outputs);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { badRequest, HttpError } from './http-error.js';
+import { badRequest, HttpError } from '../errors.js';
 
 /** Header of the V2 binary tensor data extension: the length of the JSON part of the body. */
 export const INFERENCE_HEADER_LENGTH = 'inference-header-content-length';
@@ -35,7 +35,7 @@ export function registerBinaryBodies(app: FastifyInstance): void {
   });
 }
 
-export function splitBody(body: Buffer, headerLength: string | string[] | undefined): BinaryBody {
+function splitBody(body: Buffer, headerLength: string | string[] | undefined): BinaryBody {
   const length = headerLength === undefined ? body.length : Number(headerLength);
   if (!Number.isInteger(length) || length < 0 || length > body.length) {
     throw badRequest(

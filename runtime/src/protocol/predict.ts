@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import type { HostTensor } from '../model/host-tensor.js';
+import type { HostTensor } from '../tensor/host-tensor.js';
 import type { RuntimeState } from '../runtime-state.js';
 import { jsonOf } from './binary-body.js';
 import { JSON_TYPE } from './route-config.js';
 import { parseBody } from './request-schemas.js';
-import { decodeTensor } from './tensor-decode.js';
-import { writeNested } from './tensor-json.js';
+import { decodeTensor } from '../tensor/tensor-decode.js';
+import { writeNested } from '../tensor/tensor-json.js';
 
 /**
  * POST /predict: {"inputs": {"<input>": [[...]]}, "outputs"?: ["<output>"]}

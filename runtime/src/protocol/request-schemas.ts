@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ALL_V2_DATATYPES } from '../model/datatypes.js';
+import { ALL_V2_DATATYPES } from '../tensor/datatypes.js';
 import type { ModelSignature } from '../model/metadata.js';
-import { badRequest, type HttpError } from './http-error.js';
+import { badRequest, type HttpError } from '../errors.js';
 
 const tensorData = z.custom<unknown[]>((v) => Array.isArray(v), {
   error: 'expected an array of numbers (flat or nested, row-major)',

@@ -1,15 +1,9 @@
-import { HttpError } from './http-error.js';
+import { HttpError } from '../errors.js';
 
 /** What a route is for: decides auth (health/metrics open by default) and in-flight counting. */
 export type RouteCategory = 'inference' | 'metadata' | 'health' | 'metrics';
 
 declare module 'fastify' {
-  interface FastifyRequest {
-    /** Counted by the ArrivalTracker until the handler runs or the request is answered. */
-    receiving: boolean;
-    /** Counted in modeldeploy_inflight_requests until answered or abandoned. */
-    inflight: boolean;
-  }
   interface FastifyContextConfig {
     category?: RouteCategory;
     /** The route label on metrics when the URL pattern is not what users expect. */

@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import type { HostTensor, TensorMap } from '../model/host-tensor.js';
-import type { TensorSpec } from '../model/metadata.js';
+import type { HostTensor, TensorMap } from '../tensor/host-tensor.js';
+import type { TensorSpec } from '../tensor/tensor-spec.js';
 import type { RuntimeState } from '../runtime-state.js';
 import type { ServingContext } from '../serving-context.js';
 import { jsonOf } from './binary-body.js';
-import { badRequest, HttpError } from './http-error.js';
+import { badRequest, HttpError } from '../errors.js';
 import { checkModelName, JSON_TYPE } from './route-config.js';
 import { parseBody } from './request-schemas.js';
-import { decodeTensor } from './tensor-decode.js';
-import { writeNested, writeRows } from './tensor-json.js';
+import { decodeTensor } from '../tensor/tensor-decode.js';
+import { writeNested, writeRows } from '../tensor/tensor-json.js';
 
 /**
  * KServe V1: POST /v1/models/<name>:predict {"instances": [...]} → {"predictions": [...]}

@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import type { HostTensor, TensorMap } from '../model/host-tensor.js';
+import type { HostTensor, TensorMap } from '../tensor/host-tensor.js';
 import type { RuntimeState } from '../runtime-state.js';
 import type { ServingContext } from '../serving-context.js';
 import { BinaryBody, INFERENCE_HEADER_LENGTH } from './binary-body.js';
-import { badRequest, HttpError } from './http-error.js';
+import { badRequest, HttpError } from '../errors.js';
 import { checkModelName, JSON_TYPE } from './route-config.js';
 import { parseBody, type RequestSchemas } from './request-schemas.js';
-import { decodeTensor } from './tensor-decode.js';
-import { decodeBinaryTensor, tensorBytes } from './tensor-binary.js';
-import { writeFlat } from './tensor-json.js';
+import { decodeTensor } from '../tensor/tensor-decode.js';
+import { decodeBinaryTensor, tensorBytes } from '../tensor/tensor-binary.js';
+import { writeFlat } from '../tensor/tensor-json.js';
 
-export const SERVER_NAME = 'modeldeploy-runtime';
+const SERVER_NAME = 'modeldeploy-runtime';
 
 type ModelParams = { name: string; version?: string };
 

@@ -1,4 +1,4 @@
-import type { ElementKind, TensorData } from '../model/datatypes.js';
+import type { ElementKind, TensorData } from './datatypes.js';
 
 /**
  * Writes tensor data as JSON text directly from typed arrays: no intermediate JS arrays,

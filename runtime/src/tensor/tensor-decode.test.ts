@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { datatypeFromV2 } from '../model/datatypes.js';
-import type { TensorSpec } from '../model/metadata.js';
+import { datatypeFromV2 } from './datatypes.js';
+import type { TensorSpec } from './tensor-spec.js';
 import { decodeTensor } from './tensor-decode.js';
 
 const spec = (v2: string, shape: number[], name = 'x'): TensorSpec => ({

@@ -1,7 +1,7 @@
-import type { TensorData } from '../model/datatypes.js';
-import { elementCount, type HostTensor } from '../model/host-tensor.js';
-import { describeShape, type TensorSpec } from '../model/metadata.js';
-import { badRequest } from './http-error.js';
+import type { TensorData } from './datatypes.js';
+import { elementCount, type HostTensor } from './host-tensor.js';
+import { describeShape, type TensorSpec } from './tensor-spec.js';
+import { badRequest } from '../errors.js';
 
 /**
  * Turns JSON tensor data (flat or nested, row-major) into a typed array in one pass,

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+
+/** A whole number given as text, e.g. PORT=8080. */
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^\d+$/, `expected a whole number between ${min} and ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'expected true or false' })
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+/** Comma-separated values; blanks between commas are dropped. */
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0),
+);
+
+const str = z.string().min(1);
+
+const JWT_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
+
+/**
+ * Every variable the runtime reads, with its default; unknown ones are ignored (the
+ * environment is shared). The names are the contract with the operator
+ * (operator/src/resources/runtime-env.ts); every variable can also be given as a flag
+ * (cli-flags.ts). Defaults that depend on another variable (MODEL_NAME from MODEL_URI,
+ * RATE_LIMIT_BURST from RATE_LIMIT_RPS) are applied in index.ts.
+ */
+export const envSchema = z.object({
+  MODEL_URI: z
+    .string({ error: 'required: where the model is (path, file://, pvc://, http(s)://)' })
+    .min(1),
+  MODEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only')
+    .optional(),
+  MODEL_VERSION: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'letters, digits, ".", "_", "+" and "-" only')
+    .default('1'),
+  MODEL_SHA256: z
+    .string()
+    .regex(/^(sha256:)?[0-9a-fA-F]{64}$/, 'expected 64 hex digits')
+    .transform((v) => v.replace(/^sha256:/, '').toLowerCase())
+    .optional(),
+  MODEL_TRACK: z.enum(['stable', 'canary']).default('stable'),
+  PORT: int(0, 65535).default(8080),
+  HOST: str.default('0.0.0.0'),
+  BATCH_MAX_SIZE: int(1, 65536).default(32),
+  BATCH_MAX_DELAY_MS: int(0, 60_000).default(2),
+  BATCH_MAX_QUEUE: int(1, 1_000_000).default(256),
+  /**
+   * eager: a batch leaves as soon as no other request is being received (waiting at most
+   * BATCH_MAX_DELAY_MS); delay: it waits BATCH_MAX_DELAY_MS unless full (Triton's
+   * max_queue_delay).
+   */
+  BATCH_DISPATCH: z.enum(['eager', 'delay']).default('eager'),
+  INTRA_OP_THREADS: int(0, 1024).optional(),
+  INTER_OP_THREADS: int(0, 1024).optional(),
+  GRAPH_OPTIMIZATION: z.enum(['disabled', 'basic', 'extended', 'all']).default('all'),
+  /** onnxruntime's thread pools busy-wait for work between runs when true. */
+  ORT_THREAD_SPINNING: bool.default(false),
+  /**
+   * worker: the session runs in a worker thread, so request parsing and answering overlap
+   * inference; main: on the JavaScript thread that serves HTTP (onnxruntime-node runs
+   * session.run synchronously on its calling thread); auto: main when a full batch takes
+   * under 1 ms, else worker (model/session-placement.ts).
+   */
+  SESSION_THREAD: z.enum(['auto', 'worker', 'main']).default('auto'),
+  REQUEST_TIMEOUT_MS: int(1, 3_600_000).default(10_000),
+  BODY_LIMIT_BYTES: int(1024, 2 ** 31 - 1).default(8 * 1024 * 1024),
+  SHUTDOWN_GRACE_MS: int(0, 3_600_000).default(25_000),
+  MODEL_CACHE_DIR: str.default('/tmp/modeldeploy-models'),
+  PVC_MOUNT_ROOT: str.default('/mnt/models'),
+  MODEL_DOWNLOAD_TIMEOUT_MS: int(1, 86_400_000).default(300_000),
+  MODEL_DOWNLOAD_RETRIES: int(0, 100).default(4),
+  MODEL_MAX_BYTES: int(1).default(2 * 1024 ** 3),
+  API_KEYS_FILE: str.optional(),
+  API_KEYS: list.default([]),
+  JWT_ISSUER: str.optional(),
+  /** Comma-separated: a token naming any of them in aud is accepted. */
+  JWT_AUDIENCE: list.pipe(z.array(z.string()).min(1, 'name at least one audience')).optional(),
+  JWT_ALGORITHMS: list
+    .pipe(
+      z.array(z.enum(JWT_ALGORITHMS, { error: `allowed: ${JWT_ALGORITHMS.join(', ')}` })).min(1),
+    )
+    .default(['RS256', 'ES256']),
+  JWT_JWKS_FILE: str.optional(),
+  JWT_PUBLIC_KEY_FILE: str.optional(),
+  JWT_REQUIRED_SCOPE: str.optional(),
+  AUTH_PROTECT_HEALTH: bool.default(false),
+  AUTH_PROTECT_METRICS: bool.default(false),
+  RATE_LIMIT_RPS: int(1).optional(),
+  RATE_LIMIT_BURST: int(1).optional(),
+  /** JSON; parsed and checked in index.ts so its errors can say what is wrong inside it. */
+  GOLDEN_REQUESTS: z.string().optional(),
+  TERMINATION_MESSAGE_PATH: str.default('/dev/termination-log'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ORT_TELEMETRY: z.enum(['on', 'off']).default('off'),
+});
+
+export type RuntimeEnv = z.output<typeof envSchema>;

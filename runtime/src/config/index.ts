@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { z } from 'zod';
+import { parseFlags, variableToFlag } from './cli-flags.js';
+import { envSchema, type RuntimeEnv } from './env-schema.js';
+import { goldenRequestsSchema, type GoldenRequest } from './golden-requests.js';
+
+/**
+ * Runtime configuration: the environment schema (defaults included) arranged by concern.
+ * The type is derived from the schema, so a variable is written once plus one line here.
+ */
+const runtimeConfigSchema = envSchema.transform(toConfig);
+
+export type RuntimeConfig = z.output<typeof runtimeConfigSchema>;
+export type JwtConfig = NonNullable<RuntimeConfig['auth']['jwt']>;
+
+export class ConfigError extends Error {}
+
+export const CONFIG_VARIABLES: ReadonlySet<string> = new Set([
+  ...Object.keys(envSchema.shape),
+  'HELP',
+]);
+
+/** Builds the configuration from the environment and flags; throws ConfigError naming the variable. */
+export function parseConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  argv: readonly string[] = [],
+): RuntimeConfig {
+  const merged = { ...nonEmpty(env), ...parseFlags(argv, CONFIG_VARIABLES) };
+  const result = runtimeConfigSchema.safeParse(merged);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? '');
+      const got = merged[variable];
+      const shown =
+        got === undefined ? 'unset' : `'${got.length > 80 ? `${got.slice(0, 80)}…` : got}'`;
+      return `${variable} (${variableToFlag(variable)}): ${issue.message} (got ${shown})`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return result.data;
+}
+
+function nonEmpty(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}
+
+/** Throws ConfigError for what the schema cannot see: files, JSON, settings that need each other. */
+function toConfig(e: RuntimeEnv) {
+  return {
+    model: {
+      uri: e.MODEL_URI,
+      name: e.MODEL_NAME ?? defaultModelName(e.MODEL_URI),
+      version: e.MODEL_VERSION,
+      sha256: e.MODEL_SHA256,
+      track: e.MODEL_TRACK,
+      cacheDir: e.MODEL_CACHE_DIR,
+      pvcMountRoot: e.PVC_MOUNT_ROOT,
+      downloadTimeoutMs: e.MODEL_DOWNLOAD_TIMEOUT_MS,
+      downloadRetries: e.MODEL_DOWNLOAD_RETRIES,
+      maxBytes: e.MODEL_MAX_BYTES,
+    },
+    server: {
+      host: e.HOST,
+      port: e.PORT,
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    },
+    batching: {
+      maxSize: e.BATCH_MAX_SIZE,
+      maxDelayMs: e.BATCH_MAX_DELAY_MS,
+      maxQueue: e.BATCH_MAX_QUEUE,
+      dispatch: e.BATCH_DISPATCH,
+    },
+    session: {
+      intraOpThreads: e.INTRA_OP_THREADS,
+      interOpThreads: e.INTER_OP_THREADS,
+      graphOptimization: e.GRAPH_OPTIMIZATION,
+      threadSpinning: e.ORT_THREAD_SPINNING,
+      thread: e.SESSION_THREAD,
+    },
+    auth: {
+      apiKeys: apiKeys(e),
+      jwt: jwtConfig(e),
+      protectHealth: e.AUTH_PROTECT_HEALTH,
+      protectMetrics: e.AUTH_PROTECT_METRICS,
+    },
+    rateLimit:
+      e.RATE_LIMIT_RPS === undefined
+        ? undefined
+        : { requestsPerSecond: e.RATE_LIMIT_RPS, burst: e.RATE_LIMIT_BURST ?? e.RATE_LIMIT_RPS },
+    goldenRequests: goldenRequests(e.GOLDEN_REQUESTS),
+    terminationMessagePath: e.TERMINATION_MESSAGE_PATH,
+    logLevel: e.LOG_LEVEL,
+    ortTelemetry: e.ORT_TELEMETRY === 'on',
+  } as const;
+}
+
+function defaultModelName(uri: string): string {
+  const base = basename(uri.split(/[?#]/)[0] ?? uri).replace(/\.onnx$/i, '');
+  const cleaned = base.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  return cleaned.length > 0 ? cleaned : 'model';
+}
+
+function apiKeys(e: RuntimeEnv): readonly string[] {
+  const keys = [...e.API_KEYS];
+  if (e.API_KEYS_FILE !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(e.API_KEYS_FILE, 'utf8');
+    } catch (err) {
+      throw new ConfigError(
+        `API_KEYS_FILE (--api-keys-file): cannot read ${e.API_KEYS_FILE}: ${(err as Error).message}`,
+      );
+    }
+    for (const line of text.split(/\r?\n/)) {
+      const key = line.trim();
+      if (key.length > 0 && !key.startsWith('#')) keys.push(key);
+    }
+  }
+  return keys;
+}
+
+// The JWT settings, or undefined when no key is configured; its type is JwtConfig.
+function jwtConfig(e: RuntimeEnv) {
+  const configured = e.JWT_JWKS_FILE ?? e.JWT_PUBLIC_KEY_FILE;
+  if (configured === undefined) {
+    if (e.JWT_ISSUER !== undefined || e.JWT_AUDIENCE !== undefined) {
+      throw new ConfigError(
+        'JWT_JWKS_FILE (--jwt-jwks-file): JWT_ISSUER/JWT_AUDIENCE are set but no key is; set JWT_JWKS_FILE or JWT_PUBLIC_KEY_FILE',
+      );
+    }
+    return undefined;
+  }
+  return {
+    issuer: e.JWT_ISSUER,
+    audience: e.JWT_AUDIENCE,
+    algorithms: e.JWT_ALGORITHMS,
+    jwksFile: e.JWT_JWKS_FILE,
+    publicKeyFile: e.JWT_PUBLIC_KEY_FILE,
+    requiredScope: e.JWT_REQUIRED_SCOPE,
+  } as const;
+}
+
+function goldenRequests(text: string | undefined): readonly GoldenRequest[] {
+  if (text === undefined) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(
+      `GOLDEN_REQUESTS (--golden-requests): not valid JSON: ${(err as Error).message}`,
+    );
+  }
+  const result = goldenRequestsSchema.safeParse(json);
+  if (!result.success) {
+    throw new ConfigError(
+      `GOLDEN_REQUESTS (--golden-requests): ${z.prettifyError(result.error).replace(/\n/g, '; ')}`,
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,197 @@
+/**
+ * The environment contract between the operator and the runtime, checked from both ends:
+ * what operator/src/resources/runtime-env.ts writes for a ModelDeployment that sets every
+ * field must parse with the runtime's own schema, and each value must land in the runtime
+ * setting it stands for. See docs/runtime.md, "Configuration".
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  parseModelDeployment,
+  type ModelDeployment,
+} from '../../operator/src/api/model-deployment.js';
+import { authSpec, goldenRequest } from '../../operator/src/api/model-deployment-spec.js';
+import {
+  API_KEYS_DIR,
+  JWT_KEYS_DIR,
+  MODEL_CACHE_DIR,
+  PVC_MOUNT_ROOT,
+  RUNTIME_PORT,
+  SHUTDOWN_MARGIN_MS,
+  TERMINATION_GRACE_SECONDS,
+} from '../../operator/src/resources/runtime-contract.js';
+import { runtimeEnv, type RuntimeEnvOptions } from '../../operator/src/resources/runtime-env.js';
+import { parseConfig, type RuntimeConfig } from '../../runtime/src/config/index.js';
+
+const STABLE_SHA = 'a'.repeat(64);
+const CANARY_SHA = 'b'.repeat(64);
+
+/** What a case changes in the fixture: the JWT algorithms and the stable golden requests. */
+interface Variation {
+  readonly algorithms?: readonly string[];
+  readonly goldenRequests?: readonly unknown[];
+}
+
+function fullModelDeployment(variation: Variation = {}): ModelDeployment {
+  const result = parseModelDeployment({
+    metadata: { name: 'scorer', namespace: 'ml', uid: 'uid-1', generation: 4 },
+    spec: {
+      model: {
+        name: 'fraud-scorer',
+        version: 'v1.2',
+        uri: 'https://models.example/scorer-v1.onnx',
+        sha256: STABLE_SHA,
+      },
+      runtime: { threads: { intraOp: 3, interOp: 2 } },
+      batching: { enabled: true, maxBatchSize: 16, maxDelayMs: 7, maxQueue: 900 },
+      auth: {
+        apiKeySecretRef: { name: 'keys', key: 'api-keys' },
+        jwt: {
+          issuer: 'https://issuer.example',
+          audiences: ['scoring', 'scoring-batch'],
+          algorithms: variation.algorithms ?? ['ES384', 'EdDSA'],
+          keysSecretRef: { name: 'jwks', key: 'jwks.json' },
+        },
+        protectMetrics: true,
+      },
+      rateLimit: { requestsPerSecond: 120, burst: 40 },
+      goldenRequests: variation.goldenRequests ?? [golden('stable-check', 0.5)],
+      canary: {
+        model: { version: 'v2', uri: 'pvc://models/scorer/v2.onnx', sha256: CANARY_SHA },
+        steps: [{ weight: 20, pauseSeconds: 30 }],
+        goldenRequests: [golden('canary-check', 0.25)],
+      },
+    },
+  });
+  if (!result.ok) throw new Error(result.errors.join('\n'));
+  return result.value;
+}
+
+function golden(name: string, tolerance: number): Record<string, unknown> {
+  return {
+    name,
+    inputs: [{ name: 'features', data: [1, 2, 3] }],
+    outputs: [{ name: 'score', data: [0.5] }],
+    tolerance,
+  };
+}
+
+/**
+ * The environment as the kubelet would give it to the runtime. API_KEYS_FILE names the
+ * mounted Secret, which the runtime reads while parsing: after checking the mount path,
+ * the test points it at a file with keys of its own.
+ */
+function podEnvironment(md: ModelDeployment, opts: RuntimeEnvOptions): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const v of runtimeEnv(md, opts)) {
+    if (v.value === undefined) throw new Error(`${v.name} has no literal value`);
+    env[v.name] = v.value;
+  }
+  expect(env['API_KEYS_FILE']).toBe(`${API_KEYS_DIR}/api-keys`);
+  const keys = join(mkdtempSync(join(tmpdir(), 'md-contract-')), 'api-keys');
+  writeFileSync(keys, 'key-one\nkey-two\n');
+  return { ...env, API_KEYS_FILE: keys };
+}
+
+function parsedFor(track: 'stable' | 'canary'): RuntimeConfig {
+  const md = fullModelDeployment();
+  const canary = md.spec.canary;
+  if (canary === undefined) throw new Error('the fixture has a canary');
+  const opts: RuntimeEnvOptions =
+    track === 'stable'
+      ? { track, model: md.spec.model, goldenRequests: md.spec.goldenRequests ?? [] }
+      : { track, model: canary.model, goldenRequests: canary.goldenRequests ?? [] };
+  return parseConfig(podEnvironment(md, opts));
+}
+
+describe('the environment the operator writes, read by the runtime', () => {
+  it('carries the stable model, its checks and the serving settings', () => {
+    const c = parsedFor('stable');
+    expect(c.model).toMatchObject({
+      uri: 'https://models.example/scorer-v1.onnx',
+      name: 'fraud-scorer',
+      version: 'v1.2',
+      sha256: STABLE_SHA,
+      track: 'stable',
+      cacheDir: MODEL_CACHE_DIR,
+    });
+    expect(c.server.port).toBe(RUNTIME_PORT);
+    expect(c.server.shutdownGraceMs).toBe(TERMINATION_GRACE_SECONDS * 1000 - SHUTDOWN_MARGIN_MS);
+    expect(c.batching).toMatchObject({ maxSize: 16, maxDelayMs: 7, maxQueue: 900 });
+    expect(c.session).toMatchObject({ intraOpThreads: 3, interOpThreads: 2 });
+    expect(c.rateLimit).toEqual({ requestsPerSecond: 120, burst: 40 });
+    expect(c.goldenRequests).toEqual([
+      {
+        name: 'stable-check',
+        inputs: [{ name: 'features', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }],
+        outputs: [{ name: 'score', data: [0.5] }],
+        tolerance: 0.5,
+      },
+    ]);
+  });
+
+  it('carries API keys and every JWT setting, with all accepted audiences', () => {
+    const { auth } = parsedFor('stable');
+    expect(auth.apiKeys).toEqual(['key-one', 'key-two']);
+    expect(auth.protectMetrics).toBe(true);
+    expect(auth.protectHealth).toBe(false);
+    expect(auth.jwt).toEqual({
+      issuer: 'https://issuer.example',
+      audience: ['scoring', 'scoring-batch'],
+      algorithms: ['ES384', 'EdDSA'],
+      jwksFile: `${JWT_KEYS_DIR}/jwks.json`,
+      publicKeyFile: undefined,
+      requiredScope: undefined,
+    });
+  });
+
+  it('carries the canary model from a PVC with its own golden requests', () => {
+    const c = parsedFor('canary');
+    expect(c.model).toMatchObject({
+      uri: 'pvc://models/scorer/v2.onnx',
+      name: 'fraud-scorer',
+      version: 'v2',
+      sha256: CANARY_SHA,
+      track: 'canary',
+      pvcMountRoot: PVC_MOUNT_ROOT,
+    });
+    expect(c.goldenRequests.map((g) => [g.name, g.tolerance])).toEqual([['canary-check', 0.25]]);
+  });
+
+  it('turns batching off with a batch of one', () => {
+    const md = fullModelDeployment();
+    const off: ModelDeployment = {
+      ...md,
+      spec: {
+        ...md.spec,
+        batching: { enabled: false, maxBatchSize: 16, maxDelayMs: 7, maxQueue: 900 },
+      },
+    };
+    const c = parseConfig(podEnvironment(off, { track: 'stable', model: md.spec.model }));
+    expect(c.batching.maxSize).toBe(1);
+  });
+
+  it('accepts every JWT algorithm and golden tensor datatype the API admits', () => {
+    const algorithms = authSpec.shape.jwt.unwrap().shape.algorithms.unwrap().element.options;
+    const datatypes = goldenRequest.shape.inputs.element.shape.datatype.unwrap().options;
+    const md = fullModelDeployment({
+      algorithms,
+      goldenRequests: datatypes.map((datatype) => ({
+        name: datatype,
+        inputs: [{ name: 'x', datatype, data: [1] }],
+        outputs: [{ name: 'y', data: [1] }],
+      })),
+    });
+    const c = parseConfig(
+      podEnvironment(md, {
+        track: 'stable',
+        model: md.spec.model,
+        goldenRequests: md.spec.goldenRequests ?? [],
+      }),
+    );
+    expect(c.auth.jwt?.algorithms).toEqual(algorithms);
+    expect(c.goldenRequests.map((g) => g.inputs[0]?.datatype)).toEqual(datatypes);
+  });
+});
