@@ -199,6 +199,7 @@ describe('canary analysis against a real Prometheus', () => {
       analysis: {
         intervalSeconds: WINDOW_SECONDS,
         failureLimit: 2,
+        inconclusiveLimit: 10,
         prometheusUrl: prometheus?.url ?? '',
         ...limits,
       },
@@ -226,7 +227,13 @@ describe('canary analysis against a real Prometheus', () => {
       /is unreachable \(.*\); check spec\.canary\.analysis\.prometheusUrl/,
     );
     const down = await analyzeCanary({
-      analysis: { intervalSeconds: 30, maxErrorRate: 0.01, failureLimit: 2, prometheusUrl: closed },
+      analysis: {
+        intervalSeconds: 30,
+        maxErrorRate: 0.01,
+        failureLimit: 2,
+        inconclusiveLimit: 10,
+        prometheusUrl: closed,
+      },
       ...healthy,
       now: new Date(),
     });

@@ -354,6 +354,15 @@ export const analysisSpec = z
       .max(100)
       .default(2)
       .describe('Failed checks after which the rollout is aborted.'),
+    inconclusiveLimit: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(10)
+      .describe(
+        'Inconclusive checks in a row (no traffic, no data, Prometheus unreachable) after which the rollout pauses at its step with Stalled=True, reason AnalysisInconclusive, until a check passes or the rollout is promoted or aborted by hand.',
+      ),
     prometheusUrl: z
       .string()
       .regex(/^https?:\/\/\S+$/)

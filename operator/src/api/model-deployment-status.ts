@@ -90,6 +90,11 @@ const canaryStatus = trackStatus
       .int()
       .optional()
       .describe('Failed analysis checks so far in this rollout.'),
+    inconclusiveChecks: z
+      .number()
+      .int()
+      .optional()
+      .describe('Analysis checks in a row, at the current step, that had no usable data.'),
     specHash: z
       .string()
       .optional()

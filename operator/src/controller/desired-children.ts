@@ -77,7 +77,10 @@ export function desiredChildren(
   children.push(...child(KINDS.hpa, buildHpa(md)));
   children.push(...child(KINDS.pdb, buildPodDisruptionBudget(md)));
   children.push(
-    ...child(KINDS.httpRoute, buildHttpRoute(md, decision.runCanary ? decision.canaryWeight : 0)),
+    ...child(
+      KINDS.httpRoute,
+      buildHttpRoute(md, decision.runCanary ? decision.canaryWeight : 0, decision.runCanary),
+    ),
   );
   return children;
 }

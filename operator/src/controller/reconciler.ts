@@ -14,6 +14,7 @@ import { decideRollout } from '../rollout/state.js';
 import { computeStatus, rolled } from '../status/compute-status.js';
 import { mergeConditions } from '../status/conditions.js';
 import { observeChildren, withApplied } from '../status/observe-children.js';
+import { GATEWAY_API_MISSING, routeBlocked } from '../status/observe-route.js';
 import type {
   ChildObservation,
   Observed,
@@ -122,6 +123,7 @@ export class Reconciler {
       rejected: synced.rejected,
       conflicts: synced.conflicts,
       failure: undefined,
+      gatewayApiMissing: this.gatewayApiMissing(md),
     });
     const writes = synced.writes + (await writeStatus(this.deps.client, raw, status, log));
     await this.recordTransitions(raw, md.status, status, decision);
@@ -162,12 +164,19 @@ export class Reconciler {
       rejected: [],
       conflicts: [],
       failure,
+      gatewayApiMissing: this.gatewayApiMissing(pass.md),
     });
     try {
       await writeStatus(this.deps.client, pass.raw, status, pass.log);
     } catch (writeErr) {
       pass.log.warn({ err: String(writeErr) }, 'could not report the failure in status either');
     }
+  }
+
+  private gatewayApiMissing(md: ModelDeployment): boolean {
+    return (
+      md.spec.traffic?.router === 'gatewayAPI' && this.deps.caches.unavailable(KINDS.httpRoute)
+    );
   }
 
   private async decide(
@@ -199,6 +208,13 @@ export class Reconciler {
         available: stable?.available ?? false,
         ...(stable ? { replicas: stable.desired, readyReplicas: stable.readyReplicas } : {}),
       },
+      ...(md.spec.traffic?.router === 'gatewayAPI'
+        ? {
+            routeBlocked: this.gatewayApiMissing(md)
+              ? GATEWAY_API_MISSING
+              : routeBlocked(observed.route),
+          }
+        : {}),
       now,
     };
     let analysis: AnalysisResult | undefined;

@@ -29,7 +29,18 @@ export interface HTTPBackendRef {
   weight?: number;
 }
 
+export interface HTTPHeaderMatch {
+  type?: 'Exact';
+  name: string;
+  value: string;
+}
+
+export interface HTTPRouteMatch {
+  headers?: HTTPHeaderMatch[];
+}
+
 export interface HTTPRouteRule {
+  matches?: HTTPRouteMatch[];
   backendRefs?: HTTPBackendRef[];
 }
 
@@ -65,23 +76,48 @@ function clampWeight(weight: number): number {
   return Math.min(100, Math.max(0, Math.round(weight)));
 }
 
-function backendRefs(md: Source, canaryWeight: number): HTTPBackendRef[] {
+/** Pins a request to one track, so a team can try the candidate by hand during a rollout. */
+export const TRACK_HEADER = 'x-modeldeploy-track';
+
+function trackRule(md: Source, track: 'stable' | 'canary'): HTTPRouteRule {
+  return {
+    matches: [{ headers: [{ type: 'Exact', name: TRACK_HEADER, value: track }] }],
+    backendRefs: [{ name: serviceName(md, track), port: servicePort(md), weight: 100 }],
+  };
+}
+
+/**
+ * Header-pinned rules first (more header matches win in Gateway API precedence), then the
+ * weighted split. The canary backend appears only while the canary Service exists: after a
+ * promotion or an abort the route must not name a Service that was deleted.
+ */
+function rules(md: Source, canaryWeight: number, runCanary: boolean): HTTPRouteRule[] {
   const port = servicePort(md);
   const stable = { name: serviceName(md, 'stable'), port };
-  if (!md.spec.canary) return [{ ...stable, weight: 100 }];
+  if (!runCanary) return [{ backendRefs: [{ ...stable, weight: 100 }] }];
   const weight = clampWeight(canaryWeight);
   return [
-    { ...stable, weight: 100 - weight },
-    { name: serviceName(md, 'canary'), port, weight },
+    trackRule(md, 'canary'),
+    trackRule(md, 'stable'),
+    {
+      backendRefs: [
+        { ...stable, weight: 100 - weight },
+        { name: serviceName(md, 'canary'), port, weight },
+      ],
+    },
   ];
 }
 
 /**
  * The HTTPRoute that splits traffic between the per-track Services; only for router
  * gatewayAPI (undefined otherwise, and then the controller deletes any route it made).
- * Without spec.canary the route has the stable backend alone.
+ * Without a running canary the route has the stable backend alone.
  */
-export function buildHttpRoute(md: Source, canaryWeight: number): HTTPRoute | undefined {
+export function buildHttpRoute(
+  md: Source,
+  canaryWeight: number,
+  runCanary: boolean,
+): HTTPRoute | undefined {
   const traffic = md.spec.traffic;
   if (traffic?.router !== 'gatewayAPI' || !traffic.gatewayRef) return undefined;
   return {
@@ -91,7 +127,7 @@ export function buildHttpRoute(md: Source, canaryWeight: number): HTTPRoute | un
     spec: {
       parentRefs: [parentRef(traffic.gatewayRef)],
       ...(traffic.hostnames && traffic.hostnames.length > 0 && { hostnames: traffic.hostnames }),
-      rules: [{ backendRefs: backendRefs(md, canaryWeight) }],
+      rules: rules(md, canaryWeight, runCanary),
     },
   };
 }

@@ -98,7 +98,12 @@ describe('canaryQueries', () => {
       canary: {
         model: { version: 'v2', uri: 'https://m/x.onnx' },
         steps: [{ weight: 10, pauseSeconds: 60 }],
-        analysis: { intervalSeconds: 60, maxErrorRate: 0.01, failureLimit: 2 },
+        analysis: {
+          intervalSeconds: 60,
+          maxErrorRate: 0.01,
+          failureLimit: 2,
+          inconclusiveLimit: 10,
+        },
         promote: false,
         abort: false,
       },

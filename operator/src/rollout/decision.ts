@@ -53,6 +53,8 @@ export interface Outcome {
   step: number | undefined;
   stepStartedAt: string | undefined;
   failedChecks: number;
+  /** Inconclusive analysis checks in a row at this step. */
+  inconclusiveChecks?: number | undefined;
   message: string;
   lastAnalysis: AnalysisResult | undefined;
   events: RolloutEvent[];
@@ -73,6 +75,7 @@ export function decision(ctx: Context, input: RolloutInput, o: Outcome): Rollout
     step: o.step,
     stepStartedAt: o.stepStartedAt,
     failedChecks: o.failedChecks,
+    inconclusiveChecks: o.inconclusiveChecks || undefined,
     specHash: ctx.hash,
     message: o.message,
     lastAnalysis: o.lastAnalysis,

@@ -52,6 +52,12 @@ export interface RolloutInput {
    * HPA's current replica count for a better split.
    */
   totalReplicas?: number;
+  /**
+   * Under router gatewayAPI: why traffic cannot reach the tracks through the HTTPRoute (not
+   * Accepted by its Gateway, backends unresolved, no report yet, no Gateway API). The rollout
+   * holds its step and runs no analysis meanwhile; undefined when the route serves.
+   */
+  routeBlocked?: string | undefined;
 }
 
 export interface RolloutEvent {

@@ -714,3 +714,36 @@ describe('decideRollout: the abort reason is a status field', () => {
     expect(d.status?.abortReason).toBe('GoldenCheckFailed');
   });
 });
+
+describe('decideRollout: a bound on inconclusive analysis', () => {
+  it('pauses at the step with Stalled=AnalysisInconclusive after the limit, and resumes on a pass', () => {
+    const spec = makeSpec({
+      steps: [
+        { weight: 10, pauseSeconds: 0 },
+        { weight: 50, pauseSeconds: 0 },
+      ],
+      analysis: {
+        intervalSeconds: 30,
+        maxErrorRate: 0.01,
+        failureLimit: 2,
+        inconclusiveLimit: 3,
+        prometheusUrl: 'http://prometheus:9090',
+      },
+    });
+    let d = atStep0(spec);
+    const seen: (string | undefined)[] = [];
+    for (let i = 1; i <= 4; i++) {
+      const now = at(10 + 31 * i);
+      d = decideRollout(input(spec, d.status, now, { analysis: noData(now) }));
+      seen.push(d.conditions.stalled?.reason);
+    }
+    expect(seen).toEqual([undefined, undefined, 'AnalysisInconclusive', 'AnalysisInconclusive']);
+    expect(d.status).toMatchObject({ phase: 'Progressing', step: 0, inconclusiveChecks: 4 });
+    expect(d.status?.message).toContain('spec.canary.promote');
+    // The warning is recorded once, when the limit is reached.
+    const passed = decideRollout(input(spec, d.status, at(200), { analysis: pass(at(200)) }));
+    expect(passed.status).toMatchObject({ phase: 'Progressing', step: 1 });
+    expect(passed.status?.inconclusiveChecks).toBeUndefined();
+    expect(passed.conditions.stalled).toBeUndefined();
+  });
+});

@@ -1,5 +1,5 @@
 import type { ModelDeploymentSpec } from '../api/model-deployment-spec.js';
-import type { CanaryStatus } from '../api/model-deployment-status.js';
+import type { AnalysisResult, CanaryStatus } from '../api/model-deployment-status.js';
 import { NO_SAMPLES } from './analysis-queries.js';
 import { abortReason, canarySpecHash, type AbortReason } from './canary-identity.js';
 import { canaryModel, decision, noRollout, stableSpecModel } from './decision.js';
@@ -230,6 +230,7 @@ function verifying(ctx: Context, input: RolloutInput, previous: CanaryStatus): R
   const obs = currentObservation(ctx, input.canary);
   const broken = canaryBroken(ctx, input, previous, obs);
   if (broken) return broken;
+  if (obs.available && input.routeBlocked !== undefined) return holdForRoute(ctx, input, previous);
   if (obs.available) return toStep(ctx, input, previous, 0, previous.failedChecks ?? 0);
 
   // Still starting: watch the progress deadline.
@@ -262,8 +263,26 @@ function verifying(ctx: Context, input: RolloutInput, previous: CanaryStatus): R
   });
 }
 
+/**
+ * The HTTPRoute does not carry traffic (its Gateway has not accepted it): a step measured now
+ * would measure nothing, so the rollout stays where it is until the route is accepted.
+ */
+function holdForRoute(ctx: Context, input: RolloutInput, previous: CanaryStatus): RolloutDecision {
+  const phase = previous.phase === 'Progressing' ? 'Progressing' : 'Verifying';
+  const where = phase === 'Progressing' ? stepLabel(ctx, previous.step ?? 0) : 'verified canary';
+  return decision(ctx, input, {
+    ...carry(previous),
+    phase,
+    weight: phase === 'Progressing' ? requestedWeight(ctx, previous) : 0,
+    message: `${where}: holding until the HTTPRoute routes traffic: ${input.routeBlocked ?? ''}`,
+    events: [],
+    requeueAfterMs: undefined,
+  });
+}
+
 function carry(previous: CanaryStatus) {
   return {
+    inconclusiveChecks: previous.inconclusiveChecks,
     step: previous.step,
     stepStartedAt: previous.stepStartedAt,
     failedChecks: previous.failedChecks ?? 0,
@@ -328,6 +347,8 @@ function progressing(ctx: Context, input: RolloutInput, previous: CanaryStatus):
   const broken = canaryBroken(ctx, input, previous, obs);
   if (broken) return broken;
 
+  if (input.routeBlocked !== undefined) return holdForRoute(ctx, input, previous);
+
   // Record this reconcile's analysis (only the rollout's own analysis counts).
   const needsAnalysis = stepNeedsAnalysis(ctx.canary, step);
   const result = analysisConfigured(ctx.canary) ? input.analysis : undefined;
@@ -354,6 +375,9 @@ function progressing(ctx: Context, input: RolloutInput, previous: CanaryStatus):
     });
   }
 
+  const inconclusive = inconclusiveRun(ctx, previous, result, needsAnalysis, step);
+  if (inconclusive.event) events.push(inconclusive.event);
+
   const stepStart = parseTime(previous.stepStartedAt) ?? ctx.nowMs;
   const pauseLeft = stepStart + (steps[step]?.pauseSeconds ?? 0) * 1000 - ctx.nowMs;
   const passedInStep =
@@ -371,7 +395,9 @@ function progressing(ctx: Context, input: RolloutInput, previous: CanaryStatus):
   }
 
   let message: string;
-  if (!obs.available) {
+  if (inconclusive.stalled) {
+    message = inconclusive.stalled.message;
+  } else if (!obs.available) {
     message = `${stepLabel(ctx, step)}: waiting for the canary to be available (${obs.readyReplicas}/${obs.replicas} pods ready)`;
   } else if (lastAnalysis?.verdict === 'Inconclusive' && needsAnalysis) {
     message = `${stepLabel(ctx, step)}: waiting: ${
@@ -398,11 +424,48 @@ function progressing(ctx: Context, input: RolloutInput, previous: CanaryStatus):
     step,
     stepStartedAt: previous.stepStartedAt ?? ctx.now.toISOString(),
     failedChecks,
+    inconclusiveChecks: inconclusive.count,
     message,
     lastAnalysis,
     events,
     requeueAfterMs: waits.length === 0 ? undefined : Math.min(...waits),
+    ...(inconclusive.stalled ? { stalled: inconclusive.stalled } : {}),
   });
+}
+
+interface InconclusiveRun {
+  count: number;
+  /** Present once the run reached spec.canary.analysis.inconclusiveLimit. */
+  stalled?: ConditionHint;
+  /** Only on the check that reached the limit. */
+  event?: RolloutEvent;
+}
+
+/**
+ * A canary with little traffic measures nothing, and an inconclusive check neither passes
+ * nor fails a step (argo-rollouts#180). Without a bound it would stay in progress forever;
+ * after inconclusiveLimit such checks in a row the rollout pauses at its step and says so,
+ * until a check passes or someone promotes or aborts it.
+ */
+function inconclusiveRun(
+  ctx: Context,
+  previous: CanaryStatus,
+  result: AnalysisResult | undefined,
+  needsAnalysis: boolean,
+  step: number,
+): InconclusiveRun {
+  const before = previous.inconclusiveChecks ?? 0;
+  const count = result === undefined ? before : result.verdict === 'Inconclusive' ? before + 1 : 0;
+  const limit = analysisOf(ctx.canary).inconclusiveLimit;
+  if (!needsAnalysis || count < limit) return { count };
+  const message = `${stepLabel(ctx, step)}: paused after ${count} inconclusive analysis checks in a row (${previous.lastAnalysis?.message ?? result?.message ?? 'no data'}); send traffic to the model, check spec.canary.analysis.prometheusUrl, or decide by hand with spec.canary.promote or spec.canary.abort`;
+  const stalled: ConditionHint = { reason: 'AnalysisInconclusive', message };
+  const reached = result?.verdict === 'Inconclusive' && count === limit;
+  return {
+    count,
+    stalled,
+    ...(reached ? { event: { type: 'Warning', reason: 'AnalysisInconclusive', message } } : {}),
+  };
 }
 
 function toPromoting(

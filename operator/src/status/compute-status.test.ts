@@ -37,6 +37,8 @@ function ctx(observed: Partial<Observed>, resource = md()): StatusContext {
       rejected: [],
       conflicts: [],
       failure: undefined,
+      gatewayApiMissing: false,
+      route: undefined,
       autoscaler: undefined,
       ...observed,
     },

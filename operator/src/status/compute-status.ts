@@ -2,6 +2,7 @@ import { servedModelName, type ModelDeployment } from '../api/model-deployment.j
 import type { ModelDeploymentStatus } from '../api/model-deployment-status.js';
 import { mergeConditions, type DesiredCondition } from './conditions.js';
 import type { DeploymentObservation, Observed, RolloutSummary } from './observation.js';
+import { GATEWAY_API_MISSING } from './observe-route.js';
 
 export interface StatusContext {
   md: ModelDeployment;
@@ -82,6 +83,15 @@ function blockingProblem(ctx: StatusContext): Verdict | undefined {
     };
   }
   if (observed.failure?.permanent) return observed.failure;
+  if (observed.gatewayApiMissing)
+    return { reason: 'GatewayAPINotInstalled', message: GATEWAY_API_MISSING };
+  const route = observed.route;
+  if (route && (route.accepted === 'False' || route.resolvedRefs === 'False')) {
+    return {
+      reason: 'RouteNotAccepted',
+      message: `the Gateway does not route the HTTPRoute ${md.metadata.name}: ${route.message}; fix spec.traffic.gatewayRef or the Gateway's listeners`,
+    };
+  }
   if (observed.stableProblem) return observed.stableProblem;
   if (observed.stable?.deadlineExceeded) {
     return {
@@ -224,10 +234,23 @@ function progressingCondition(
   };
 }
 
+/** Under router gatewayAPI, the route must be accepted before the model is reachable through it. */
+function routePending(ctx: StatusContext): Verdict | undefined {
+  if (ctx.md.spec.traffic?.router !== 'gatewayAPI') return undefined;
+  const route = ctx.observed.route;
+  if (route && route.accepted === 'True') return undefined;
+  return {
+    reason: 'WaitingForRoute',
+    message: route ? route.message : 'creating the HTTPRoute',
+  };
+}
+
 function desiredConditions(ctx: StatusContext): DesiredCondition[] {
   const { observed, rollout } = ctx;
   const problem = blockingProblem(ctx);
-  const pending = problem ? undefined : stableRolloutPending(observed.stable);
+  const pending = problem
+    ? undefined
+    : (stableRolloutPending(observed.stable) ?? routePending(ctx));
   const stalled = problem && problem.reason !== 'SecretNotFound' ? problem : rollout.stalled;
   const degraded = problem ?? rollout.degraded ?? autoscalerProblem(observed);
   const progressing = pending ?? rollout.progressing;

@@ -30,6 +30,13 @@ export interface AutoscalerObservation {
   metricUnavailable: string | undefined;
 }
 
+/** What the parent Gateway reports about the HTTPRoute (status.parents[].conditions). */
+export interface RouteObservation {
+  accepted: 'True' | 'False' | 'Unknown';
+  resolvedRefs: 'True' | 'False' | 'Unknown';
+  message: string;
+}
+
 /** One look at a ModelDeployment's children, taken once per reconcile and shared by every decision. */
 export interface ChildObservation {
   stable: DeploymentObservation | undefined;
@@ -37,6 +44,8 @@ export interface ChildObservation {
   stableProblem: PodProblem | undefined;
   canaryProblem: PodProblem | undefined;
   autoscaler: AutoscalerObservation | undefined;
+  /** Only under router gatewayAPI; undefined there until the route exists. */
+  route: RouteObservation | undefined;
 }
 
 /** A reconcile that the API server keeps refusing, as status reports it. */
@@ -60,6 +69,8 @@ export interface Observed extends ChildObservation {
   rejected: { kind: string; name: string; message: string }[];
   conflicts: ChildConflict[];
   failure: ReconcileFailure | undefined;
+  /** router gatewayAPI, but the cluster serves no HTTPRoute API (Gateway API CRDs missing). */
+  gatewayApiMissing: boolean;
 }
 
 /** Rollout-derived conditions and track figures, from the rollout decision. */

@@ -2,7 +2,8 @@ import type { ModelDeployment } from '../api/model-deployment.js';
 import { KINDS, type Kind } from '../kube/kinds.js';
 import { objectKey, type KubeObject } from '../kube/object.js';
 import { LABEL_TRACK } from '../resources/labels.js';
-import { deploymentName } from '../resources/names.js';
+import { deploymentName, singletonName } from '../resources/names.js';
+import { observeRoute } from './observe-route.js';
 import type { ChildObservation } from './observation.js';
 import { observeAutoscaler, observeDeployment, podProblem } from './observe.js';
 
@@ -39,7 +40,16 @@ export function observeChildren(
     autoscaler: md.spec.autoscaling
       ? observeAutoscaler(source.child(KINDS.hpa, objectKey(ns, md.metadata.name)))
       : undefined,
+    route: routeOf(md, source),
   };
+}
+
+function routeOf(md: ModelDeployment, source: ChildSource) {
+  const traffic = md.spec.traffic;
+  if (traffic?.router !== 'gatewayAPI' || !traffic.gatewayRef) return undefined;
+  const ns = md.metadata.namespace;
+  const route = source.child(KINDS.httpRoute, objectKey(ns, singletonName(md)));
+  return observeRoute(route, traffic.gatewayRef.name, traffic.gatewayRef.namespace ?? ns);
 }
 
 /** The caches, with the objects this reconcile applied taking the place of their cached copies. */

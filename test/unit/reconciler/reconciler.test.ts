@@ -303,4 +303,68 @@ describe('reconciler', () => {
     expect(s.status().canary?.phase).toBe('Promoted');
     expect(s.status().stable?.version).toBe('2');
   });
+
+  describe('under router gatewayAPI', () => {
+    const routed = {
+      replicas: 2,
+      traffic: { router: 'gatewayAPI', gatewayRef: { name: 'inference' } },
+      canary: {
+        model: { version: '2', uri: 'https://models.example/m2.onnx' },
+        steps: [{ weight: 20, pauseSeconds: 0 }],
+      },
+    };
+    const routeStatus = (s: Scenario, accepted: 'True' | 'False'): void => {
+      s.cluster.edit(KINDS.httpRoute, NS, 'm', (r) => {
+        r['status'] = {
+          parents: [
+            {
+              parentRef: { name: 'inference' },
+              controllerName: 'example.net/gateway',
+              conditions: [
+                {
+                  type: 'Accepted',
+                  status: accepted,
+                  reason: accepted === 'True' ? 'Accepted' : 'NoMatchingListenerHostname',
+                  message: accepted === 'True' ? '' : 'no listener matches',
+                },
+                { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs' },
+              ],
+            },
+          ],
+        };
+      });
+      s.cluster.syncCache();
+    };
+
+    it('is not Ready and holds the canary while the Gateway does not accept the route', async () => {
+      const s = new Scenario('m', routed);
+      await s.settle();
+      routeStatus(s, 'False');
+      for (let i = 0; i < 3; i++) {
+        s.rollDeployments();
+        await s.reconcile();
+        s.cluster.syncCache();
+      }
+      expect(s.condition('Ready')?.status).toBe('False');
+      expect(s.condition('Stalled')).toMatchObject({ status: 'True', reason: 'RouteNotAccepted' });
+      expect(s.condition('Stalled')?.message).toContain('no listener matches');
+      expect(s.status().canary?.phase).toBe('Verifying');
+      expect(s.status().canary?.message).toContain('holding until the HTTPRoute routes traffic');
+      routeStatus(s, 'True');
+      s.rollDeployments();
+      await s.reconcile();
+      expect(s.status().canary?.phase).toBe('Progressing');
+    });
+
+    it('says on the ModelDeployment that the Gateway API is not installed', async () => {
+      const s = new Scenario('m', routed);
+      s.cluster.missingKinds.add('HTTPRoute');
+      await s.settle();
+      expect(s.condition('Stalled')).toMatchObject({
+        status: 'True',
+        reason: 'GatewayAPINotInstalled',
+      });
+      expect(s.condition('Ready')?.status).toBe('False');
+    });
+  });
 });
