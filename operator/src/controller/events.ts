@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { KINDS, collectionPath } from '../kube/kinds.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import type { KubeObject } from '../kube/object.js';
+import { microTime } from '../kube/micro-time.js';
 
 export interface EventInput {
   type: 'Normal' | 'Warning';
@@ -13,10 +14,6 @@ export interface EventInput {
 
 const DEDUPE_WINDOW_MS = 10 * 60_000;
 const REPORTING_CONTROLLER = 'modeldeploy.io/operator';
-
-function microTime(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
 
 /**
  * Records Kubernetes Events (events.k8s.io/v1) for decisions a user should see in

@@ -3,6 +3,7 @@ import { isNotFound } from '../kube/api-error.js';
 import { KINDS, collectionPath, objectPath } from '../kube/kinds.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import type { KubeObject } from '../kube/object.js';
+import { microTime } from '../kube/micro-time.js';
 
 export interface LeaseSpec {
   holderIdentity?: string;
@@ -21,10 +22,6 @@ export interface LeaderElectionOptions {
   leaseDurationSeconds: number;
   renewDeadlineSeconds: number;
   retryPeriodSeconds: number;
-}
-
-function microTime(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
 /**
