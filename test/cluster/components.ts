@@ -143,6 +143,29 @@ export function kwokArgs(layout: ClusterLayout, ports: ClusterPorts): string[] {
  * kwok's configuration file: the stages (node initialize + heartbeat, pod ready,
  * complete, delete) copied from the kwok module by build-tools.sh, as YAML documents.
  */
+/**
+ * The runtime env variable a test sets on a ModelDeployment (spec.runtime.env) to make its
+ * pods take that long to become Ready on kwok nodes, as a real model load does ("4s").
+ */
+export const KWOK_READY_DELAY_ENV = 'KWOK_READY_DELAY';
+
+/**
+ * kwok's "fast" pod-ready stage marks every pod Ready at once. Status tests need pods that
+ * are still starting, so the stage reads an optional delay from the pod's first container's
+ * KWOK_READY_DELAY env variable; pods without it stay instant.
+ */
+export function withReadyDelay(stageDocument: string): string {
+  if (!/^\s*name: pod-ready\s*$/m.test(stageDocument)) return stageDocument;
+  const delay = [
+    'spec:',
+    '  delay:',
+    '    durationMilliseconds: 0',
+    '    durationFrom:',
+    `      expressionFrom: '.spec.containers[0].env[]? | select(.name == "${KWOK_READY_DELAY_ENV}") | .value'`,
+  ].join('\n');
+  return stageDocument.replace(/^spec:$/m, delay);
+}
+
 export function kwokConfig(stageDocuments: readonly string[]): string {
   // The parallelism options must be explicit: with a config file kwok v0.8 does not
   // default them and refuses to start ("node leases parallelism must be greater than 0").
@@ -156,7 +179,7 @@ export function kwokConfig(stageDocuments: readonly string[]): string {
     '  podsOnNodeSyncParallelism: 2',
     '',
   ].join('\n');
-  return [header, ...stageDocuments.map((d) => d.trim() + '\n')].join('---\n');
+  return [header, ...stageDocuments.map((d) => withReadyDelay(d).trim() + '\n')].join('---\n');
 }
 
 export interface FakeNodeOptions {

@@ -209,9 +209,11 @@ describe('canary rollouts', () => {
         analysis,
       }),
     );
+    // status.canary.weight is the share ready pods give: 25 % once the stable track is down
+    // to 3 of 4 pods, not while its fourth pod still serves.
     const first = await history(
       'healthy',
-      (md) => md.status?.canary?.phase === 'Progressing',
+      (md) => md.status?.canary?.phase === 'Progressing' && md.status.canary.weight === 25,
       60_000,
     );
     const startedAt = first.last.status?.canary?.stepStartedAt;
@@ -312,7 +314,58 @@ describe('canary rollouts', () => {
     expect(events).toContain('RolloutAborted');
   }, 300_000);
 
-  it('sets HTTPRoute backend weights under the gatewayAPI router, and promotes on a spec edit', async () => {
+  /** Plays the Gateway controller: reports the HTTPRoute Accepted (or not) by its parent. */
+  async function reportRoute(name: string, accepted: boolean): Promise<void> {
+    await eventually(`HTTPRoute ${name}`, async () =>
+      (await k(['get', 'httproute', name, '-n', ns])).code === 0 ? true : undefined,
+    );
+    const status = {
+      parents: [
+        {
+          parentRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'inference' },
+          controllerName: 'example.net/test-gateway',
+          conditions: [
+            {
+              type: 'Accepted',
+              status: accepted ? 'True' : 'False',
+              reason: accepted ? 'Accepted' : 'NoMatchingParent',
+              message: accepted ? 'route accepted' : 'no listener of inference allows this route',
+              lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+              observedGeneration: 1,
+            },
+          ],
+        },
+      ],
+    };
+    await kOk([
+      'patch',
+      'httproute',
+      name,
+      '-n',
+      ns,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status }),
+    ]);
+  }
+
+  type Route = {
+    spec: {
+      parentRefs: { name: string }[];
+      hostnames: string[];
+      rules: {
+        matches?: { headers?: { name: string; value: string }[] }[];
+        backendRefs: { name: string; weight: number }[];
+      }[];
+    };
+  };
+  // The API server defaults every rule's matches to a PathPrefix "/": the weighted rule is the
+  // one without header matches.
+  const weightedRule = (r: Route) =>
+    r.spec.rules.find((rule) => !(rule.matches ?? []).some((m) => m.headers !== undefined));
+
+  it('sets HTTPRoute backend weights under the gatewayAPI router, pins by header, and promotes on a spec edit', async () => {
     const manifest = rollout(
       'routed',
       {
@@ -328,23 +381,25 @@ describe('canary rollouts', () => {
       },
     );
     await kOk(['apply', '-n', ns, '-f', '-'], manifest);
+    await reportRoute('routed', true);
     await history(
       'routed',
       (md) => md.status?.canary?.phase === 'Progressing' && md.status.canary.weight === 10,
       60_000,
     );
-    const route = await getJson<{
-      spec: {
-        parentRefs: { name: string }[];
-        hostnames: string[];
-        rules: { backendRefs: { name: string; weight: number }[] }[];
-      };
-    }>(['httproute', 'routed', '-n', ns]);
+    const route = await getJson<Route>(['httproute', 'routed', '-n', ns]);
     expect(route.spec.parentRefs[0]?.name).toBe('inference');
     expect(route.spec.hostnames).toEqual(['routed.example.com']);
-    expect(route.spec.rules[0]?.backendRefs.map((b) => [b.name, b.weight])).toEqual([
+    expect(weightedRule(route)?.backendRefs.map((b) => [b.name, b.weight])).toEqual([
       ['routed-stable', 90],
       ['routed-canary', 10],
+    ]);
+    const pinned = route.spec.rules
+      .filter((r) => (r.matches ?? []).some((m) => m.headers !== undefined))
+      .map((r) => [r.matches?.[0]?.headers?.[0]?.value, r.backendRefs[0]?.name]);
+    expect(pinned).toEqual([
+      ['canary', 'routed-canary'],
+      ['stable', 'routed-stable'],
     ]);
     // The step pauses for an hour; promote now by editing the spec.
     await kOk([
@@ -363,18 +418,39 @@ describe('canary rollouts', () => {
       60_000,
     );
     expect(last.status?.stable?.version).toBe('2');
-    await eventually('route back to 100% stable', async () => {
-      const r = await getJson<{
-        spec: { rules: { backendRefs: { name: string; weight: number }[] }[] };
-      }>(['httproute', 'routed', '-n', ns]);
+    await eventually('route back to 100% stable, naming no canary Service', async () => {
+      const r = await getJson<Route>(['httproute', 'routed', '-n', ns]);
+      const json = JSON.stringify(r.spec);
       const weights = Object.fromEntries(
-        r.spec.rules[0]?.backendRefs.map((b) => [b.name, b.weight]) ?? [],
+        weightedRule(r)?.backendRefs.map((b) => [b.name, b.weight]) ?? [],
       );
-      return weights['routed-stable'] === 100 && (weights['routed-canary'] ?? 0) === 0
-        ? true
-        : undefined;
+      return weights['routed-stable'] === 100 && !json.includes('routed-canary') ? true : undefined;
     });
   }, 300_000);
+
+  it('holds a gatewayAPI canary and reports it while the Gateway does not accept the route', async () => {
+    await kOk(
+      ['apply', '-n', ns, '-f', '-'],
+      rollout(
+        'unrouted',
+        {
+          model: { version: '2', uri: 'https://models.example/v2.onnx' },
+          steps: [{ weight: 10, pauseSeconds: 3600 }],
+        },
+        { traffic: { router: 'gatewayAPI', gatewayRef: { name: 'inference' } } },
+      ),
+    );
+    await reportRoute('unrouted', false);
+    const held = await eventually('unrouted Stalled=RouteNotAccepted', async () => {
+      const md = await mdep('unrouted');
+      return cond(md, 'Stalled')?.reason === 'RouteNotAccepted' ? md : undefined;
+    });
+    expect(cond(held, 'Ready')?.status).toBe('False');
+    expect(cond(held, 'Stalled')?.message).toContain('no listener of inference allows this route');
+    expect(held.status?.canary?.phase).toBe('Verifying');
+    await reportRoute('unrouted', true);
+    await history('unrouted', (md) => md.status?.canary?.phase === 'Progressing', 60_000);
+  }, 120_000);
 
   it('aborts on a spec edit and does not restart until the canary changes', async () => {
     await kOk(
