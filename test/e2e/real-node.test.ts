@@ -366,5 +366,89 @@ describe.skipIf(skipReason !== '')(
       }
       expect([...seen.keys()].sort(), JSON.stringify([...seen])).toEqual(['1', '2']);
     });
+    it('replicaRatio canary under an HPA: the share of answers per version matches the step within one pod', async () => {
+      const v1 = GOLDEN[0];
+      if (v1 === undefined) throw new Error('golden files are empty');
+      const onNode = { nodeSelector: { 'kubernetes.io/hostname': inject('realNodeName') } };
+      const md = (canary: boolean): string =>
+        JSON.stringify({
+          apiVersion: 'modeldeploy.io/v1alpha1',
+          kind: 'ModelDeployment',
+          metadata: { name: 'hpa-split' },
+          spec: {
+            model: { version: '1', uri: 'file:///models/mlp-tiny.onnx' },
+            runtime: {
+              ...onNode,
+              resources: { requests: { cpu: '100m' }, limits: { cpu: '100m' } },
+            },
+            // No metrics server in this cluster: the HPA cannot read CPU and keeps the count
+            // the stable track runs, as an HPA does between decisions.
+            autoscaling: {
+              minReplicas: 2,
+              maxReplicas: 6,
+              metric: 'cpu',
+              targetCPUUtilization: 80,
+            },
+            traffic: { router: 'replicaRatio' },
+            ...(canary
+              ? {
+                  canary: {
+                    model: { version: '2', uri: 'file:///models/mlp-tiny-v2.onnx' },
+                    steps: [{ weight: 50, pauseSeconds: 3600 }],
+                  },
+                }
+              : {}),
+          },
+        });
+      const readyByVersion = async (): Promise<Map<string, number>> => {
+        const counts = new Map<string, number>();
+        for (const p of await podsOf(namespace, 'hpa-split')) {
+          if (p.status.containerStatuses?.[0]?.ready !== true) continue;
+          const v = p.metadata.labels?.['app.kubernetes.io/version'] ?? '?';
+          counts.set(v, (counts.get(v) ?? 0) + 1);
+        }
+        return counts;
+      };
+      await kOk(['apply', '-n', namespace, '-f', '-'], md(false));
+      await waitMdepCondition(namespace, 'hpa-split', 'Ready', (c) => c.status === 'True', 180_000);
+      // The autoscaler runs 4 pods, above minReplicas (what an HPA under load would do).
+      await kOk(['scale', 'deployment', 'hpa-split', '-n', namespace, '--replicas=4']);
+      await eventually(
+        '4 ready stable pods',
+        async () => ((await readyByVersion()).get('1') === 4 ? true : undefined),
+        180_000,
+        1_000,
+      );
+      await kOk(['apply', '-n', namespace, '-f', '-'], md(true));
+      // 50 % beside 4 stable pods is 4 canary pods (minReplicas would have given 1: 20 %).
+      await eventually(
+        '4 ready pods of each version',
+        async () => {
+          const counts = await readyByVersion();
+          return counts.get('1') === 4 && counts.get('2') === 4 ? true : undefined;
+        },
+        240_000,
+        1_000,
+      );
+      const status = await getJson<
+        ModelDeploymentStatus & { status?: { canary?: { weight?: number } } }
+      >(['mdep', 'hpa-split', '-n', namespace]);
+      expect(status.status?.canary?.weight).toBe(50);
+      const answers = new Map<string, number>();
+      const requests = 1000;
+      for (let i = 0; i < requests; i++) {
+        const res = await inferThroughServiceProxy(namespace, 'hpa-split', 'hpa-split', v1);
+        const version = res.model_version ?? 'none';
+        answers.set(version, (answers.get(version) ?? 0) + 1);
+      }
+      const share = (answers.get('2') ?? 0) / requests;
+      process.stderr.write(
+        `[e2e] canary share under the HPA: ${(share * 100).toFixed(1)} % of ${requests}\n`,
+      );
+      // Within one pod of the step: between 3 of 7 and 5 of 9 pods. With 1000 requests the
+      // sampling error (1.6 % standard deviation) is a quarter of the distance to either bound.
+      expect(share).toBeGreaterThanOrEqual(3 / 7);
+      expect(share).toBeLessThanOrEqual(5 / 9);
+    }, 600_000);
   },
 );
