@@ -63,6 +63,36 @@ describe('bad requests to mlp-tiny are 4xx that say what is wrong', () => {
     expect(res.body.error).toMatch(/element 0 .* is Infinity, expected a finite number/);
   });
 
+  it('V2 values beyond FP32 range (finite as doubles) → 400 naming the input and element', async () => {
+    for (const value of [3.5e38, -3.5e38, 1e300]) {
+      const data = row();
+      data[5] = value;
+      const res = await v2({ data });
+      expect(res.status, String(value)).toBe(400);
+      expect(res.body.error).toMatch(
+        /input 'input': element 5 \(row-major\) is -?[\d.e+]+, expected a number in \[-3\.4028234663852886e\+38, 3\.4028234663852886e\+38\] \(FP32\)/,
+      );
+    }
+    const predict = await call(rt.server, 'POST', '/predict', {
+      inputs: { input: [[...row().slice(1), 3.5e38]] },
+    });
+    expect(predict.status).toBe(400);
+    expect(predict.body.error).toMatch(/input 'input': element 63/);
+  });
+
+  it('a 200 whose outputs hold non-finite values says so in x-non-finite-outputs', async () => {
+    // The largest FP32 inputs overflow the first layer's sums to ±Infinity.
+    const huge = Array.from({ length: 64 }, (_, i) => (i % 2 === 0 ? 3.4e38 : -3.4e38));
+    const res = await v2({ data: huge });
+    expect(res.status).toBe(200);
+    const data = (res.body.outputs as { data: (number | null)[] }[])[0]!.data;
+    const nulls = data.filter((v) => v === null).length;
+    expect(nulls).toBeGreaterThan(0);
+    expect(res.headers['x-non-finite-outputs']).toBe(`output=${nulls}`);
+    const finite = await v2({});
+    expect(finite.headers['x-non-finite-outputs']).toBeUndefined();
+  });
+
   it('V2 missing input, twice the same input, no inputs', async () => {
     const twice = await call(rt.server, 'POST', '/v2/models/mlp-tiny/infer', {
       inputs: [

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { HostTensor } from '../tensor/host-tensor.js';
 import type { RuntimeState } from '../runtime-state.js';
 import { jsonOf } from './binary-body.js';
+import { markNonFiniteOutputs } from './non-finite-outputs.js';
 import { JSON_TYPE } from './route-config.js';
 import { parseBody } from './request-schemas.js';
 import { decodeTensor } from '../tensor/tensor-decode.js';
@@ -19,6 +20,7 @@ export function registerPredict(app: FastifyInstance, state: RuntimeState): void
     const feeds: Record<string, HostTensor> = {};
     for (const [name, spec] of ctx.inputs) feeds[name] = decodeTensor(body.inputs[name], spec);
     const outputs = await ctx.infer(feeds);
+    markNonFiniteOutputs(reply, outputs, ctx.outputs);
     let json = prefix;
     let first = true;
     for (const [name, spec] of ctx.outputs) {

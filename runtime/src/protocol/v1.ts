@@ -5,6 +5,7 @@ import type { RuntimeState } from '../runtime-state.js';
 import type { ServingContext } from '../serving-context.js';
 import { jsonOf } from './binary-body.js';
 import { badRequest, HttpError } from '../errors.js';
+import { markNonFiniteOutputs } from './non-finite-outputs.js';
 import { checkModelName, JSON_TYPE } from './route-config.js';
 import { parseBody } from './request-schemas.js';
 import { decodeTensor } from '../tensor/tensor-decode.js';
@@ -41,6 +42,7 @@ export function registerV1(app: FastifyInstance, state: RuntimeState): void {
       const ctx = state.requireServing();
       const body = parseBody(ctx.schemas.v1, jsonOf(request.body));
       const outputs = await ctx.infer(instancesToFeeds(ctx, body.instances));
+      markNonFiniteOutputs(reply, outputs, ctx.outputs);
       return reply.type(JSON_TYPE).send(`{"predictions":${predictions(ctx, outputs)}}`);
     },
   );

@@ -6,6 +6,7 @@ import type { RuntimeState } from '../runtime-state.js';
 import type { ServingContext } from '../serving-context.js';
 import { BinaryBody, INFERENCE_HEADER_LENGTH } from './binary-body.js';
 import { badRequest, HttpError } from '../errors.js';
+import { markNonFiniteOutputs } from './non-finite-outputs.js';
 import { checkModelName, JSON_TYPE } from './route-config.js';
 import { parseBody, type RequestSchemas } from './request-schemas.js';
 import { decodeTensor } from '../tensor/tensor-decode.js';
@@ -96,6 +97,7 @@ async function infer(
   const binary = raw instanceof BinaryBody ? raw.binary : undefined;
   const body = parseBody(ctx.schemas.v2, raw instanceof BinaryBody ? raw.json : raw);
   const outputs = await ctx.infer(decodeInputs(ctx, body, binary));
+  markNonFiniteOutputs(reply, outputs, ctx.outputs);
   const wanted =
     body.outputs ?? [...ctx.outputs.keys()].map((name) => ({ name, parameters: undefined }));
   const allBinary = body.parameters?.binary_data_output === true;

@@ -48,11 +48,18 @@ export interface DatatypeInfo {
   readonly v2: V2Datatype;
   readonly ort: OrtNumericType;
   readonly kind: ElementKind;
-  /** Inclusive range for integer kinds. */
+  /**
+   * Inclusive range of values a JSON element may take: the integer range for integer kinds,
+   * ±the largest finite value for float kinds (a double beyond FP32's range would become
+   * Infinity when stored, so it is refused rather than silently rounded).
+   */
   readonly min: number;
   readonly max: number;
   readonly allocate: (length: number) => TensorData;
 }
+
+/** The largest finite float32 value, (2 − 2⁻²³) × 2¹²⁷. */
+export const FP32_MAX = 3.4028234663852886e38;
 
 const INFO: readonly DatatypeInfo[] = [
   { v2: 'BOOL', ort: 'bool', kind: 'bool', min: 0, max: 1, allocate: (n) => new Uint8Array(n) },
@@ -110,16 +117,16 @@ const INFO: readonly DatatypeInfo[] = [
     v2: 'FP32',
     ort: 'float32',
     kind: 'float',
-    min: -Infinity,
-    max: Infinity,
+    min: -FP32_MAX,
+    max: FP32_MAX,
     allocate: (n) => new Float32Array(n),
   },
   {
     v2: 'FP64',
     ort: 'float64',
     kind: 'float',
-    min: -Infinity,
-    max: Infinity,
+    min: -Number.MAX_VALUE,
+    max: Number.MAX_VALUE,
     allocate: (n) => new Float64Array(n),
   },
 ];

@@ -95,6 +95,8 @@ function fillLeaves(
       const v = value[i];
       if (typeof v !== 'number' || !Number.isFinite(v))
         throw badElement(spec, offset + i, v, 'a finite number');
+      if (v < info.min || v > info.max)
+        throw badElement(spec, offset + i, v, `a number in [${info.min}, ${info.max}]`);
       f[offset + i] = v;
     }
   } else if (info.kind === 'int') {
