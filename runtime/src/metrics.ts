@@ -71,6 +71,16 @@ export function createMetrics(labels: MetricLabels): RuntimeMetrics {
     help: 'Requests waiting in the batching queue',
     registers,
   });
+  const isolationRuns = new Counter({
+    name: 'modeldeploy_batch_isolation_runs_total',
+    help: 'Session runs made to find which requests of a failed batch fail on their own',
+    registers,
+  });
+  const isolatedFailures = new Counter({
+    name: 'modeldeploy_batch_isolated_failures_total',
+    help: 'Requests of a failed batch that also failed on their own (the others were answered)',
+    registers,
+  });
   const modelInfo = new Gauge({
     name: 'modeldeploy_model_info',
     help: 'The served model; always 1',
@@ -89,6 +99,8 @@ export function createMetrics(labels: MetricLabels): RuntimeMetrics {
         inferenceDuration.observe(seconds);
         batchSize.observe(rows);
       },
+      isolationRun: () => isolationRuns.inc(),
+      isolatedFailure: () => isolatedFailures.inc(),
     },
     setModelInfo: (sha256) =>
       modelInfo.set({ model: labels.model, version: labels.version, sha256 }, 1),

@@ -150,14 +150,14 @@ describe('bad requests to mlp-tiny are 4xx that say what is wrong', () => {
   });
 });
 
-describe('an inference error fails only its batch', () => {
+describe('a request the model refuses on its own', () => {
   let rt: TestRuntime;
   beforeAll(async () => {
     rt = await startRuntime(MODELS.int64, { MODEL_NAME: 'emb', BATCH_MAX_SIZE: '1' });
   });
   afterAll(() => rt.close());
 
-  it('answers 500 for an id out of the table and 200 for the requests around it', async () => {
+  it('answers 400 naming the input for an id out of the table and 200 for the requests around it', async () => {
     const infer = (ids: number[]) =>
       call(rt.server, 'POST', '/v2/models/emb/infer', {
         inputs: [{ name: 'ids', shape: [1, 4], datatype: 'INT64', data: ids }],
@@ -168,8 +168,8 @@ describe('an inference error fails only its batch', () => {
       infer([100, 0, 0, 0]),
       infer([5, 5, 5, 5]),
     ]);
-    expect(bad.status).toBe(500);
-    expect(bad.body.error).toMatch(/^inference failed: .*Gather.*out of data bounds/);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/^input 'ids' holds a value .*Gather.*out of data bounds/);
     expect(before.status).toBe(200);
     expect((before.body.outputs as { data: number[] }[])[0]!.data).toEqual([10]);
     expect((after.body.outputs as { data: number[] }[])[0]!.data).toEqual([20]);

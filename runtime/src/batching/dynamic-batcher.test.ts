@@ -126,6 +126,52 @@ describe('DynamicBatcher', () => {
     ).toEqual([8]);
   });
 
+  it('bisects a failed batch so only the request that fails alone gets the error', async () => {
+    // A model that refuses any batch holding a negative value, like Gather an id out of range.
+    const runs: number[] = [];
+    const counted = { runs: 0, culprits: 0 };
+    const batcher = new DynamicBatcher({
+      maxBatchSize: 16,
+      maxDelayMs: 1000,
+      maxQueue: 100,
+      timeoutMs: 5000,
+      batchable: true,
+      inputNames: ['x'],
+      run: async (feeds: TensorMap) => {
+        const x = feeds.x as HostTensor;
+        runs.push(x.dims[0] ?? 0);
+        if ((x.data as Float32Array).some((v) => v < 0))
+          throw new Error('indices element out of data bounds, idx=-1');
+        return { y: { data: (x.data as Float32Array).map((v) => v * 2), dims: x.dims } };
+      },
+      observer: {
+        queueDepth: () => {},
+        queued: () => {},
+        inference: () => {},
+        isolationRun: () => counted.runs++,
+        isolatedFailure: () => counted.culprits++,
+      },
+    });
+    const values = Array.from({ length: 16 }, (_, i) => (i === 11 ? -1 : i));
+    const answers = await Promise.allSettled(values.map((v) => batcher.submit(rows([v]))));
+    answers.forEach((a, i) => {
+      if (i === 11) {
+        expect(a).toMatchObject({
+          status: 'rejected',
+          reason: { statusCode: 400, message: expect.stringMatching(/^input 'x' holds a value/) },
+        });
+      } else {
+        expect(a.status).toBe('fulfilled');
+        const y = a.status === 'fulfilled' ? a.value.y : undefined;
+        expect(Array.from((y?.data ?? []) as ArrayLike<number>)).toEqual([values[i]! * 2]);
+      }
+    });
+    // Depth first: 16 fails; 0–7 pass; 8–15 fail; 8–11 fail; 8–9 pass; 10–11 fail; 10 passes;
+    // 11 fails alone; then 12–15 pass. Two runs per level, as the halves are tried in order.
+    expect(runs).toEqual([16, 8, 8, 4, 2, 2, 1, 1, 4]);
+    expect(counted).toEqual({ runs: 8, culprits: 1 });
+  });
+
   it('finishes queued work after close and refuses new work', async () => {
     const { batcher } = doubler();
     const pending = batcher.submit(rows([1]));

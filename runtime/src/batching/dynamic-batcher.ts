@@ -1,16 +1,16 @@
 import type { HostTensor, TensorMap } from '../tensor/host-tensor.js';
-import {
-  InferenceError,
-  QueueFullError,
-  RequestTimeoutError,
-  ShuttingDownError,
-} from './errors.js';
+import { QueueFullError, RequestTimeoutError, ShuttingDownError } from './errors.js';
+import { runFailure } from './run-failure.js';
 import { batchKey, concatRows, splitRows } from './tensor-batch.js';
 
 export interface BatchObserver {
   queueDepth(depth: number): void;
   queued(seconds: number): void;
   inference(seconds: number, rows: number): void;
+  /** A session run made to find which requests of a failed batch fail on their own. */
+  isolationRun?(): void;
+  /** A request of a failed batch (of several) that also failed on its own. */
+  isolatedFailure?(): void;
 }
 
 export interface BatcherOptions {
@@ -200,15 +200,45 @@ export class DynamicBatcher {
   }
 
   private async runBatch(batch: Pending[]): Promise<void> {
+    try {
+      this.deliver(batch, await this.timedRun(batch));
+    } catch (err) {
+      await this.isolate(batch, err as Error);
+    }
+  }
+
+  private async timedRun(batch: readonly Pending[]): Promise<TensorMap> {
     const rows = batch.reduce((n, p) => n + p.rows, 0);
     const started = performance.now();
-    try {
-      const outputs = await this.options.run(this.joinFeeds(batch));
-      this.options.observer?.inference((performance.now() - started) / 1000, rows);
-      this.deliver(batch, outputs);
-    } catch (err) {
-      const error = new InferenceError((err as Error).message);
-      for (const p of batch) this.settle(p, () => p.reject(error));
+    const outputs = await this.options.run(this.joinFeeds(batch));
+    this.options.observer?.inference((performance.now() - started) / 1000, rows);
+    return outputs;
+  }
+
+  /**
+   * A run failed. One bad request (an id outside an embedding table) must not fail the
+   * requests batched with it, so a failed batch of several is bisected: each half runs again,
+   * a half that succeeds is answered, a half that fails is split further, and a request that
+   * fails alone gets the error. One culprit among n costs about 2·log2(n) extra runs.
+   */
+  private async isolate(batch: readonly Pending[], error: Error): Promise<void> {
+    if (batch.length === 1) {
+      const only = batch[0] as Pending;
+      this.settle(only, () => only.reject(runFailure(error.message, this.options.inputNames)));
+      return;
+    }
+    const mid = Math.ceil(batch.length / 2);
+    for (const half of [batch.slice(0, mid), batch.slice(mid)]) {
+      // Requests whose deadline passed meanwhile were answered with 504: do not run them.
+      const live = half.filter((p) => p.state !== 'done');
+      if (live.length === 0) continue;
+      this.options.observer?.isolationRun?.();
+      try {
+        this.deliver(live, await this.timedRun(live));
+      } catch (err) {
+        if (live.length === 1) this.options.observer?.isolatedFailure?.();
+        await this.isolate(live, err as Error);
+      }
     }
   }
 
