@@ -20,6 +20,8 @@ import type { LoadedModel } from './model/load-model.js';
 import { registerBinaryBodies } from './protocol/binary-body.js';
 import { HttpError } from './errors.js';
 import { registerPredict } from './protocol/predict.js';
+import { registerRequestDecoding } from './protocol/request-encoding.js';
+import { registerResponseEncoding } from './protocol/response-encoding.js';
 import { JSON_TYPE, type RouteCategory } from './protocol/route-config.js';
 import { registerV1 } from './protocol/v1.js';
 import { registerV2 } from './protocol/v2.js';
@@ -77,6 +79,8 @@ export async function buildServer(
   if (config.rateLimit !== undefined) await registerRateLimit(app, config.rateLimit);
   registerErrorHandling(app, config);
   registerBinaryBodies(app);
+  registerRequestDecoding(app, config.server.bodyLimitBytes);
+  registerResponseEncoding(app);
   registerHealth(app, state, metrics);
   registerPredict(app, state);
   registerV1(app, state);
@@ -260,7 +264,8 @@ function registerErrorHandling(app: FastifyInstance, config: RuntimeConfig): voi
         error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
       if (error instanceof HttpError) reply.headers(error.headers);
       let message = error.message;
-      if (status === 413)
+      // fastify's own 413 does not say which setting to change.
+      if (status === 413 && !(error instanceof HttpError))
         message = `request body is larger than BODY_LIMIT_BYTES=${config.server.bodyLimitBytes}`;
       if (status >= 500) {
         request.log.error({ err: error }, 'request failed');

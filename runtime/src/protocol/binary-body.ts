@@ -18,6 +18,8 @@ export class BinaryBody {
  * without that header the whole body is JSON. Other content types get 415.
  */
 export function registerBinaryBodies(app: FastifyInstance): void {
+  // fastify reads text/plain as a string by default; here it is one more unsupported type.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
     const type = request.headers['content-type'];
     if (type !== undefined && !type.toLowerCase().startsWith('application/octet-stream')) {
