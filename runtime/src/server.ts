@@ -19,6 +19,7 @@ import { createMetrics, type RuntimeMetrics } from './metrics.js';
 import type { LoadedModel } from './model/load-model.js';
 import { registerBinaryBodies } from './protocol/binary-body.js';
 import { HttpError } from './errors.js';
+import { registerJsonBody } from './protocol/json-body.js';
 import { registerPredict } from './protocol/predict.js';
 import { registerRequestDecoding } from './protocol/request-encoding.js';
 import { registerResponseEncoding } from './protocol/response-encoding.js';
@@ -78,6 +79,7 @@ export async function buildServer(
   closeConnectionsWhileDraining(app, state);
   if (config.rateLimit !== undefined) await registerRateLimit(app, config.rateLimit);
   registerErrorHandling(app, config);
+  registerJsonBody(app);
   registerBinaryBodies(app);
   registerRequestDecoding(app, config.server.bodyLimitBytes);
   registerResponseEncoding(app);

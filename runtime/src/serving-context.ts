@@ -5,6 +5,7 @@ import type { LoadedModel } from './model/load-model.js';
 import type { TensorSpec } from './tensor/tensor-spec.js';
 import { badRequest } from './errors.js';
 import { buildRequestSchemas, type RequestSchemas } from './protocol/request-schemas.js';
+import { RequestBudget, requestLimits, type RequestLimits } from './tensor/request-budget.js';
 
 /** Everything a request handler needs once the model is loaded. */
 export interface ServingContext {
@@ -13,6 +14,9 @@ export interface ServingContext {
   readonly batcher: DynamicBatcher;
   readonly inputs: ReadonlyMap<string, TensorSpec>;
   readonly outputs: ReadonlyMap<string, TensorSpec>;
+  readonly limits: RequestLimits;
+  /** A fresh budget for one request's inputs (REQUEST_MAX_ROWS, REQUEST_MAX_ELEMENTS). */
+  admission(): { readonly budget: RequestBudget; readonly batchable: boolean };
   /** Validated feeds → this request's outputs, through the batcher. */
   infer(feeds: TensorMap): Promise<TensorMap>;
 }
@@ -43,8 +47,16 @@ export function createServingContext(
     maxInFlight: model.thread === 'worker' ? 2 : 1,
     ...hooks,
   });
+  const limits = requestLimits(signature, {
+    maxRows: config.server.requestMaxRows,
+    maxElements: config.server.requestMaxElements,
+    maxBatchSize: config.batching.maxSize,
+    bodyLimitBytes: config.server.bodyLimitBytes,
+  });
   return {
     model,
+    limits,
+    admission: () => ({ budget: new RequestBudget(limits), batchable: signature.batchable }),
     schemas: buildRequestSchemas(signature),
     batcher,
     inputs: new Map(signature.inputs.map((s) => [s.name, s])),

@@ -100,7 +100,9 @@ describe('bad requests to mlp-tiny are 4xx that say what is wrong', () => {
         { name: 'input', shape: [1, 64], datatype: 'FP32', data: row() },
       ],
     });
-    expect(twice.body.error).toMatch(/input 'input' is given twice/);
+    expect(twice.body.error).toMatch(
+      /inputs: 2 entries, but the model has 1 input \('input'\); name each input at most once/,
+    );
     const none = await call(rt.server, 'POST', '/v2/models/mlp-tiny/infer', { inputs: [] });
     expect(none.status).toBe(400);
     expect(none.body.error).toMatch(/inputs: expected at least one input/);

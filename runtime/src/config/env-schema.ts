@@ -85,6 +85,10 @@ export const envSchema = z.object({
   SESSION_THREAD: z.enum(['auto', 'worker', 'main']).default('auto'),
   REQUEST_TIMEOUT_MS: int(1, 3_600_000).default(10_000),
   BODY_LIMIT_BYTES: int(1024, 2 ** 31 - 1).default(8 * 1024 * 1024),
+  /** Rows of any input in one request; default 8 × BATCH_MAX_SIZE, at least 1024 (tensor/request-budget.ts). */
+  REQUEST_MAX_ROWS: int(1, 2 ** 31 - 1).optional(),
+  /** Elements of all inputs of one request; default REQUEST_MAX_ROWS rows of every input. */
+  REQUEST_MAX_ELEMENTS: int(1, 2 ** 31 - 1).optional(),
   SHUTDOWN_GRACE_MS: int(0, 3_600_000).default(25_000),
   MODEL_CACHE_DIR: str.default('/tmp/modeldeploy-models'),
   PVC_MOUNT_ROOT: str.default('/mnt/models'),

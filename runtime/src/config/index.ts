@@ -69,6 +69,8 @@ function toConfig(e: RuntimeEnv) {
       host: e.HOST,
       port: e.PORT,
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      requestMaxRows: e.REQUEST_MAX_ROWS,
+      requestMaxElements: e.REQUEST_MAX_ELEMENTS,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },

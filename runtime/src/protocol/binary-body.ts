@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { badRequest, HttpError } from '../errors.js';
+import { parseJsonBody } from './json-body.js';
 
 /** Header of the V2 binary tensor data extension: the length of the JSON part of the body. */
 export const INFERENCE_HEADER_LENGTH = 'inference-header-content-length';
@@ -44,17 +45,8 @@ function splitBody(body: Buffer, headerLength: string | string[] | undefined): B
       `Inference-Header-Content-Length ${String(headerLength)} does not fit a body of ${body.length} bytes`,
     );
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(body.subarray(0, length).toString('utf8'), dropPrototypeKeys);
-  } catch (err) {
-    throw badRequest(`the JSON part of the body is not valid JSON: ${(err as Error).message}`);
-  }
+  const json = parseJsonBody(body.subarray(0, length), 'the JSON part of the body');
   return new BinaryBody(json, body.subarray(length));
-}
-
-function dropPrototypeKeys(key: string, value: unknown): unknown {
-  return key === '__proto__' || key === 'constructor' ? undefined : value;
 }
 
 /** The JSON of a body, whichever parser read it; binary data is refused where unsupported. */

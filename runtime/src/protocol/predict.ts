@@ -4,8 +4,8 @@ import type { RuntimeState } from '../runtime-state.js';
 import { jsonOf } from './binary-body.js';
 import { markNonFiniteOutputs } from './non-finite-outputs.js';
 import { JSON_TYPE } from './route-config.js';
-import { parseBody } from './request-schemas.js';
-import { decodeTensor } from '../tensor/tensor-decode.js';
+import { checkEntryCount, parseBody } from './request-schemas.js';
+import { decodeTensorYielding } from '../tensor/tensor-decode.js';
 import { writeNested } from '../tensor/tensor-json.js';
 
 /**
@@ -16,19 +16,24 @@ export function registerPredict(app: FastifyInstance, state: RuntimeState): void
   const prefix = `{"model_name":${JSON.stringify(state.modelName)},"model_version":${JSON.stringify(state.modelVersion)},"outputs":{`;
   app.post('/predict', { config: { category: 'inference' } }, async (request, reply) => {
     const ctx = state.requireServing();
-    const body = parseBody(ctx.schemas.predict, jsonOf(request.body));
+    const json = jsonOf(request.body);
+    checkEntryCount(json, 'inputs', [...ctx.inputs.keys()]);
+    checkEntryCount(json, 'outputs', [...ctx.outputs.keys()]);
+    const body = parseBody(ctx.schemas.predict, json);
+    const admission = ctx.admission();
     const feeds: Record<string, HostTensor> = {};
-    for (const [name, spec] of ctx.inputs) feeds[name] = decodeTensor(body.inputs[name], spec);
+    for (const [name, spec] of ctx.inputs)
+      feeds[name] = await decodeTensorYielding(body.inputs[name], spec, undefined, admission);
     const outputs = await ctx.infer(feeds);
     markNonFiniteOutputs(reply, outputs, ctx.outputs);
-    let json = prefix;
+    let answer = prefix;
     let first = true;
     for (const [name, spec] of ctx.outputs) {
       if (body.outputs !== undefined && !body.outputs.includes(name)) continue;
       const t = outputs[name] as HostTensor;
-      json += `${first ? '' : ','}${JSON.stringify(name)}:${writeNested(t.data, t.dims, spec.datatype.kind)}`;
+      answer += `${first ? '' : ','}${JSON.stringify(name)}:${writeNested(t.data, t.dims, spec.datatype.kind)}`;
       first = false;
     }
-    return reply.type(JSON_TYPE).send(`${json}}}`);
+    return reply.type(JSON_TYPE).send(`${answer}}}`);
   });
 }

@@ -52,6 +52,28 @@ export function buildRequestSchemas(signature: ModelSignature) {
 
 export type RequestSchemas = ReturnType<typeof buildRequestSchemas>;
 
+/**
+ * Refuses, before zod sees the body, a list or object of inputs or outputs with more entries
+ * than the model has: zod would check and report every entry (200,000 entries held the event
+ * loop for seconds), and no such request can be valid.
+ */
+export function checkEntryCount(
+  body: unknown,
+  key: 'inputs' | 'outputs',
+  names: readonly string[],
+): void {
+  if (typeof body !== 'object' || body === null) return;
+  const value = (body as Record<string, unknown>)[key];
+  if (typeof value !== 'object' || value === null) return;
+  const count = Array.isArray(value) ? value.length : Object.keys(value).length;
+  if (count <= names.length) return;
+  const singular = key.slice(0, -1);
+  throw badRequest(
+    `${key}: ${count} entries, but the model has ${names.length} ${names.length === 1 ? singular : key} ` +
+      `(${names.map((n) => `'${n}'`).join(', ')}); name each ${singular} at most once`,
+  );
+}
+
 /** Parses a body with a schema; a failure becomes a 400 whose message names each bad field. */
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
@@ -67,7 +89,10 @@ function invalidBody(error: z.ZodError): HttpError {
     const where = path.length > 0 ? path.replace(/^\./, '') : 'body';
     const message =
       issue.code === 'unrecognized_keys' && path === '.inputs'
-        ? `unknown input ${issue.keys.map((k) => `'${k}'`).join(', ')}`
+        ? `unknown input ${issue.keys
+            .slice(0, 5)
+            .map((k) => `'${k.slice(0, 64)}'`)
+            .join(', ')}${issue.keys.length > 5 ? ` and ${issue.keys.length - 5} more` : ''}`
         : issue.message;
     return `${where}: ${message}`;
   });

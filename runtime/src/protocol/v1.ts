@@ -8,7 +8,7 @@ import { badRequest, HttpError } from '../errors.js';
 import { markNonFiniteOutputs } from './non-finite-outputs.js';
 import { checkModelName, JSON_TYPE } from './route-config.js';
 import { parseBody } from './request-schemas.js';
-import { decodeTensor } from '../tensor/tensor-decode.js';
+import { decodeTensorYielding } from '../tensor/tensor-decode.js';
 import { writeNested, writeRows } from '../tensor/tensor-json.js';
 
 /**
@@ -41,19 +41,29 @@ export function registerV1(app: FastifyInstance, state: RuntimeState): void {
       checkModelName(state, target.slice(0, -':predict'.length));
       const ctx = state.requireServing();
       const body = parseBody(ctx.schemas.v1, jsonOf(request.body));
-      const outputs = await ctx.infer(instancesToFeeds(ctx, body.instances));
+      const outputs = await ctx.infer(await instancesToFeeds(ctx, body.instances));
       markNonFiniteOutputs(reply, outputs, ctx.outputs);
       return reply.type(JSON_TYPE).send(`{"predictions":${predictions(ctx, outputs)}}`);
     },
   );
 }
 
-function instancesToFeeds(ctx: ServingContext, instances: readonly unknown[]): TensorMap {
+async function instancesToFeeds(
+  ctx: ServingContext,
+  instances: readonly unknown[],
+): Promise<TensorMap> {
+  const admission = ctx.admission();
   const feeds: Record<string, HostTensor> = {};
   if (ctx.inputs.size === 1) {
     const spec = ctx.inputs.values().next().value as TensorSpec;
-    feeds[spec.name] = decodeTensor(instances, spec);
+    feeds[spec.name] = await decodeTensorYielding(instances, spec, undefined, admission);
     return feeds;
+  }
+  if (instances.length > ctx.limits.maxRows) {
+    throw new HttpError(
+      413,
+      `instances: ${instances.length} is more than REQUEST_MAX_ROWS=${ctx.limits.maxRows}; split the request`,
+    );
   }
   for (const [name, spec] of ctx.inputs) {
     const column = instances.map((instance, i) => {
@@ -66,7 +76,7 @@ function instancesToFeeds(ctx: ServingContext, instances: readonly unknown[]): T
       if (value === undefined) throw badRequest(`instances[${i}]: missing input '${name}'`);
       return value;
     });
-    feeds[name] = decodeTensor(column, spec);
+    feeds[name] = await decodeTensorYielding(column, spec, undefined, admission);
   }
   return feeds;
 }

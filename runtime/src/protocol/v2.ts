@@ -8,8 +8,8 @@ import { BinaryBody, INFERENCE_HEADER_LENGTH } from './binary-body.js';
 import { badRequest, HttpError } from '../errors.js';
 import { markNonFiniteOutputs } from './non-finite-outputs.js';
 import { checkModelName, JSON_TYPE } from './route-config.js';
-import { parseBody, type RequestSchemas } from './request-schemas.js';
-import { decodeTensor } from '../tensor/tensor-decode.js';
+import { checkEntryCount, parseBody, type RequestSchemas } from './request-schemas.js';
+import { decodeTensorYielding } from '../tensor/tensor-decode.js';
 import { decodeBinaryTensor, tensorBytes } from '../tensor/tensor-binary.js';
 import { writeFlat } from '../tensor/tensor-json.js';
 
@@ -95,8 +95,11 @@ async function infer(
   reply: FastifyReply,
 ): Promise<FastifyReply> {
   const binary = raw instanceof BinaryBody ? raw.binary : undefined;
-  const body = parseBody(ctx.schemas.v2, raw instanceof BinaryBody ? raw.json : raw);
-  const outputs = await ctx.infer(decodeInputs(ctx, body, binary));
+  const request = raw instanceof BinaryBody ? raw.json : raw;
+  checkEntryCount(request, 'inputs', [...ctx.inputs.keys()]);
+  checkEntryCount(request, 'outputs', [...ctx.outputs.keys()]);
+  const body = parseBody(ctx.schemas.v2, request);
+  const outputs = await ctx.infer(await decodeInputs(ctx, body, binary));
   markNonFiniteOutputs(reply, outputs, ctx.outputs);
   const wanted =
     body.outputs ?? [...ctx.outputs.keys()].map((name) => ({ name, parameters: undefined }));
@@ -129,7 +132,12 @@ async function infer(
 }
 
 /** JSON data, or bytes of the binary part for inputs that declare binary_data_size, in order. */
-function decodeInputs(ctx: ServingContext, body: V2Request, binary: Buffer | undefined): TensorMap {
+async function decodeInputs(
+  ctx: ServingContext,
+  body: V2Request,
+  binary: Buffer | undefined,
+): Promise<TensorMap> {
+  const admission = ctx.admission();
   const feeds: Record<string, HostTensor> = {};
   let offset = 0;
   for (const input of body.inputs) {
@@ -156,12 +164,13 @@ function decodeInputs(ctx: ServingContext, body: V2Request, binary: Buffer | und
         binary.subarray(offset, offset + size),
         spec,
         input.shape,
+        admission,
       );
       offset += size;
     } else {
       if (input.data === undefined)
         throw badRequest(`input '${input.name}': no data and no binary_data_size`);
-      feeds[input.name] = decodeTensor(input.data, spec, input.shape);
+      feeds[input.name] = await decodeTensorYielding(input.data, spec, input.shape, admission);
     }
   }
   if (binary !== undefined && offset !== binary.length) {

@@ -2,6 +2,7 @@ import type { TensorData } from './datatypes.js';
 import { elementCount, type HostTensor } from './host-tensor.js';
 import { describeShape, type TensorSpec } from './tensor-spec.js';
 import { badRequest } from '../errors.js';
+import type { RequestBudget } from './request-budget.js';
 import { checkShape } from './tensor-decode.js';
 
 /**
@@ -13,16 +14,20 @@ export function decodeBinaryTensor(
   bytes: Uint8Array,
   spec: TensorSpec,
   dims: readonly number[],
+  admission?: { readonly budget: RequestBudget; readonly batchable: boolean },
 ): HostTensor {
   checkShape(spec, dims);
   const count = elementCount(dims);
-  const data = spec.datatype.allocate(count);
-  if (bytes.length !== data.byteLength) {
+  // Sizes are compared before allocating: the shape is the client's word, the bytes are real.
+  const needed = count * spec.datatype.allocate(0).BYTES_PER_ELEMENT;
+  if (bytes.length !== needed) {
     throw badRequest(
       `input '${spec.name}': binary_data_size is ${bytes.length} bytes; shape ${describeShape(dims)} of ` +
-        `${spec.datatype.v2} needs ${data.byteLength}`,
+        `${spec.datatype.v2} needs ${needed}`,
     );
   }
+  admission?.budget.admit(spec, dims, admission.batchable);
+  const data = spec.datatype.allocate(count);
   new Uint8Array(data.buffer, data.byteOffset, data.byteLength).set(bytes);
   checkElements(data, spec);
   return { data, dims };
