@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { OperatorProcess } from '../support/operator-process.js';
+import { kstatusOf } from '../support/kstatus.js';
 import {
   api,
   createNamespace,
@@ -310,6 +311,9 @@ describe.skipIf(skipReason !== '')(
       );
       expect(ready.message).toMatch(/golden/i);
       expect(ready.message).toContain('deliberately-wrong');
+      // A model that fails to load reads Failed to Flux and Helm's watcher (kstatus itself).
+      const failed = await getJson<object>(['mdep', 'golden-bad', '-n', namespace]);
+      expect((await kstatusOf([failed]))[0]?.status).toBe('Failed');
       const pods = await podsOf(namespace, 'golden-bad');
       const terminated = pods
         .flatMap((p) => p.status.containerStatuses ?? [])

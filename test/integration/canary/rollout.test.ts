@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createNamespace, eventually, getJson, k, kOk } from '../cluster/cluster-kit.js';
 import { OperatorProcess } from '../../support/operator-process.js';
 import { operatorKubeconfig } from '../../support/operator-identity.js';
+import { kstatusOf } from '../../support/kstatus.js';
 import {
   freePort,
   startPrometheus,
@@ -28,6 +29,7 @@ interface CanaryStatus {
   weight?: number;
   stepStartedAt?: string;
   failedChecks?: number;
+  abortReason?: string;
   message?: string;
   lastAnalysis?: { verdict: string; message: string };
 }
@@ -287,6 +289,9 @@ describe('canary rollouts', () => {
     process.stderr.write(`[canary] rolled-back rollout:\n  ${seen.join('\n  ')}\n`);
     expect(cond(last, 'Degraded')).toMatchObject({ status: 'True', reason: 'RolloutAborted' });
     expect(cond(last, 'Degraded')?.message).toMatch(/p95/i);
+    // What Flux and Helm's watcher conclude (the kstatus library itself): failed, not pending.
+    expect((await kstatusOf([last]))[0]?.status).toBe('Failed');
+    expect(last.status?.canary?.abortReason).toBe('RolloutAborted');
     expect(last.status?.canary?.weight).toBe(0);
     expect(last.status?.stable?.version).toBe('1');
     await eventually('canary scaled to zero', async () => {

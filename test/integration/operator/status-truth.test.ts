@@ -186,6 +186,29 @@ describe('status tells the truth, as kstatus reads it', () => {
     expect(dep.spec.replicas).toBe(1);
   });
 
+  it('reads a canary in progress as InProgress, and Current again once it is removed', async () => {
+    const canary = {
+      model: { version: '2', uri: 'https://models.example/m2.onnx' },
+      steps: [{ weight: 50, pauseSeconds: 3600 }],
+    };
+    await kOk(['apply', '-n', ns, '-f', '-'], manifest('trial', { replicas: 2, canary }));
+    const md = await settlesAs('trial', 'InProgress', (m) =>
+      JSON.stringify(m.status).includes('"phase":"Progressing"'),
+    );
+    expect(condition(md, 'Reconciling')?.status).toBe('True');
+    await kOk([
+      'patch',
+      'mdep',
+      'trial',
+      '-n',
+      ns,
+      '--type=json',
+      '-p',
+      '[{"op":"remove","path":"/spec/canary"}]',
+    ]);
+    await settlesAs('trial', 'Current', (m) => m.status?.observedGeneration === 2);
+  });
+
   it('reads a name taken by a foreign Service as Failed, and leaves that Service alone', async () => {
     await kOk(['create', 'service', 'clusterip', 'taken', '-n', ns, '--tcp=80:8080']);
     await kOk(['apply', '-n', ns, '-f', '-'], manifest('taken', { replicas: 1 }));
