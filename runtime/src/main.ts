@@ -70,14 +70,17 @@ async function loadAndServe(server: RuntimeServer, config: RuntimeConfig): Promi
   }
 }
 
-/** SIGTERM/SIGINT: not ready at once, finish accepted work within SHUTDOWN_GRACE_MS, exit 0. */
+/**
+ * SIGTERM/SIGINT: not ready at once, serve on for SHUTDOWN_DELAY_MS, then finish accepted
+ * work; all within SHUTDOWN_GRACE_MS of the signal, exit 0.
+ */
 function installSignalHandlers(server: RuntimeServer, config: RuntimeConfig): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
     server.logger.info(
-      { signal, graceMs: config.server.shutdownGraceMs },
+      { signal, delayMs: config.server.shutdownDelayMs, graceMs: config.server.shutdownGraceMs },
       'shutting down: draining',
     );
     const timer = setTimeout(() => {

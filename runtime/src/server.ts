@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
 import { ArrivalTracker } from './batching/arrivals.js';
 import type { RuntimeConfig } from './config/index.js';
+import { realSleep, shutdownGracefully, type Sleep } from './graceful-shutdown.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type RuntimeMetrics } from './metrics.js';
 import type { LoadedModel } from './model/load-model.js';
@@ -36,12 +37,17 @@ export interface RuntimeServer {
   readonly logger: Logger;
   /** Serve this model: builds the batcher and request schemas, then reports ready. */
   attachModel(model: LoadedModel): void;
-  /** Not ready at once; stop accepting; finish in-flight and queued work; release the model. */
+  /**
+   * Not ready at once; keep serving for SHUTDOWN_DELAY_MS; stop accepting; finish in-flight
+   * and queued work; release the model (graceful-shutdown.ts).
+   */
   shutdown(): Promise<void>;
 }
 
 export interface BuildServerOptions {
   readonly logger?: Logger;
+  /** How shutdown waits out SHUTDOWN_DELAY_MS (a timer unless a test injects its own). */
+  readonly sleep?: Sleep;
 }
 
 const require = createRequire(import.meta.url);
@@ -109,19 +115,14 @@ export async function buildServer(
     metrics,
     logger,
     attachModel,
-    shutdown: async () => {
-      state.markDraining();
-      // Requests already received still go through the batcher; flush what is queued.
-      const closed = app.close();
-      state.serving?.batcher.flush();
-      await closed;
-      const serving = state.serving;
-      if (serving !== undefined) {
-        serving.batcher.close();
-        await serving.batcher.whenIdle();
-        await serving.model.release();
-      }
-    },
+    shutdown: () =>
+      shutdownGracefully({
+        app,
+        state,
+        logger,
+        delayMs: config.server.shutdownDelayMs,
+        sleep: options.sleep ?? realSleep,
+      }),
   };
 }
 

@@ -24,14 +24,24 @@ export function goldenFor(modelPath: string): GoldenRequest[] {
   ) as GoldenRequest[];
 }
 
-/** A configuration as the operator would pass it, quiet and single-threaded for the shared test machine. */
+/**
+ * A configuration as the operator would pass it, quiet and single-threaded for the shared
+ * test machine, and without the shutdown delay (tests that need it set SHUTDOWN_DELAY_MS).
+ */
 export function testConfig(
   model: string,
   env: Record<string, string> = {},
   argv: string[] = [],
 ): RuntimeConfig {
   return parseConfig(
-    { MODEL_URI: model, LOG_LEVEL: 'silent', INTRA_OP_THREADS: '1', INTER_OP_THREADS: '1', ...env },
+    {
+      MODEL_URI: model,
+      LOG_LEVEL: 'silent',
+      INTRA_OP_THREADS: '1',
+      INTER_OP_THREADS: '1',
+      SHUTDOWN_DELAY_MS: '0',
+      ...env,
+    },
     argv,
   );
 }

@@ -1,105 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  goldenFor,
-  heldPost,
-  metricValue,
-  MODELS,
-  ROOT,
-  startRuntime,
-  waitUntil,
-} from './helpers.js';
+import { goldenFor, heldPost, metricValue, MODELS, startRuntime, waitUntil } from './helpers.js';
+import { freshRequest, spawnRuntime, urlFrom, type FreshResponse } from './spawn-runtime.js';
 
-interface Spawned {
-  readonly child: ChildProcess;
-  readonly lines: string[];
-  stderr(): string;
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
-  exited: Promise<number | null>;
-}
-
-/** Starts `node --import tsx runtime/src/main.ts` as the operator would, on a free loopback port. */
-function spawnRuntime(env: Record<string, string>, args: string[] = []): Spawned {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'runtime/src/main.ts', ...args], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      INTRA_OP_THREADS: '1',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  let err = '';
-  let buffer = '';
-  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    let nl;
-    while ((nl = buffer.indexOf('\n')) !== -1) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      lines.push(line);
-      for (const w of waiters.filter((x) => x.pattern.test(line))) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(line);
-      }
-    }
-  });
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return {
-    child,
-    lines,
-    stderr: () => err,
-    exited,
-    waitFor: (pattern, timeoutMs = 20_000) => {
-      const seen = lines.find((l) => pattern.test(l));
-      if (seen !== undefined) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(
-              new Error(`no log line ${pattern} in ${timeoutMs} ms; stderr: ${err.slice(0, 500)}`),
-            ),
-          timeoutMs,
-        );
-        waiters.push({
-          pattern,
-          resolve: (line) => {
-            clearTimeout(timer);
-            resolve(line);
-          },
-        });
-      });
-    },
-  };
-}
-
-/** One request on its own connection (no pooling), so 50 of them are 50 sockets in flight. */
-function post(url: string, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const post = (url: string, body: string): Promise<FreshResponse> => freshRequest(url, 'POST', body);
 
 async function get(url: string, headers: Record<string, string> = {}) {
   const res = await fetch(url, { headers });
@@ -111,8 +19,6 @@ async function get(url: string, headers: Record<string, string> = {}) {
 }
 
 const text = async (url: string): Promise<string> => (await fetch(url)).text();
-
-const urlFrom = (line: string): string => (JSON.parse(line) as { address: string }).address;
 
 describe('the runtime process', () => {
   let modelServer: Server;
@@ -138,6 +44,8 @@ describe('the runtime process', () => {
         BATCH_MAX_SIZE: '64',
         BATCH_MAX_DELAY_MS: '10000',
         REQUEST_TIMEOUT_MS: '30000',
+        // This test is about work already accepted; shutdown.test.ts covers the delay.
+        SHUTDOWN_DELAY_MS: '0',
       },
       ['--model', modelUrl, '--name', 'heavy-cli', '--version', '7'],
     );

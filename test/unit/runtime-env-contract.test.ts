@@ -19,6 +19,7 @@ import {
   MODEL_CACHE_DIR,
   PVC_MOUNT_ROOT,
   RUNTIME_PORT,
+  SHUTDOWN_DELAY_MS,
   SHUTDOWN_MARGIN_MS,
   TERMINATION_GRACE_SECONDS,
 } from '../../operator/src/resources/runtime-contract.js';
@@ -119,6 +120,7 @@ describe('the environment the operator writes, read by the runtime', () => {
     });
     expect(c.server.port).toBe(RUNTIME_PORT);
     expect(c.server.shutdownGraceMs).toBe(TERMINATION_GRACE_SECONDS * 1000 - SHUTDOWN_MARGIN_MS);
+    expect(c.server.shutdownDelayMs).toBe(SHUTDOWN_DELAY_MS);
     expect(c.batching).toMatchObject({ maxSize: 16, maxDelayMs: 7, maxQueue: 900 });
     expect(c.session).toMatchObject({ intraOpThreads: 3, interOpThreads: 2 });
     expect(c.rateLimit).toEqual({ requestsPerSecond: 120, burst: 40 });

@@ -121,7 +121,8 @@ describe('buildDeployment', () => {
       RATE_LIMIT_RPS: '100',
       RATE_LIMIT_BURST: '20',
       MODEL_CACHE_DIR: '/tmp/modeldeploy-models',
-      SHUTDOWN_GRACE_MS: '25000',
+      SHUTDOWN_DELAY_MS: '5000',
+      SHUTDOWN_GRACE_MS: '30000',
     });
     expect(runtimeContainer(buildDeployment(md, stable)).env?.map((e) => e.name)).not.toContain(
       'MODEL_SHA256',
@@ -326,7 +327,7 @@ describe('buildDeployment', () => {
       capabilities: { drop: ['ALL'] },
     });
     expect(runtimeContainer(d).terminationMessagePolicy).toBe('FallbackToLogsOnError');
-    expect(d.spec?.template.spec?.terminationGracePeriodSeconds).toBe(30);
+    expect(d.spec?.template.spec?.terminationGracePeriodSeconds).toBe(35);
   });
 
   it('exposes port 8080 as http and asks Prometheus to scrape /metrics there', () => {

@@ -22,12 +22,25 @@ export const API_KEYS_DIR = '/etc/modeldeploy/api-keys';
 export const JWT_KEYS_DIR = '/etc/modeldeploy/jwt';
 
 /**
- * Kubernetes' own default, set explicitly because SHUTDOWN_GRACE_MS is derived from it:
- * the runtime must finish draining before the kubelet sends SIGKILL.
+ * After SIGTERM the runtime reports not ready at once but keeps accepting and serving for this
+ * long (SHUTDOWN_DELAY_MS), because endpoints are withdrawn asynchronously: kube-proxy on
+ * every node, ingress controllers and clients keep opening connections to the pod for a few
+ * seconds. The delay lives in the runtime rather than in a `preStop` sleep: the runtime's
+ * readiness turns 503 at the start of the delay (a preStop sleep runs before SIGTERM, so the
+ * pod would report ready throughout), the image has no shell for `exec: sleep`, the built-in
+ * `sleep` action needs Kubernetes 1.30 or later, and the same behaviour holds outside
+ * Kubernetes (docker stop, systemd), where it is tested.
  */
-export const TERMINATION_GRACE_SECONDS = 30;
+export const SHUTDOWN_DELAY_MS = 5000;
+/** Time for accepted work to finish once the listener closes (in-flight and queued batches). */
+export const DRAIN_MS = 25_000;
 /** Margin between the runtime's drain deadline and SIGKILL, for the process to exit. */
 export const SHUTDOWN_MARGIN_MS = 5000;
+/**
+ * The pod's terminationGracePeriodSeconds: delay + drain + margin, so the runtime's own
+ * deadline (SHUTDOWN_GRACE_MS = delay + drain, counted from SIGTERM) comes before SIGKILL.
+ */
+export const TERMINATION_GRACE_SECONDS = (SHUTDOWN_DELAY_MS + DRAIN_MS + SHUTDOWN_MARGIN_MS) / 1000;
 
 export const HEALTH_PATH = '/health';
 export const READY_PATH = '/ready';

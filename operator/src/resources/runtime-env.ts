@@ -12,6 +12,7 @@ import {
   MODEL_CACHE_DIR,
   PVC_MOUNT_ROOT,
   RUNTIME_PORT,
+  SHUTDOWN_DELAY_MS,
   SHUTDOWN_MARGIN_MS,
   TERMINATION_GRACE_SECONDS,
 } from './runtime-contract.js';
@@ -117,8 +118,12 @@ function goldenEnv(opts: RuntimeEnvOptions): Env {
   return { GOLDEN_REQUESTS: JSON.stringify(runtimeGoldenRequests(requests)) };
 }
 
+/** The runtime's shutdown timing, matched to the pod's terminationGracePeriodSeconds. */
 function shutdownEnv(): Env {
-  return { SHUTDOWN_GRACE_MS: String(TERMINATION_GRACE_SECONDS * 1000 - SHUTDOWN_MARGIN_MS) };
+  return {
+    SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS),
+    SHUTDOWN_GRACE_MS: String(TERMINATION_GRACE_SECONDS * 1000 - SHUTDOWN_MARGIN_MS),
+  };
 }
 
 function toEnvVars(env: Env): V1EnvVar[] {

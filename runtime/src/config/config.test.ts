@@ -18,6 +18,7 @@ describe('parseConfig', () => {
       port: 8080,
       bodyLimitBytes: 8 * 1024 * 1024,
       requestTimeoutMs: 10_000,
+      shutdownDelayMs: 5_000,
       shutdownGraceMs: 25_000,
     });
     expect(c.batching).toEqual({ maxSize: 32, maxDelayMs: 2, maxQueue: 256, dispatch: 'eager' });
@@ -81,6 +82,9 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ MODEL_URI: 'm.onnx', JWT_ALGORITHMS: 'RS256,none' })).toThrow(
       /JWT_ALGORITHMS/,
     );
+    expect(() =>
+      parseConfig({ MODEL_URI: 'm.onnx', SHUTDOWN_DELAY_MS: '30000', SHUTDOWN_GRACE_MS: '30000' }),
+    ).toThrow(/SHUTDOWN_DELAY_MS \(--shutdown-delay-ms\): 30000 leaves no time to drain/);
     expect(() => parseConfig({ MODEL_URI: 'm.onnx' }, ['--no-such-flag', '1'])).toThrow(
       /unknown flag --no-such-flag/,
     );

@@ -89,6 +89,16 @@ export const envSchema = z.object({
   REQUEST_MAX_ROWS: int(1, 2 ** 31 - 1).optional(),
   /** Elements of all inputs of one request; default REQUEST_MAX_ROWS rows of every input. */
   REQUEST_MAX_ELEMENTS: int(1, 2 ** 31 - 1).optional(),
+  /**
+   * After SIGTERM: not ready at once, but still accepting and serving for this long, while
+   * Kubernetes withdraws the pod's endpoints (kube-proxy and clients keep opening connections
+   * to it for a few seconds); then the listener closes and in-flight work drains.
+   */
+  SHUTDOWN_DELAY_MS: int(0, 3_600_000).default(5_000),
+  /**
+   * From SIGTERM (delay included) to the hard deadline, when the process exits 1. The
+   * defaults (5 s + 20 s of drain) fit in Kubernetes' default 30 s termination grace period.
+   */
   SHUTDOWN_GRACE_MS: int(0, 3_600_000).default(25_000),
   MODEL_CACHE_DIR: str.default('/tmp/modeldeploy-models'),
   PVC_MOUNT_ROOT: str.default('/mnt/models'),

@@ -72,6 +72,7 @@ function toConfig(e: RuntimeEnv) {
       requestMaxRows: e.REQUEST_MAX_ROWS,
       requestMaxElements: e.REQUEST_MAX_ELEMENTS,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      shutdownDelayMs: shutdownDelay(e),
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },
     batching: {
@@ -102,6 +103,16 @@ function toConfig(e: RuntimeEnv) {
     logLevel: e.LOG_LEVEL,
     ortTelemetry: e.ORT_TELEMETRY === 'on',
   } as const;
+}
+
+/** The delay must leave time to drain before the hard deadline, or every shutdown would exit 1. */
+function shutdownDelay(e: RuntimeEnv): number {
+  if (e.SHUTDOWN_DELAY_MS >= e.SHUTDOWN_GRACE_MS && e.SHUTDOWN_DELAY_MS > 0) {
+    throw new ConfigError(
+      `SHUTDOWN_DELAY_MS (--shutdown-delay-ms): ${e.SHUTDOWN_DELAY_MS} leaves no time to drain before SHUTDOWN_GRACE_MS=${e.SHUTDOWN_GRACE_MS}; make the delay shorter than the grace`,
+    );
+  }
+  return e.SHUTDOWN_DELAY_MS;
 }
 
 function defaultModelName(uri: string): string {

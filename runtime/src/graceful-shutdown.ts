@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { RuntimeState } from './runtime-state.js';
+
+/** Waits `ms`; injectable so a test can end the shutdown delay when it chooses. */
+export type Sleep = (ms: number) => Promise<void>;
+
+export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface ShutdownParts {
+  readonly app: FastifyInstance;
+  readonly state: RuntimeState;
+  readonly logger: Logger;
+  readonly delayMs: number;
+  readonly sleep: Sleep;
+}
+
+/**
+ * Not ready at once; keep accepting and serving for `delayMs` while Kubernetes withdraws the
+ * pod's endpoints (kube-proxy and clients go on opening connections to it for a few seconds,
+ * and closing the listener now would reset them); then stop accepting, answer everything
+ * accepted (queued batches leave without waiting for the batch delay) and release the model.
+ */
+export async function shutdownGracefully(parts: ShutdownParts): Promise<void> {
+  const { app, state, logger } = parts;
+  // A replica that never became ready was never an endpoint: nobody is still being sent here.
+  const wasServing = state.phase === 'ready';
+  state.markDraining();
+  if (wasServing && parts.delayMs > 0) {
+    await parts.sleep(parts.delayMs);
+    logger.info(
+      { delayMs: parts.delayMs },
+      'shutdown delay over; no longer accepting connections; finishing accepted work',
+    );
+  }
+  const closed = app.close();
+  state.serving?.batcher.flush();
+  await closed;
+  const serving = state.serving;
+  if (serving !== undefined) {
+    serving.batcher.close();
+    await serving.batcher.whenIdle();
+    await serving.model.release();
+  }
+}
