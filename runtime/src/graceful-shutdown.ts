@@ -43,3 +43,29 @@ export async function shutdownGracefully(parts: ShutdownParts): Promise<void> {
     await serving.model.release();
   }
 }
+
+/** What a shutdown deadline cuts short. */
+export interface PendingWork {
+  /** Inference requests received and not answered. */
+  readonly inflight: number;
+  /** Of those, waiting in the batcher. */
+  readonly queued: number;
+  /** Batches handed to the model and not finished. */
+  readonly running: number;
+}
+
+export function describePendingWork(work: PendingWork): string {
+  const requests = `${work.inflight} request${work.inflight === 1 ? '' : 's'} in flight`;
+  const batches = `${work.running} batch${work.running === 1 ? '' : 'es'} running`;
+  return `${requests} (${work.queued} queued, ${batches})`;
+}
+
+/**
+ * The hard deadline: drop every connection (their requests cannot be answered any more) and
+ * let the model start nothing new; resolves once no onnxruntime run is in progress, after
+ * which the process can exit without onnxruntime aborting it.
+ */
+export async function abandonWork(app: FastifyInstance, state: RuntimeState): Promise<void> {
+  app.server.closeAllConnections();
+  await state.serving?.model.abandon();
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CONFIG_VARIABLES, ConfigError, parseConfig, type RuntimeConfig } from './config/index.js';
 import { FlagError, variableToFlag } from './config/cli-flags.js';
+import { describePendingWork } from './graceful-shutdown.js';
 import { loadModel } from './model/load-model.js';
 import { buildServer, type RuntimeServer } from './server.js';
 import { writeTerminationMessage } from './termination-message.js';
@@ -83,13 +84,10 @@ function installSignalHandlers(server: RuntimeServer, config: RuntimeConfig): vo
       { signal, delayMs: config.server.shutdownDelayMs, graceMs: config.server.shutdownGraceMs },
       'shutting down: draining',
     );
-    const timer = setTimeout(() => {
-      server.logger.error(
-        { graceMs: config.server.shutdownGraceMs },
-        'work did not finish within SHUTDOWN_GRACE_MS',
-      );
-      process.exit(1);
-    }, config.server.shutdownGraceMs);
+    const timer = setTimeout(
+      () => void exitAtDeadline(server, config.server.shutdownGraceMs),
+      config.server.shutdownGraceMs,
+    );
     timer.unref();
     server
       .shutdown()
@@ -104,6 +102,26 @@ function installSignalHandlers(server: RuntimeServer, config: RuntimeConfig): vo
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/**
+ * SHUTDOWN_GRACE_MS passed: say what is cut short, drop it, and exit 1 once no onnxruntime
+ * run is in progress. Exiting under a run in the session's worker thread makes onnxruntime
+ * abort the process (exit 134, "terminate called after throwing an instance of
+ * 'Napi::Error'"), and a run cannot be interrupted; if one outlasts the pod's remaining
+ * grace, the kubelet's SIGKILL ends it.
+ */
+async function exitAtDeadline(server: RuntimeServer, graceMs: number): Promise<void> {
+  const work = await server.pendingWork();
+  server.logger.error(
+    { graceMs, ...work },
+    `shutdown deadline reached: ${describePendingWork(work)} cut short after SHUTDOWN_GRACE_MS=${graceMs}; exiting 1`,
+  );
+  try {
+    await server.abandon();
+  } finally {
+    process.exit(1);
+  }
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

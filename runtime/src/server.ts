@@ -14,7 +14,13 @@ import type { Logger } from 'pino';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
 import { ArrivalTracker } from './batching/arrivals.js';
 import type { RuntimeConfig } from './config/index.js';
-import { realSleep, shutdownGracefully, type Sleep } from './graceful-shutdown.js';
+import {
+  abandonWork,
+  realSleep,
+  shutdownGracefully,
+  type PendingWork,
+  type Sleep,
+} from './graceful-shutdown.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type RuntimeMetrics } from './metrics.js';
 import type { LoadedModel } from './model/load-model.js';
@@ -42,6 +48,10 @@ export interface RuntimeServer {
    * and queued work; release the model (graceful-shutdown.ts).
    */
   shutdown(): Promise<void>;
+  /** Inference requests not yet answered, for the log line of a shutdown deadline. */
+  pendingWork(): Promise<PendingWork>;
+  /** The shutdown deadline: drop connections, start no further run (graceful-shutdown.ts). */
+  abandon(): Promise<void>;
 }
 
 export interface BuildServerOptions {
@@ -123,6 +133,12 @@ export async function buildServer(
         delayMs: config.server.shutdownDelayMs,
         sleep: options.sleep ?? realSleep,
       }),
+    pendingWork: async () => ({
+      inflight: (await metrics.inflight.get()).values[0]?.value ?? 0,
+      queued: state.serving?.batcher.depth ?? 0,
+      running: state.serving?.batcher.running ?? 0,
+    }),
+    abandon: () => abandonWork(app, state),
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildServer } from '../../runtime/src/server.js';
 import { loadModel } from '../../runtime/src/model/load-model.js';
-import { MODELS, testConfig } from './helpers.js';
+import { metricValue, MODELS, testConfig, waitUntil } from './helpers.js';
 import { freshRequest, spawnRuntime, urlFrom } from './spawn-runtime.js';
 
 interface Outcome {
@@ -111,5 +111,56 @@ describe('the shutdown delay in process', () => {
     const server = await buildServer(config, undefined, { sleep });
     await server.shutdown();
     expect(asked).toEqual([]);
+  });
+});
+
+describe('the hard shutdown deadline', () => {
+  it('exits 1 (not an abort) while a long inference runs, saying what was cut short', async () => {
+    const rt = spawnRuntime({
+      MODEL_URI: MODELS.heavy,
+      SESSION_THREAD: 'worker',
+      BATCH_MAX_SIZE: '4096',
+      BODY_LIMIT_BYTES: String(64 * 1024 * 1024),
+      REQUEST_TIMEOUT_MS: '600000',
+      SHUTDOWN_DELAY_MS: '0',
+      SHUTDOWN_GRACE_MS: '1',
+    });
+    try {
+      const url = urlFrom(await rt.waitFor(/"msg":"listening; loading model"/));
+      await rt.waitFor(/"msg":"model loaded, warmed up and checked: ready"/);
+      // About 1 ms per row on one core: a run of 1024 rows outlasts the 1 ms grace by far.
+      const rows = Array.from({ length: 1024 }, (_, r) =>
+        Array.from({ length: 512 }, (_, j) => Math.cos(r + j * 0.01)),
+      );
+      const long = freshRequest(
+        `${url}/predict`,
+        'POST',
+        JSON.stringify({ inputs: { input: rows } }),
+      ).catch((err: unknown) => String(err));
+      // Taken from the queue into a batch: the run has been handed to the session's worker.
+      await waitUntil(async () => {
+        const metrics = (await freshRequest(`${url}/metrics`, 'GET')).body;
+        return (metricValue(metrics, 'modeldeploy_queue_duration_seconds_count') ?? 0) >= 1;
+      }, 30_000);
+      rt.child.kill('SIGTERM');
+      expect(await rt.exited).toBe(1);
+      expect(rt.signal()).toBeNull();
+      expect(rt.stderr()).not.toMatch(/terminate called|Napi::Error/);
+      const line = JSON.parse(await rt.waitFor(/"msg":"shutdown deadline reached/)) as Record<
+        string,
+        unknown
+      >;
+      expect(line).toMatchObject({
+        level: 'error',
+        graceMs: 1,
+        inflight: 1,
+        queued: 0,
+        running: 1,
+      });
+      expect(line.msg).toMatch(/1 request in flight .*SHUTDOWN_GRACE_MS/);
+      expect(await long).toMatch(/socket hang up|ECONNRESET/);
+    } finally {
+      rt.child.kill('SIGKILL');
+    }
   });
 });

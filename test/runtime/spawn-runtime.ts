@@ -47,8 +47,9 @@ export function spawnRuntime(env: Record<string, string>, args: string[] = []): 
     }
   });
   child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  // 'close', not 'exit': it comes after stdout is drained, so `lines` has every line.
   const exited = new Promise<number | null>((r) =>
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       exitSignal = signal;
       r(code);
     }),

@@ -203,6 +203,7 @@ describe('session worker life cycle', () => {
       run: (feeds, outputNames) => model.run(feeds, outputNames),
       release: () => model.release(),
       onFailure: (listener) => model.onFailure(listener),
+      abandon: () => model.abandon(),
       name: 'mlp-tiny',
       version: '1',
       sha256: 'unused',

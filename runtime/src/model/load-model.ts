@@ -97,6 +97,7 @@ export async function loadModel(
     run: (feeds, outputNames) => model.run(feeds, outputNames),
     release: () => model.release(),
     onFailure: (listener) => model.onFailure(listener),
+    abandon: () => model.abandon(),
     name: config.model.name,
     version: config.model.version,
     sha256,

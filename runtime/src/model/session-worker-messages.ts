@@ -13,6 +13,11 @@ import type { SessionSettings } from './session.js';
 export interface SessionWorkerData {
   readonly path: string;
   readonly settings: SessionSettings;
+  /**
+   * One Int32 that the runtime sets to 1 at the shutdown deadline; the worker then starts no
+   * further run. Shared memory, because a message would only be read after the queued runs.
+   */
+  readonly abandoned: SharedArrayBuffer;
 }
 
 export interface RunRequest {

@@ -21,7 +21,8 @@ if (isMainThread || parentPort === null) {
   throw new Error('session-worker is started by worker-session.ts as a worker thread');
 }
 const port = parentPort;
-const { path, settings } = workerData as SessionWorkerData;
+const { path, settings, abandoned } = workerData as SessionWorkerData;
+const abandonedFlag = new Int32Array(abandoned);
 
 function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
@@ -33,6 +34,11 @@ async function run(
   signature: ModelSignature,
   request: RunRequest,
 ): Promise<void> {
+  if (Atomics.load(abandonedFlag, 0) === 1) {
+    const message = 'not run: the runtime is exiting (SHUTDOWN_GRACE_MS passed)';
+    send({ kind: 'run-failed', id: request.id, message });
+    return;
+  }
   let outputs;
   try {
     outputs = await runSession(ort, session, signature, request.feeds, request.outputNames);

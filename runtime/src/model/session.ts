@@ -20,6 +20,12 @@ export interface InferenceModel {
    * in-thread session fails only with its process, so it never calls it.
    */
   onFailure(listener: (reason: string) => void): void;
+  /**
+   * For the shutdown deadline: start no further run (those handed over fail) and resolve once
+   * none is in progress. A run already inside onnxruntime cannot be interrupted, and ending
+   * the process under it aborts it (exit 134), so the caller waits for this before exiting.
+   */
+  abandon(): Promise<void>;
 }
 
 /** The session options a deployment can set (INTRA_OP_THREADS … SESSION_THREAD). */
@@ -63,6 +69,8 @@ export async function createInferenceModel(
     run: (feeds, outputNames) => runSession(ort, session, signature, feeds, outputNames),
     release: () => session.release(),
     onFailure: () => {},
+    // On this thread no run can be in progress while the caller's code runs.
+    abandon: () => Promise.resolve(),
   };
 }
 

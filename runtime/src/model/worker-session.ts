@@ -57,6 +57,7 @@ export async function createWorkerInferenceModel(
     run: (feeds, outputNames) => connection.run(feeds, outputNames),
     release: () => connection.release(),
     onFailure: (listener) => connection.onFailure(listener),
+    abandon: () => connection.abandon(),
   };
 }
 
@@ -108,6 +109,8 @@ class SessionWorkerConnection {
   private lastError: string | undefined;
   private releasing: Promise<void> | undefined;
   private readonly settleOpen: OpenSettlers;
+  private readonly abandoned = new SharedArrayBuffer(4);
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     path: string,
@@ -121,7 +124,7 @@ class SessionWorkerConnection {
     // The executor above ran synchronously, so settle is set.
     this.settleOpen = settle as OpenSettlers;
     const { entry, options: entryOptions } = workerEntry();
-    const workerData: SessionWorkerData = { path, settings };
+    const workerData: SessionWorkerData = { path, settings, abandoned: this.abandoned };
     const workerOptions: WorkerOptions = {
       ...entryOptions,
       workerData,
@@ -175,6 +178,13 @@ class SessionWorkerConnection {
     else this.failureListeners.push(listener);
   }
 
+  /** The worker starts no further run; resolves when none is in progress (see InferenceModel). */
+  abandon(): Promise<void> {
+    Atomics.store(new Int32Array(this.abandoned), 0, 1);
+    if (this.pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   /** Lets queued runs finish, releases the session in the worker, then ends the worker. */
   release(): Promise<void> {
     this.releasing ??= this.stop();
@@ -221,6 +231,7 @@ class SessionWorkerConnection {
     const run = this.pending.get(id);
     this.pending.delete(id);
     if (this.pending.size === 0 && this.failure === undefined) this.worker.unref();
+    if (this.pending.size === 0) this.notifyIdle();
     return run;
   }
 
@@ -247,5 +258,11 @@ class SessionWorkerConnection {
     const runs = [...this.pending.values()];
     this.pending.clear();
     for (const run of runs) run.reject(new Error(reason));
+    this.notifyIdle();
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters.splice(0);
+    for (const waiter of waiters) waiter();
   }
 }
