@@ -12,12 +12,26 @@ import { decodeTensorYielding } from '../tensor/tensor-decode.js';
 import { writeNested, writeRows } from '../tensor/tensor-json.js';
 
 /**
- * KServe V1: POST /v1/models/<name>:predict {"instances": [...]} → {"predictions": [...]}
- * and GET /v1/models/<name> → {"name", "ready"}. With one input an instance is one row of
- * it; with several, an instance is an object {"<input>": row}. With one output a prediction
- * is one row of it; with several, an object {"<output>": row}.
+ * KServe V1: POST /v1/models/<name>:predict {"instances": [...]} → {"predictions": [...]},
+ * GET /v1/models/<name> → {"name", "ready"} (503 while not ready), GET /v1/models →
+ * {"models": [<name>]}, and GET / → {"status": "alive"}, the liveness call of the kserve
+ * SDK's V1 client. With one input an instance is one row of it; with several, an instance
+ * is an object {"<input>": row}. With one output a prediction is one row of it; with
+ * several, an object {"<output>": row}.
  */
 export function registerV1(app: FastifyInstance, state: RuntimeState): void {
+  app.get('/', { config: { category: 'health' } }, async (_request, reply) =>
+    state.live
+      ? reply.type(JSON_TYPE).send('{"status":"alive"}')
+      : reply
+          .code(503)
+          .type(JSON_TYPE)
+          .send(JSON.stringify({ status: 'failed', reason: state.notReadyReason() })),
+  );
+  // The model is listed from start-up on, as KServe lists a registered model before it is ready.
+  app.get('/v1/models', { config: { category: 'metadata' } }, async (_request, reply) =>
+    reply.type(JSON_TYPE).send(JSON.stringify({ models: [state.modelName] })),
+  );
   app.get<{ Params: { name: string } }>(
     '/v1/models/:name',
     { config: { category: 'health' } },
