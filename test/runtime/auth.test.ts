@@ -17,7 +17,8 @@ interface TokenOptions {
   issuer?: string;
   audience?: string;
   scope?: string;
-  expiresIn?: string | number;
+  /** null: no exp claim at all. */
+  expiresIn?: string | number | null;
 }
 
 function sign(key: CryptoKey | Uint8Array, o: TokenOptions = {}): Promise<string> {
@@ -27,7 +28,7 @@ function sign(key: CryptoKey | Uint8Array, o: TokenOptions = {}): Promise<string
     .setAudience(o.audience ?? AUDIENCE)
     .setSubject('client-1')
     .setIssuedAt(Math.floor(Date.now() / 1000) - 120);
-  jwt.setExpirationTime(o.expiresIn ?? '5m');
+  if (o.expiresIn !== null) jwt.setExpirationTime(o.expiresIn ?? '5m');
   return jwt.sign(key);
 }
 
@@ -100,6 +101,11 @@ describe('API keys and JWT from a JWKS file', () => {
 
   it.each([
     ['expired', { expiresIn: Math.floor(Date.now() / 1000) - 60 }, /token expired/],
+    [
+      'without exp (a token that never expires)',
+      { expiresIn: null },
+      /token has no 'exp' claim \(it would never expire\); issue tokens with an expiry, or set JWT_REQUIRE_EXP=false/,
+    ],
     ['wrong issuer', { issuer: 'https://evil.test' }, /claim 'iss'/],
     ['wrong audience', { audience: 'someone-else' }, /claim 'aud'/],
     ['signed by another key', { useOtherKey: true }, /signature is invalid/],
@@ -195,5 +201,29 @@ describe('rate limiting', () => {
     expect(limited!.body.error).toMatch(/rate limit exceeded: 1 requests\/s, burst 3/);
     expect((await call(rt.server, 'GET', '/health')).status).toBe(200);
     expect((await call(rt.server, 'GET', '/metrics')).status).toBe(200);
+  });
+});
+
+describe('JWT_REQUIRE_EXP=false', () => {
+  it('accepts a token without exp when told to, and still refuses an expired one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'md-auth-'));
+    const pair = await generateKeyPair('RS256', { extractable: true });
+    writeFileSync(join(dir, 'key.pem'), await exportSPKI(pair.publicKey));
+    const rt = await startRuntime(MODELS.tiny, {
+      JWT_PUBLIC_KEY_FILE: join(dir, 'key.pem'),
+      JWT_REQUIRE_EXP: 'false',
+    });
+    try {
+      const predict = async (token: string): Promise<number> =>
+        (await call(rt.server, 'POST', '/predict', body, { authorization: `Bearer ${token}` }))
+          .status;
+      expect(await predict(await sign(pair.privateKey, { expiresIn: null }))).toBe(200);
+      const expired = await sign(pair.privateKey, {
+        expiresIn: Math.floor(Date.now() / 1000) - 60,
+      });
+      expect(await predict(expired)).toBe(401);
+    } finally {
+      await rt.close();
+    }
   });
 });

@@ -33,6 +33,7 @@ const CANARY_SHA = 'b'.repeat(64);
 interface Variation {
   readonly algorithms?: readonly string[];
   readonly goldenRequests?: readonly unknown[];
+  readonly requireExpiry?: boolean;
 }
 
 function fullModelDeployment(variation: Variation = {}): ModelDeployment {
@@ -54,6 +55,7 @@ function fullModelDeployment(variation: Variation = {}): ModelDeployment {
           audiences: ['scoring', 'scoring-batch'],
           algorithms: variation.algorithms ?? ['ES384', 'EdDSA'],
           keysSecretRef: { name: 'jwks', key: 'jwks.json' },
+          ...(variation.requireExpiry !== undefined && { requireExpiry: variation.requireExpiry }),
         },
         protectMetrics: true,
       },
@@ -146,7 +148,14 @@ describe('the environment the operator writes, read by the runtime', () => {
       jwksFile: `${JWT_KEYS_DIR}/jwks.json`,
       publicKeyFile: undefined,
       requiredScope: undefined,
+      requireExpiry: true,
     });
+  });
+
+  it('lets spec.auth.jwt.requireExpiry=false admit tokens without exp', () => {
+    const md = fullModelDeployment({ requireExpiry: false });
+    const opts: RuntimeEnvOptions = { track: 'stable', model: md.spec.model, goldenRequests: [] };
+    expect(parseConfig(podEnvironment(md, opts)).auth.jwt?.requireExpiry).toBe(false);
   });
 
   it('carries the canary model from a PVC with its own golden requests', () => {

@@ -532,6 +532,12 @@ export const authSpec = z
           'Secret holding the verification keys as a JWKS or PEM.',
           'jwks.json',
         ),
+        requireExpiry: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Refuse tokens without an exp claim (a leaked token that never expires stays valid forever). Set false only for issuers that cannot set one.',
+          ),
       })
       .optional()
       .describe('Accept JWT bearer tokens.'),

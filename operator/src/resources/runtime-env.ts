@@ -81,6 +81,8 @@ function jwtEnv(jwt: AuthSpec['jwt']): Env {
     JWT_ALGORITHMS: jwt.algorithms.join(','),
     JWT_JWKS_FILE: isJwks ? file : undefined,
     JWT_PUBLIC_KEY_FILE: isJwks ? undefined : file,
+    // The runtime refuses tokens without exp by default; only the opt-out is passed.
+    JWT_REQUIRE_EXP: jwt.requireExpiry ? undefined : 'false',
   };
 }
 

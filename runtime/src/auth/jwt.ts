@@ -18,6 +18,7 @@ export async function createJwtVerifier(config: JwtConfig): Promise<JwtVerifier>
     algorithms: [...config.algorithms],
     ...(config.issuer !== undefined ? { issuer: config.issuer } : {}),
     ...(config.audience !== undefined ? { audience: [...config.audience] } : {}),
+    ...(config.requireExpiry ? { requiredClaims: ['exp'] } : {}),
   };
   return {
     requiredScope: config.requiredScope,
@@ -66,6 +67,12 @@ function describe(err: Error, config: JwtConfig): string {
   if (err instanceof errors.JOSEAlgNotAllowed) {
     return `token algorithm not allowed (JWT_ALGORITHMS=${config.algorithms.join(',')})`;
   }
+  if (
+    err instanceof errors.JWTClaimValidationFailed &&
+    err.claim === 'exp' &&
+    err.reason === 'missing'
+  )
+    return "token has no 'exp' claim (it would never expire); issue tokens with an expiry, or set JWT_REQUIRE_EXP=false";
   if (err instanceof errors.JWTClaimValidationFailed)
     return `token claim '${err.claim}' is invalid: ${err.reason}`;
   if (err instanceof errors.JWSSignatureVerificationFailed) return 'token signature is invalid';

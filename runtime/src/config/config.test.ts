@@ -120,7 +120,11 @@ describe('parseConfig', () => {
       GOLDEN_REQUESTS: JSON.stringify(golden),
       ORT_TELEMETRY: 'on',
     });
-    expect(c.auth.jwt).toMatchObject({ algorithms: ['RS256', 'ES256'], issuer: 'https://issuer' });
+    expect(c.auth.jwt).toMatchObject({
+      algorithms: ['RS256', 'ES256'],
+      issuer: 'https://issuer',
+      requireExpiry: true,
+    });
     expect(c.rateLimit).toEqual({ requestsPerSecond: 10, burst: 10 });
     expect(c.goldenRequests[0]?.tolerance).toBe(1e-4);
     expect(c.ortTelemetry).toBe(true);

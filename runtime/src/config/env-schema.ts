@@ -118,6 +118,8 @@ export const envSchema = z.object({
   JWT_JWKS_FILE: str.optional(),
   JWT_PUBLIC_KEY_FILE: str.optional(),
   JWT_REQUIRED_SCOPE: str.optional(),
+  /** Refuse tokens without an exp claim: a leaked token that never expires is valid forever. */
+  JWT_REQUIRE_EXP: bool.default(true),
   AUTH_PROTECT_HEALTH: bool.default(false),
   AUTH_PROTECT_METRICS: bool.default(false),
   RATE_LIMIT_RPS: int(1).optional(),

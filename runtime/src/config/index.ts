@@ -158,6 +158,7 @@ function jwtConfig(e: RuntimeEnv) {
     jwksFile: e.JWT_JWKS_FILE,
     publicKeyFile: e.JWT_PUBLIC_KEY_FILE,
     requiredScope: e.JWT_REQUIRED_SCOPE,
+    requireExpiry: e.JWT_REQUIRE_EXP,
   } as const;
 }
 
