@@ -84,6 +84,17 @@ describe('loading from files', () => {
     );
   });
 
+  it('names the path when MODEL_URI points at a directory, and says what to do', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'md-pvc-'));
+    mkdirSync(join(root, 'models-claim', 'v1'), { recursive: true });
+    const dir = join(root, 'models-claim', 'v1');
+    await expect(
+      loadModel(testConfig('pvc://models-claim/v1', { PVC_MOUNT_ROOT: root })),
+    ).rejects.toThrow(
+      `model file ${dir} (MODEL_URI=pvc://models-claim/v1) is a directory; point MODEL_URI at the .onnx file inside it`,
+    );
+  });
+
   it('refuses a file over MODEL_MAX_BYTES', async () => {
     await expect(loadModel(testConfig(MODELS.tiny, { MODEL_MAX_BYTES: '1000' }))).rejects.toThrow(
       /603644 bytes is more than MODEL_MAX_BYTES=1000/,
@@ -164,7 +175,18 @@ describe('HTTP download from a local server', () => {
     const before = hits['/ok.onnx'];
     const again = await downloadModel(options('/ok.onnx', { cacheDir, expectedSha256: TINY_SHA }));
     expect(again.fromCache).toBe(true);
+    expect(again.bytes).toBe(tinyBytes.length);
     expect(hits['/ok.onnx']).toBe(before);
+    // The start-up log line of a cache hit reports the file's real size.
+    const steps: [string, Record<string, unknown>][] = [];
+    const cached = await loadModel(testConfig(`${base}/ok.onnx`, env), (step, detail) =>
+      steps.push([step, detail ?? {}]),
+    );
+    await cached.release();
+    expect(steps.find(([step]) => step === 'fetched')?.[1]).toMatchObject({
+      bytes: tinyBytes.length,
+      fromCache: true,
+    });
   });
 
   it('retries 5xx with back-off and succeeds', async () => {

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { checkDigest, sha256File } from './digest.js';
@@ -60,7 +60,7 @@ async function fromCache(options: DownloadOptions): Promise<DownloadResult | und
     await rm(path, { force: true });
     return undefined;
   }
-  return { path, sha256: digest, bytes: 0, fromCache: true };
+  return { path, sha256: digest, bytes: (await stat(path)).size, fromCache: true };
 }
 
 async function downloadOnce(options: DownloadOptions): Promise<DownloadResult> {

@@ -131,15 +131,21 @@ async function fetchModel(
     });
     return result;
   }
+  const where = `model file ${source.path} (MODEL_URI=${m.uri})`;
   const info = await stat(source.path).catch((err: Error) => {
-    throw new Error(`model file ${source.path} (MODEL_URI=${m.uri}): ${err.message}`);
+    throw new Error(`${where}: ${err.message}`);
   });
+  // Reading a directory fails with a bare "EISDIR: illegal operation on a directory, read".
+  if (info.isDirectory())
+    throw new Error(`${where} is a directory; point MODEL_URI at the .onnx file inside it`);
   if (info.size > m.maxBytes) {
     throw new Error(
       `model file ${source.path}: ${info.size} bytes is more than MODEL_MAX_BYTES=${m.maxBytes}`,
     );
   }
-  const sha256 = await sha256File(source.path);
+  const sha256 = await sha256File(source.path).catch((err: Error) => {
+    throw new Error(`${where}: ${err.message}`);
+  });
   checkDigest(source.path, m.sha256, sha256);
   progress('fetched', { path: source.path, bytes: info.size });
   return { path: source.path, sha256 };
