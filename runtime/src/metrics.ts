@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BatchObserver } from './batching/dynamic-batcher.js';
+import type { BatchObserver, DropReason } from './batching/dynamic-batcher.js';
 
 /** Fine-grained from 0.5 ms to 10 s: the request latency the HPA scales on. */
 const LATENCY_BUCKETS = [
@@ -66,6 +66,12 @@ export function createMetrics(labels: MetricLabels): RuntimeMetrics {
     help: 'Inference requests received and not yet answered',
     registers,
   });
+  const dropped = new Counter({
+    name: 'modeldeploy_requests_dropped_total',
+    help: 'Inference requests not computed because they timed out (504) or their client hung up first',
+    labelNames: ['reason'] as const,
+    registers,
+  });
   const queueDepth = new Gauge({
     name: 'modeldeploy_queue_depth',
     help: 'Requests waiting in the batching queue',
@@ -95,6 +101,7 @@ export function createMetrics(labels: MetricLabels): RuntimeMetrics {
     batchObserver: {
       queueDepth: (depth) => queueDepth.set(depth),
       queued: (seconds) => queueDuration.observe(seconds),
+      dropped: (reason: DropReason) => dropped.inc({ reason }),
       inference: (seconds, rows) => {
         inferenceDuration.observe(seconds);
         batchSize.observe(rows);

@@ -171,6 +171,11 @@ declare module 'fastify' {
     receiving: boolean;
     /** Counted in modeldeploy_inflight_requests until answered or abandoned. */
     inflight: boolean;
+    /**
+     * Inference requests: aborted when the client hangs up before its answer, so the batcher
+     * drops the request instead of computing it for nobody (ServingContext.infer).
+     */
+    abandoned: AbortController | null;
   }
 }
 
@@ -187,6 +192,7 @@ async function registerHooks(
   };
   app.decorateRequest('receiving', false);
   app.decorateRequest('inflight', false);
+  app.decorateRequest('abandoned', null);
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(modelHeaders);
     reply.header('x-request-id', request.id);
@@ -195,6 +201,13 @@ async function registerHooks(
       request.inflight = true;
       arrivals.arrived();
       request.receiving = true;
+      const abandoned = new AbortController();
+      request.abandoned = abandoned;
+      // onRequestAbort covers a client that leaves while its body arrives; one that leaves
+      // while its request waits for the model shows as the response closing unfinished.
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) abandoned.abort();
+      });
     }
     done();
   });
@@ -218,6 +231,7 @@ async function registerHooks(
   });
   // A client that hangs up before its answer gets no onResponse.
   app.addHook('onRequestAbort', (request, done) => {
+    request.abandoned?.abort();
     finish(request);
     done();
   });

@@ -17,8 +17,11 @@ export interface ServingContext {
   readonly limits: RequestLimits;
   /** A fresh budget for one request's inputs (REQUEST_MAX_ROWS, REQUEST_MAX_ELEMENTS). */
   admission(): { readonly budget: RequestBudget; readonly batchable: boolean };
-  /** Validated feeds → this request's outputs, through the batcher. */
-  infer(feeds: TensorMap): Promise<TensorMap>;
+  /**
+   * Validated feeds → this request's outputs, through the batcher. `abandoned` aborts when
+   * the client hangs up, so the request is not computed for nobody.
+   */
+  infer(feeds: TensorMap, abandoned?: AbortSignal): Promise<TensorMap>;
 }
 
 export interface ServingHooks {
@@ -40,7 +43,7 @@ export function createServingContext(
     timeoutMs: config.server.requestTimeoutMs,
     batchable: signature.batchable,
     inputNames: signature.inputs.map((s) => s.name),
-    run: (feeds) => model.run(feeds),
+    run: (feeds, cancel) => model.run(feeds, undefined, cancel),
     // Handing a full next batch to the worker while one computes measured +2-3 % for the
     // heavy model at 64 connections (docs/benchmarks.md); on the main thread a run blocks
     // the event loop, so there is nothing to overlap and a second batch would only queue.
@@ -61,9 +64,9 @@ export function createServingContext(
     batcher,
     inputs: new Map(signature.inputs.map((s) => [s.name, s])),
     outputs: new Map(signature.outputs.map((s) => [s.name, s])),
-    infer: (feeds) => {
+    infer: (feeds, abandoned) => {
       checkFeeds(model, feeds);
-      return batcher.submit(feeds);
+      return batcher.submit(feeds, abandoned);
     },
   };
 }

@@ -1,7 +1,17 @@
 import type { HostTensor, TensorMap } from '../tensor/host-tensor.js';
-import { QueueFullError, RequestTimeoutError, ShuttingDownError } from './errors.js';
+import {
+  ClientGoneError,
+  QueueFullError,
+  RequestTimeoutError,
+  ShuttingDownError,
+} from './errors.js';
 import { runFailure } from './run-failure.js';
 import { batchKey, concatRows, splitRows } from './tensor-batch.js';
+
+const NEVER_CANCELLED = new AbortController().signal;
+
+/** Why a request left without being computed: its deadline passed, or its client hung up. */
+export type DropReason = 'timeout' | 'client_gone';
 
 export interface BatchObserver {
   queueDepth(depth: number): void;
@@ -11,6 +21,8 @@ export interface BatchObserver {
   isolationRun?(): void;
   /** A request of a failed batch (of several) that also failed on its own. */
   isolatedFailure?(): void;
+  /** A request that nobody waits for any more was not computed. */
+  dropped?(reason: DropReason): void;
 }
 
 export interface BatcherOptions {
@@ -22,7 +34,11 @@ export interface BatcherOptions {
   /** False for models without a dynamic first dimension: every request runs alone. */
   readonly batchable: boolean;
   readonly inputNames: readonly string[];
-  readonly run: (feeds: TensorMap) => Promise<TensorMap>;
+  /**
+   * Runs one batch. `cancel` aborts once every request of the batch has timed out or been
+   * abandoned; a model that has not started the run yet then skips it (and rejects).
+   */
+  readonly run: (feeds: TensorMap, cancel: AbortSignal) => Promise<TensorMap>;
   /**
    * Batches that may be running at once (default 1). With the session in a worker thread,
    * 2 lets a full next batch be joined and handed to the worker while the current one
@@ -49,6 +65,15 @@ interface Pending {
   readonly reject: (error: Error) => void;
   timer: NodeJS.Timeout | undefined;
   state: 'queued' | 'running' | 'done';
+  /** Set when it left without an answer: why (for the dropped count if its run is skipped). */
+  gone: DropReason | undefined;
+  /** The batch it runs in, once taken from the queue. */
+  batch: RunningBatch | undefined;
+}
+
+interface RunningBatch {
+  readonly members: readonly Pending[];
+  readonly cancel: AbortController;
 }
 
 /**
@@ -78,9 +103,13 @@ export class DynamicBatcher {
     return this.inFlight;
   }
 
-  /** Queues one request (already validated); resolves with exactly its rows of every output. */
-  submit(feeds: TensorMap): Promise<TensorMap> {
+  /**
+   * Queues one request (already validated); resolves with exactly its rows of every output.
+   * `abandoned` aborts when the client hangs up: the request leaves the queue uncomputed.
+   */
+  submit(feeds: TensorMap, abandoned?: AbortSignal): Promise<TensorMap> {
     if (this.closed) return Promise.reject(new ShuttingDownError());
+    if (abandoned?.aborted === true) return Promise.reject(new ClientGoneError());
     if (this.queue.length >= this.options.maxQueue)
       return Promise.reject(new QueueFullError(this.options.maxQueue));
     const first = feeds[this.options.inputNames[0] ?? ''];
@@ -95,8 +124,11 @@ export class DynamicBatcher {
         reject,
         timer: undefined,
         state: 'queued',
+        gone: undefined,
+        batch: undefined,
       };
       pending.timer = setTimeout(() => this.expire(pending), this.options.timeoutMs);
+      abandoned?.addEventListener('abort', () => this.abandon(pending), { once: true });
       this.queue.push(pending);
       this.queuedRows += rows;
       this.options.observer?.queueDepth(this.queue.length);
@@ -178,6 +210,7 @@ export class DynamicBatcher {
         // Its deadline passed while an earlier (synchronous) run held the event loop.
         this.queuedRows -= p.rows;
         this.expire(p, false);
+        this.options.observer?.dropped?.('timeout');
         continue;
       }
       const fits = head === undefined || (p.key === head.key && rows + p.rows <= limit);
@@ -192,25 +225,37 @@ export class DynamicBatcher {
     this.queue = rest;
     this.queuedRows -= rows;
     this.options.observer?.queueDepth(this.queue.length);
+    const running: RunningBatch = { members: batch, cancel: new AbortController() };
     for (const p of batch) {
       p.state = 'running';
+      p.batch = running;
       this.options.observer?.queued((now - p.enqueuedAt) / 1000);
     }
     return batch;
   }
 
   private async runBatch(batch: Pending[]): Promise<void> {
+    const cancel = (batch[0] as Pending).batch?.cancel.signal;
     try {
-      this.deliver(batch, await this.timedRun(batch));
+      this.deliver(batch, await this.timedRun(batch, cancel));
     } catch (err) {
+      if (cancel?.aborted === true) {
+        // Skipped before it started: every request in it had already left.
+        for (const p of batch) this.options.observer?.dropped?.(p.gone ?? 'timeout');
+        return;
+      }
       await this.isolate(batch, err as Error);
     }
   }
 
-  private async timedRun(batch: readonly Pending[]): Promise<TensorMap> {
+  /** `cancel` only for a batch's own run; isolation runs serve requests still waiting. */
+  private async timedRun(
+    batch: readonly Pending[],
+    cancel: AbortSignal = NEVER_CANCELLED,
+  ): Promise<TensorMap> {
     const rows = batch.reduce((n, p) => n + p.rows, 0);
     const started = performance.now();
-    const outputs = await this.options.run(this.joinFeeds(batch));
+    const outputs = await this.options.run(this.joinFeeds(batch), cancel);
     this.options.observer?.inference((performance.now() - started) / 1000, rows);
     return outputs;
   }
@@ -281,16 +326,37 @@ export class DynamicBatcher {
 
   private expire(p: Pending, removeFromQueue = true): void {
     if (p.state === 'done') return;
+    const stage = p.state;
+    this.leave(p, 'timeout', removeFromQueue);
+    p.reject(new RequestTimeoutError(this.options.timeoutMs, stage));
+    if (this.queue.length === 0 && this.inFlight === 0) this.notifyIdle();
+  }
+
+  /** Its client hung up: nobody will read the answer, so it is not computed if avoidable. */
+  private abandon(p: Pending): void {
+    if (p.state === 'done') return;
+    this.leave(p, 'client_gone', true);
+    p.reject(new ClientGoneError());
+    if (this.queue.length === 0 && this.inFlight === 0) this.notifyIdle();
+  }
+
+  /**
+   * Takes a request that will get no answer out of the queue (counted as dropped), or, when
+   * its batch has left, cancels that batch's run once none of its requests waits for it.
+   */
+  private leave(p: Pending, reason: DropReason, removeFromQueue: boolean): void {
     clearTimeout(p.timer);
-    if (p.state === 'queued' && removeFromQueue) {
+    const wasQueued = p.state === 'queued';
+    p.state = 'done';
+    p.gone = reason;
+    if (wasQueued && removeFromQueue) {
       this.queue = this.queue.filter((q) => q !== p);
       this.queuedRows -= p.rows;
       this.options.observer?.queueDepth(this.queue.length);
+      this.options.observer?.dropped?.(reason);
     }
-    const stage = p.state;
-    p.state = 'done';
-    p.reject(new RequestTimeoutError(this.options.timeoutMs, stage));
-    if (this.queue.length === 0 && this.inFlight === 0) this.notifyIdle();
+    const batch = p.batch;
+    if (batch !== undefined && batch.members.every((m) => m.state === 'done')) batch.cancel.abort();
   }
 
   private notifyIdle(): void {

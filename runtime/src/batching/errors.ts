@@ -19,6 +19,13 @@ export class RequestTimeoutError extends HttpError {
   }
 }
 
+/** The client hung up before its answer; nobody reads this, it ends the handler. */
+export class ClientGoneError extends HttpError {
+  constructor() {
+    super(499, 'the client closed the connection before its answer; the request was not computed');
+  }
+}
+
 export class ShuttingDownError extends HttpError {
   constructor() {
     super(503, 'server is shutting down; retry on another replica', { 'retry-after': '1' });

@@ -94,7 +94,7 @@ export async function loadModel(
   }
   return {
     signature: model.signature,
-    run: (feeds, outputNames) => model.run(feeds, outputNames),
+    run: (feeds, outputNames, cancel) => model.run(feeds, outputNames, cancel),
     release: () => model.release(),
     onFailure: (listener) => model.onFailure(listener),
     abandon: () => model.abandon(),

@@ -18,6 +18,11 @@ export interface SessionWorkerData {
    * further run. Shared memory, because a message would only be read after the queued runs.
    */
   readonly abandoned: SharedArrayBuffer;
+  /**
+   * Int32 slots: slot `id % length` holds a run id the runtime cancelled (every request of
+   * its batch timed out or hung up); the worker skips that run if it has not started it.
+   */
+  readonly cancelled: SharedArrayBuffer;
 }
 
 export interface RunRequest {

@@ -21,8 +21,9 @@ if (isMainThread || parentPort === null) {
   throw new Error('session-worker is started by worker-session.ts as a worker thread');
 }
 const port = parentPort;
-const { path, settings, abandoned } = workerData as SessionWorkerData;
+const { path, settings, abandoned, cancelled } = workerData as SessionWorkerData;
 const abandonedFlag = new Int32Array(abandoned);
+const cancelledRuns = new Int32Array(cancelled);
 
 function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
@@ -36,6 +37,11 @@ async function run(
 ): Promise<void> {
   if (Atomics.load(abandonedFlag, 0) === 1) {
     const message = 'not run: the runtime is exiting (SHUTDOWN_GRACE_MS passed)';
+    send({ kind: 'run-failed', id: request.id, message });
+    return;
+  }
+  if (Atomics.load(cancelledRuns, request.id % cancelledRuns.length) === request.id) {
+    const message = 'not run: every request of this batch timed out or hung up before it started';
     send({ kind: 'run-failed', id: request.id, message });
     return;
   }

@@ -11,9 +11,11 @@ export interface InferenceModel {
   /**
    * Runs the model. The model may take ownership of the feeds' memory (the worker-thread
    * session transfers whole ArrayBuffers instead of copying them), so callers must not read
-   * or reuse feed data after calling run.
+   * or reuse feed data after calling run. When `cancel` aborts before the run has started
+   * (the worker-thread session, with a run queued behind another), it is skipped and rejects;
+   * a run already started completes.
    */
-  run(feeds: TensorMap, outputNames?: readonly string[]): Promise<TensorMap>;
+  run(feeds: TensorMap, outputNames?: readonly string[], cancel?: AbortSignal): Promise<TensorMap>;
   release(): Promise<void>;
   /**
    * Calls `listener` once if the model can no longer run (its worker thread died). An

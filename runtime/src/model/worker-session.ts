@@ -54,7 +54,7 @@ export async function createWorkerInferenceModel(
   const signature = signatureFrom(opened.inputs, opened.outputs);
   return {
     signature,
-    run: (feeds, outputNames) => connection.run(feeds, outputNames),
+    run: (feeds, outputNames, cancel) => connection.run(feeds, outputNames, cancel),
     release: () => connection.release(),
     onFailure: (listener) => connection.onFailure(listener),
     abandon: () => connection.abandon(),
@@ -110,6 +110,8 @@ class SessionWorkerConnection {
   private releasing: Promise<void> | undefined;
   private readonly settleOpen: OpenSettlers;
   private readonly abandoned = new SharedArrayBuffer(4);
+  /** Cancelled run ids by id % 64; at most a few runs are ever handed over at once. */
+  private readonly cancelled = new Int32Array(new SharedArrayBuffer(64 * 4));
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -124,7 +126,12 @@ class SessionWorkerConnection {
     // The executor above ran synchronously, so settle is set.
     this.settleOpen = settle as OpenSettlers;
     const { entry, options: entryOptions } = workerEntry();
-    const workerData: SessionWorkerData = { path, settings, abandoned: this.abandoned };
+    const workerData: SessionWorkerData = {
+      path,
+      settings,
+      abandoned: this.abandoned,
+      cancelled: this.cancelled.buffer as SharedArrayBuffer,
+    };
     const workerOptions: WorkerOptions = {
       ...entryOptions,
       workerData,
@@ -148,7 +155,11 @@ class SessionWorkerConnection {
     options.onSpawn?.(this.worker);
   }
 
-  run(feeds: TensorMap, outputNames: readonly string[] | undefined): Promise<TensorMap> {
+  run(
+    feeds: TensorMap,
+    outputNames: readonly string[] | undefined,
+    cancel?: AbortSignal,
+  ): Promise<TensorMap> {
     if (this.failure !== undefined) return Promise.reject(new Error(this.failure));
     if (this.releasing !== undefined)
       return Promise.reject(new Error('the model session was released'));
@@ -168,6 +179,13 @@ class SessionWorkerConnection {
         this.post({ ...request, feeds: copiedTensors(feeds) }, []);
       }
       this.pending.set(id, { resolve, reject });
+      // Shared memory: the worker reads it right before starting the run, even while it is
+      // still busy with the previous one (a message would be read only after).
+      cancel?.addEventListener(
+        'abort',
+        () => Atomics.store(this.cancelled, id % this.cancelled.length, id),
+        { once: true },
+      );
       // A worker with runs pending keeps the process alive; an idle one does not.
       if (this.pending.size === 1) this.worker.ref();
     });

@@ -24,7 +24,7 @@ export function registerPredict(app: FastifyInstance, state: RuntimeState): void
     const feeds: Record<string, HostTensor> = {};
     for (const [name, spec] of ctx.inputs)
       feeds[name] = await decodeTensorYielding(body.inputs[name], spec, undefined, admission);
-    const outputs = await ctx.infer(feeds);
+    const outputs = await ctx.infer(feeds, request.abandoned?.signal);
     markNonFiniteOutputs(reply, outputs, ctx.outputs);
     let answer = prefix;
     let first = true;

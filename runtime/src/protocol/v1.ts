@@ -55,7 +55,8 @@ export function registerV1(app: FastifyInstance, state: RuntimeState): void {
       checkModelName(state, target.slice(0, -':predict'.length));
       const ctx = state.requireServing();
       const body = parseBody(ctx.schemas.v1, jsonOf(request.body));
-      const outputs = await ctx.infer(await instancesToFeeds(ctx, body.instances));
+      const feeds = await instancesToFeeds(ctx, body.instances);
+      const outputs = await ctx.infer(feeds, request.abandoned?.signal);
       markNonFiniteOutputs(reply, outputs, ctx.outputs);
       return reply.type(JSON_TYPE).send(`{"predictions":${predictions(ctx, outputs)}}`);
     },

@@ -65,7 +65,8 @@ export function registerV2(app: FastifyInstance, state: RuntimeState, serverVers
       { config: { category: 'inference' } },
       async (request, reply) => {
         checkModelName(state, request.params.name, request.params.version);
-        return infer(state, state.requireServing(), request.body, reply);
+        const abandoned = request.abandoned?.signal;
+        return infer(state, state.requireServing(), request.body, reply, abandoned);
       },
     );
   }
@@ -93,13 +94,14 @@ async function infer(
   ctx: ServingContext,
   raw: unknown,
   reply: FastifyReply,
+  abandoned: AbortSignal | undefined,
 ): Promise<FastifyReply> {
   const binary = raw instanceof BinaryBody ? raw.binary : undefined;
   const request = raw instanceof BinaryBody ? raw.json : raw;
   checkEntryCount(request, 'inputs', [...ctx.inputs.keys()]);
   checkEntryCount(request, 'outputs', [...ctx.outputs.keys()]);
   const body = parseBody(ctx.schemas.v2, request);
-  const outputs = await ctx.infer(await decodeInputs(ctx, body, binary));
+  const outputs = await ctx.infer(await decodeInputs(ctx, body, binary), abandoned);
   markNonFiniteOutputs(reply, outputs, ctx.outputs);
   const wanted =
     body.outputs ?? [...ctx.outputs.keys()].map((name) => ({ name, parameters: undefined }));
