@@ -84,14 +84,17 @@ function installSignalHandlers(server: RuntimeServer, config: RuntimeConfig): vo
       { signal, delayMs: config.server.shutdownDelayMs, graceMs: config.server.shutdownGraceMs },
       'shutting down: draining',
     );
-    const timer = setTimeout(
-      () => void exitAtDeadline(server, config.server.shutdownGraceMs),
-      config.server.shutdownGraceMs,
-    );
+    let cutShort = false;
+    const timer = setTimeout(() => {
+      cutShort = true;
+      void exitAtDeadline(server, config.server.shutdownGraceMs);
+    }, config.server.shutdownGraceMs);
     timer.unref();
     server
       .shutdown()
       .then(() => {
+        // Past the deadline the exit code is 1, whichever finishes first.
+        if (cutShort) return;
         server.logger.info('drained; exiting');
         process.exit(0);
       })
