@@ -53,6 +53,8 @@ describe('the hostile-request corpus against the runtime process', () => {
         BODY_LIMIT_BYTES: String(BODY_LIMIT),
         REQUEST_MAX_ROWS: '64',
         LOG_LEVEL: 'info',
+        // afterAll sends SIGTERM and moves on: no reason to keep serving for the drain delay.
+        SHUTDOWN_DELAY_MS: '0',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
