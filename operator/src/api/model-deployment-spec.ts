@@ -369,7 +369,7 @@ export const analysisSpec = z
       .max(1)
       .optional()
       .describe(
-        'Highest amount (0–1) by which the canary\'s error rate may exceed the stable track\'s, measured over the same window. Set, the stable track is queried too and a check without stable data is inconclusive.',
+        "Highest amount (0–1) by which the canary's error rate may exceed the stable track's, measured over the same window. Set, the stable track is queried too and a check without stable data is inconclusive.",
       ),
     maxLatencyRatio: z
       .number()
@@ -377,7 +377,7 @@ export const analysisSpec = z
       .max(100)
       .optional()
       .describe(
-        'Highest ratio of the canary\'s p95 latency to the stable track\'s, measured over the same window (1.2 = at most 20 % slower). Set, the stable track is queried too and a check without stable data is inconclusive.',
+        "Highest ratio of the canary's p95 latency to the stable track's, measured over the same window (1.2 = at most 20 % slower). Set, the stable track is queried too and a check without stable data is inconclusive.",
       ),
     maxLatencyP95Ms: z
       .number()
