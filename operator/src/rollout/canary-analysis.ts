@@ -24,6 +24,17 @@ export function isRefusedAnalysis(outcome: AnalysisResult): outcome is RefusedAn
   return 'refused' in outcome && outcome.refused !== undefined;
 }
 
+/**
+ * The outcome as status.canary.lastAnalysis stores it: without the `refused` marker, which
+ * the CRD's schema does not have (the API server would prune it, and a status compared
+ * with the stored one would always differ). The refusal belongs in a condition.
+ */
+export function analysisForStatus(outcome: CanaryAnalysisOutcome): AnalysisResult {
+  if (!isRefusedAnalysis(outcome)) return outcome;
+  const { refused: _refused, ...result } = outcome;
+  return result;
+}
+
 export interface AnalyzeCanaryOptions {
   analysis: AnalysisSpec;
   /** The ModelDeployment's namespace and name: only its own runtime pods are measured. */
