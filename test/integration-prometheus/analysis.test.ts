@@ -5,7 +5,14 @@ import { analysisSpec } from '../../operator/src/api/model-deployment-spec.js';
 import type { AnalysisResult } from '../../operator/src/api/model-deployment-status.js';
 import { analyzeCanary } from '../../operator/src/rollout/canary-analysis.js';
 import { queryScalar } from '../../operator/src/rollout/prometheus-client.js';
-import { drive, startRuntime, startTestServer, stopPods, type Pod } from './canary-fleet.js';
+import {
+  drive,
+  startRuntime,
+  startTestServer,
+  stopPods,
+  waitForWindow,
+  type Pod,
+} from './canary-fleet.js';
 import { freePort, startPrometheus, waitFor, type PrometheusServer } from './prometheus-server.js';
 
 /**
@@ -70,6 +77,8 @@ async function withTraffic(): Promise<void> {
 
 /** The verdict once the window holds data (a few scrapes after traffic starts). */
 async function settled(target: Target, overrides: Record<string, unknown> = {}) {
+  const url = prometheus?.url ?? '';
+  await waitForWindow(url, { instance: instance(target), track: 'canary' }, 30, WINDOW_SECONDS);
   let result = await analyze(target, overrides);
   await waitFor(
     `a verdict other than Inconclusive for ${instance(target)}`,

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { queryScalar } from '../../operator/src/rollout/prometheus-client.js';
 import { freePort, stopChild, waitFor } from './prometheus-server.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
@@ -139,4 +140,23 @@ export async function drive(
     return codes;
   };
   return Promise.all(pods.map(worker));
+}
+
+/**
+ * Waits until Prometheus holds at least `min` requests of one track of one ModelDeployment
+ * in the last `windowSeconds`: a verdict on a handful of samples from the first seconds of
+ * traffic would judge the ramp-up, not the pods.
+ */
+export async function waitForWindow(
+  prometheusUrl: string,
+  selector: { instance: string; track: 'stable' | 'canary' },
+  min: number,
+  windowSeconds: number,
+): Promise<void> {
+  const query = `sum(increase(modeldeploy_requests_total{modeldeployment="${selector.instance}",track="${selector.track}",route="/predict"}[${windowSeconds}s]))`;
+  await waitFor(
+    `${min} requests of ${selector.instance} (${selector.track}) in a ${windowSeconds} s window`,
+    async () => ((await queryScalar(prometheusUrl, query, { timeoutMs: 2000 })) ?? 0) >= min,
+    60_000,
+  );
 }

@@ -4,7 +4,7 @@ import type { AnalysisResult } from '../../operator/src/api/model-deployment-sta
 import { NO_STABLE_SAMPLES } from '../../operator/src/rollout/analysis-judge.js';
 import { analyzeCanary } from '../../operator/src/rollout/canary-analysis.js';
 import { queryScalar } from '../../operator/src/rollout/prometheus-client.js';
-import { drive, startTestServer, stopPods, type Pod } from './canary-fleet.js';
+import { drive, startTestServer, stopPods, waitForWindow, type Pod } from './canary-fleet.js';
 import { startPrometheus, waitFor, type PrometheusServer } from './prometheus-server.js';
 
 /**
@@ -88,15 +88,10 @@ beforeAll(async () => {
     20_000,
   );
   traffic = drive(pods, '{}', { maxPerPod: 5000, maxMs: 120_000, done: () => trafficDone });
-  // Judged only once a full window of steady traffic is in: the first requests' ramp-up
-  // would otherwise be a large share of a handful of samples.
-  const canaryRequests = `sum(increase(modeldeploy_requests_total{modeldeployment="prod/ranker",track="canary"}[${WINDOW_SECONDS}s]))`;
-  await waitFor(
-    'a window holding 60 canary requests',
-    async () =>
-      ((await queryScalar(prometheus?.url ?? '', canaryRequests, { timeoutMs: 2000 })) ?? 0) >= 60,
-    60_000,
-  );
+  // Judged only once the window holds steady traffic of both tracks, not the ramp-up.
+  for (const track of ['stable', 'canary'] as const) {
+    await waitForWindow(prometheus.url, { instance, track }, 60, WINDOW_SECONDS);
+  }
 }, 600_000);
 
 afterAll(async () => {
