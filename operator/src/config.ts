@@ -1,5 +1,9 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import {
+  invalidAllowListEntries,
+  parsePrometheusAllowList,
+} from './rollout/prometheus-url-allowlist.js';
 
 const boolString = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -24,6 +28,17 @@ const configSchema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   POD_NAME: z.string().optional(),
   POD_NAMESPACE: z.string().optional(),
+  ANALYSIS_PROMETHEUS_URLS: z
+    .string()
+    .default('')
+    .transform(parsePrometheusAllowList)
+    .refine((list) => invalidAllowListEntries(list).length === 0, {
+      message: 'entries must be http(s) URLs or *, separated by commas',
+    }),
+  ANALYSIS_NAMESPACE_LABEL: z
+    .string()
+    .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus label name')
+    .optional(),
 });
 
 export interface OperatorConfig {
@@ -42,6 +57,19 @@ export interface OperatorConfig {
   resyncSeconds: number;
   logLevel: string;
   identity: string;
+  analysis: AnalysisConfig;
+}
+
+/** How the operator runs canary analysis, whatever the ModelDeployments ask. */
+export interface AnalysisConfig {
+  /** Prometheus URLs (exact or prefix) the operator may query; empty refuses all. */
+  allowedPrometheusUrls: string[];
+  /**
+   * A label that the scrape config sets to the pod's namespace (e.g. `namespace` under
+   * Kubernetes service discovery); when set, every query also matches it. The runtime's own
+   * `modeldeployment` label is what pods report about themselves; this one Prometheus adds.
+   */
+  namespaceLabel: string | undefined;
 }
 
 /** CLI flags a person types, mapped onto the environment variables a pod spec sets. */
@@ -56,6 +84,8 @@ const FLAG_TO_ENV: Record<string, string> = {
   'max-concurrent-reconciles': 'MAX_CONCURRENT_RECONCILES',
   'resync-seconds': 'RESYNC_SECONDS',
   'log-level': 'LOG_LEVEL',
+  'analysis-prometheus-urls': 'ANALYSIS_PROMETHEUS_URLS',
+  'analysis-namespace-label': 'ANALYSIS_NAMESPACE_LABEL',
 };
 
 function address(value: string): { host: string; port: number } {
@@ -102,5 +132,9 @@ export function loadConfig(
     resyncSeconds: c.RESYNC_SECONDS,
     logLevel: c.LOG_LEVEL,
     identity: c.POD_NAME ?? `${hostname}_${process.pid}`,
+    analysis: {
+      allowedPrometheusUrls: c.ANALYSIS_PROMETHEUS_URLS,
+      namespaceLabel: c.ANALYSIS_NAMESPACE_LABEL,
+    },
   };
 }

@@ -30,13 +30,23 @@ async function main(): Promise<void> {
     log,
     {
       record: (obj, e) => recorder.record(obj, e),
-      analyze: (md, version) =>
-        analyzeCanary({
+      analyze: (md, version) => {
+        const namespace = md.metadata.namespace ?? '';
+        const { namespaceLabel, allowedPrometheusUrls } = config.analysis;
+        return analyzeCanary({
           analysis: md.spec.canary?.analysis ?? analysisSpec.parse({}),
+          namespace,
+          name: md.metadata.name,
           model: servedModelName(md),
           version,
           now: new Date(),
-        }),
+          allowedPrometheusUrls,
+          ...(namespaceLabel !== undefined
+            ? { extraMatchers: { [namespaceLabel]: namespace } }
+            : {}),
+          log: log.child({ modelDeployment: `${namespace}/${md.metadata.name}`, part: 'analysis' }),
+        });
+      },
       defaultImage: config.runtimeImage,
       now: () => new Date(),
     },
@@ -60,9 +70,15 @@ async function main(): Promise<void> {
       metricsPort,
       apiServer: client.origin,
       namespaces: config.namespaces.length ? config.namespaces : 'all',
+      allowedPrometheusUrls: config.analysis.allowedPrometheusUrls,
     },
     'operator starting',
   );
+  if (config.analysis.allowedPrometheusUrls.length === 0) {
+    log.warn(
+      'no Prometheus URL is allowed for canary analysis: every spec.canary.analysis.prometheusUrl is refused; list yours in ANALYSIS_PROMETHEUS_URLS (chart value analysis.allowedPrometheusUrls)',
+    );
+  }
 
   await controller.startCaches();
   log.info('caches synced');

@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { BatchObserver, DropReason } from './batching/dynamic-batcher.js';
 
 /** Fine-grained from 0.5 ms to 10 s: the request latency the HPA scales on. */
-const LATENCY_BUCKETS = [
+export const LATENCY_BUCKETS = [
   0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05,
   0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10,
 ];
@@ -13,6 +13,22 @@ export interface MetricLabels {
   readonly model: string;
   readonly version: string;
   readonly track: string;
+  /** `<namespace>/<name>` of the ModelDeployment (MODELDEPLOY_INSTANCE); absent when run by hand. */
+  readonly instance?: string | undefined;
+}
+
+/**
+ * Labels on every series. `modeldeployment` lets canary analysis tell apart two namespaces
+ * serving the same model name and version; it is the runtime's own label because a scraped
+ * `namespace` label would be renamed `exported_namespace` (honor_labels: false).
+ */
+function defaultLabels(labels: MetricLabels): Record<string, string> {
+  return {
+    model: labels.model,
+    version: labels.version,
+    track: labels.track,
+    ...(labels.instance !== undefined ? { modeldeployment: labels.instance } : {}),
+  };
 }
 
 export interface RuntimeMetrics {
@@ -24,10 +40,10 @@ export interface RuntimeMetrics {
   setModelInfo(sha256: string): void;
 }
 
-/** Every runtime metric in its own registry, labelled with model, version and track. */
+/** Every runtime metric in its own registry, labelled with model, version, track (and ModelDeployment). */
 export function createMetrics(labels: MetricLabels): RuntimeMetrics {
   const registry = new Registry();
-  registry.setDefaultLabels({ model: labels.model, version: labels.version, track: labels.track });
+  registry.setDefaultLabels(defaultLabels(labels));
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const requests = new Counter({

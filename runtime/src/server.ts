@@ -79,6 +79,7 @@ export async function buildServer(
     model: config.model.name,
     version: config.model.version,
     track: config.model.track,
+    instance: config.model.instance,
   });
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,

@@ -1,241 +1,210 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canaryQueries, judge } from '../../operator/src/rollout/analysis-queries.js';
+import { analysisSpec } from '../../operator/src/api/model-deployment-spec.js';
+import type { AnalysisResult } from '../../operator/src/api/model-deployment-status.js';
 import { analyzeCanary } from '../../operator/src/rollout/canary-analysis.js';
 import { queryScalar } from '../../operator/src/rollout/prometheus-client.js';
 import {
-  freePort,
-  startPrometheus,
-  stopChild,
-  waitFor,
-  type PrometheusServer,
-} from './prometheus-server.js';
+  drive,
+  startRuntime,
+  startTestServer,
+  stopPods,
+  waitForWindow,
+  type Pod,
+} from './canary-fleet.js';
+import { freePort, startPrometheus, waitFor, type PrometheusServer } from './prometheus-server.js';
 
 /**
- * Canary analysis against a real Prometheus (Debian's package, our own process) scraping
- * two real HTTP processes every second: the real runtime serving mlp-tiny as a healthy
- * canary, and a small prom-client server that fails half its requests. All traffic stays
- * on 127.0.0.1 and is bounded in count and time.
+ * Canary analysis as the operator runs it (analyzeCanary) against a real Prometheus
+ * (Debian's package, our own process) scraping real HTTP processes every second: the real
+ * runtime serving mlp-tiny as a healthy canary in namespace prod, and canary-test-server.ts
+ * processes for a broken canary of the SAME model and version in namespace staging, a
+ * candidate answering 400 to everything, and an overloaded one shedding load with 503.
+ * All traffic stays on 127.0.0.1 and is bounded in count and time.
  */
 
 const repoRoot = resolve(import.meta.dirname, '../..');
-const limits = { maxErrorRate: 0.05, maxLatencyP95Ms: 250 };
 const WINDOW_SECONDS = 10;
 const TIMEOUT_MS = 3000;
 
-const healthy = { model: 'mlp-tiny', version: '2.0.0' };
-const failing = { model: 'bad-model', version: '3.0.0' };
+interface Target {
+  namespace: string;
+  name: string;
+  model: string;
+  version: string;
+}
+const prodScorer: Target = { namespace: 'prod', name: 'scorer', model: 'scorer', version: '2.0.0' };
+const stagingScorer: Target = { ...prodScorer, namespace: 'staging' };
+const newSignature: Target = { namespace: 'prod', name: 'signature', model: 'sig', version: '2' };
+const overloaded: Target = { namespace: 'prod', name: 'busy', model: 'busy', version: '2' };
+const instance = (t: Target) => `${t.namespace}/${t.name}`;
 
 let prometheus: PrometheusServer | undefined;
-let runtime: ChildProcess | undefined;
-let badServer: ChildProcess | undefined;
-let runtimeUrl = '';
-let badUrl = '';
-const logs: Record<string, string> = { runtime: '', bad: '' };
+const pods: Pod[] = [];
+let traffic: Promise<Record<number, number>[]> | undefined;
+let trafficDone = false;
 
-function capture(child: ChildProcess, name: string): void {
-  const append = (chunk: Buffer) => {
-    logs[name] = ((logs[name] ?? '') + chunk.toString('utf8')).slice(-8000);
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-}
-
-async function measure(target: { model: string; version: string }) {
+function analyze(target: Target, overrides: Record<string, unknown> = {}): Promise<AnalysisResult> {
   const url = prometheus?.url ?? '';
-  const q = canaryQueries({ canary: undefined }, target.model, target.version, WINDOW_SECONDS);
-  const [errorRate, latencyP95Seconds] = await Promise.all([
-    queryScalar(url, q.errorRate, TIMEOUT_MS),
-    queryScalar(url, q.latencyP95, TIMEOUT_MS),
-  ]);
-  return judge({ errorRate, latencyP95Seconds }, limits, new Date());
+  return analyzeCanary({
+    analysis: analysisSpec.parse({
+      intervalSeconds: WINDOW_SECONDS,
+      maxErrorRate: 0.05,
+      maxLatencyP95Ms: 250,
+      prometheusUrl: url,
+      ...overrides,
+    }),
+    ...target,
+    now: new Date(),
+    allowedPrometheusUrls: [url],
+    timeoutMs: TIMEOUT_MS,
+    minWindowSeconds: WINDOW_SECONDS,
+  });
 }
 
-/** Sends `count` requests with `concurrency` workers, stopping early after `maxMs`. */
-async function drive(
-  url: string,
-  body: string,
-  count: number,
-  concurrency: number,
-  maxMs: number,
-  done: () => boolean = () => false,
-) {
-  const deadline = Date.now() + maxMs;
-  let sent = 0;
-  const codes: Record<number, number> = {};
-  const worker = async () => {
-    while (sent < count && Date.now() < deadline && !done()) {
-      sent += 1;
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-        signal: AbortSignal.timeout(5000),
-      });
-      await response.arrayBuffer();
-      codes[response.status] = (codes[response.status] ?? 0) + 1;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return codes;
+/** Starts the bounded background traffic once; every later test measures under it. */
+async function withTraffic(): Promise<void> {
+  if (traffic !== undefined) return;
+  const golden = JSON.parse(
+    await readFile(join(repoRoot, 'examples/models/mlp-tiny.golden.json'), 'utf8'),
+  ) as { inputs: { data: number[] }[] }[];
+  const row = golden[0]?.inputs[0]?.data.slice(0, 64) ?? [];
+  expect(row).toHaveLength(64);
+  const body = JSON.stringify({ inputs: { input: [row] } });
+  traffic = drive(pods, body, { maxPerPod: 50_000, maxMs: 120_000, done: () => trafficDone });
+}
+
+/** The verdict once the window holds data (a few scrapes after traffic starts). */
+async function settled(target: Target, overrides: Record<string, unknown> = {}) {
+  const url = prometheus?.url ?? '';
+  await waitForWindow(url, { instance: instance(target), track: 'canary' }, 30, WINDOW_SECONDS);
+  let result = await analyze(target, overrides);
+  await waitFor(
+    `a verdict other than Inconclusive for ${instance(target)}`,
+    async () => {
+      result = await analyze(target, overrides);
+      return result.verdict !== 'Inconclusive';
+    },
+    40_000,
+  );
+  return result;
 }
 
 beforeAll(async () => {
-  const [runtimePort, badPort] = [await freePort(), await freePort()];
-  runtimeUrl = `http://127.0.0.1:${runtimePort}`;
-  badUrl = `http://127.0.0.1:${badPort}`;
-  runtime = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'runtime/src/main.ts',
-      '--model',
-      'examples/models/mlp-tiny.onnx',
-      '--port',
-      String(runtimePort),
-    ],
-    {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        HOST: '127.0.0.1',
-        MODEL_NAME: healthy.model,
-        MODEL_VERSION: healthy.version,
-        MODEL_TRACK: 'canary',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+  pods.push(
+    await startRuntime({ instance: instance(prodScorer), ...prodScorer, track: 'canary' }),
+    await startTestServer({
+      instance: instance(stagingScorer),
+      ...stagingScorer,
+      track: 'canary',
+      codes: [200, 500],
+    }),
+    await startTestServer({
+      instance: instance(newSignature),
+      ...newSignature,
+      track: 'canary',
+      codes: [400],
+    }),
+    await startTestServer({
+      instance: instance(overloaded),
+      ...overloaded,
+      track: 'canary',
+      codes: [200, 503],
+    }),
   );
-  capture(runtime, 'runtime');
-  badServer = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(import.meta.dirname, 'failing-canary-server.ts'),
-      String(badPort),
-      failing.model,
-      failing.version,
-    ],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  capture(badServer, 'bad');
-
   prometheus = await startPrometheus({
-    targets: [`127.0.0.1:${runtimePort}`, `127.0.0.1:${badPort}`],
+    targets: pods.map((pod) => `127.0.0.1:${pod.port}`),
     scrapeIntervalSeconds: 1,
   });
-  const processesUp = async () =>
-    (await fetch(`${runtimeUrl}/ready`)).ok && (await fetch(`${badUrl}/metrics`)).ok;
-  await waitFor('the canary processes to serve', processesUp, 30_000).catch((error: Error) => {
-    throw new Error(`${error.message}\nruntime: ${logs.runtime}\nbad: ${logs.bad}`);
-  });
-  // Both targets scraped at least once, so "no data" below means "no traffic", not "no scrape".
+  // Every target scraped at least once, so "no data" below means "no traffic", not "no scrape".
   await waitFor(
-    'Prometheus to scrape both targets',
-    async () => (await queryScalar(prometheus?.url ?? '', 'sum(up{job="canaries"})', 2000)) === 2,
+    'Prometheus to scrape every target',
+    async () =>
+      (await queryScalar(prometheus?.url ?? '', 'sum(up{job="canaries"})', { timeoutMs: 2000 })) ===
+      pods.length,
     20_000,
   );
 }, 600_000);
 
 afterAll(async () => {
-  await Promise.all([stopChild(runtime), stopChild(badServer), prometheus?.stop()]);
+  trafficDone = true;
+  await traffic;
+  await Promise.all([stopPods(pods), prometheus?.stop()]);
 });
 
 describe('canary analysis against a real Prometheus', () => {
   it('is Inconclusive before any traffic: no samples is neither a pass nor a fail', async () => {
-    for (const target of [healthy, failing]) {
-      const result = await measure(target);
+    for (const target of [prodScorer, stagingScorer]) {
+      const result = await analyze(target);
       expect(result.verdict, result.message).toBe('Inconclusive');
       expect(result.message).toMatch(/^no samples yet \(no traffic\?\)/);
     }
   });
 
-  it('passes the healthy runtime and fails the one answering 500s', async () => {
-    const golden = JSON.parse(
-      await readFile(join(repoRoot, 'examples/models/mlp-tiny.golden.json'), 'utf8'),
-    ) as { inputs: { data: number[] }[] }[];
-    const row = golden[0]?.inputs[0]?.data.slice(0, 64) ?? [];
-    expect(row).toHaveLength(64);
-    const body = JSON.stringify({ inputs: { input: [row] } });
+  it('two namespaces serving the same model name and version each judge only their own canary', async () => {
+    await withTraffic();
+    const prod = await settled(prodScorer);
+    const staging = await settled(stagingScorer);
+    expect(prod.verdict, prod.message).toBe('Pass');
+    expect(prod.errorRate).toBe(0);
+    expect(prod.latencyP95Ms).toBeLessThan(250);
+    expect(staging.verdict, staging.message).toBe('Fail');
+    expect(staging.errorRate).toBeGreaterThan(0.3);
+    expect(staging.message).toMatch(/^error rate \d+\.\d\d% > max 5\.00%/);
+  });
 
-    // Traffic keeps flowing while we wait for the verdicts, so a slow scrape on a busy
-    // machine cannot leave the 10 s window empty (bounded: stops with the verdicts, or after 40 s).
-    let verdictsIn = false;
-    const stop = () => verdictsIn;
-    const driving = Promise.all([
-      drive(`${runtimeUrl}/predict`, body, 100_000, 2, 40_000, stop),
-      drive(`${badUrl}/predict`, body, 100_000, 2, 40_000, stop),
-    ]);
+  it('a candidate answering 400 to every request (changed input signature) fails; counting only 5xx would pass it', async () => {
+    await withTraffic();
+    const result = await settled(newSignature);
+    expect(result.verdict, result.message).toBe('Fail');
+    expect(result.errorRate).toBe(1);
+    const only5xx = await settled(newSignature, { errorStatusCodes: ['5xx'] });
+    expect(only5xx.verdict, only5xx.message).toBe('Pass');
+  });
 
-    // A few scrapes later both verdicts are in; until then the window may be half empty.
-    let healthyResult = await measure(healthy);
-    let failingResult = await measure(failing);
-    await waitFor(
-      'analysis verdicts other than Inconclusive',
-      async () => {
-        healthyResult = await measure(healthy);
-        failingResult = await measure(failing);
-        return healthyResult.verdict !== 'Inconclusive' && failingResult.verdict !== 'Inconclusive';
-      },
-      40_000,
-    ).finally(() => (verdictsIn = true));
-    const [good, bad] = await driving;
-    expect(good[200], JSON.stringify(good)).toBeGreaterThan(50);
-    expect(bad[500], JSON.stringify(bad)).toBeGreaterThan(25);
-    expect(healthyResult.verdict, healthyResult.message).toBe('Pass');
-    expect(healthyResult.errorRate).toBe(0);
-    expect(healthyResult.latencyP95Ms).toBeLessThan(250);
-    expect(failingResult.verdict, failingResult.message).toBe('Fail');
-    expect(failingResult.errorRate).toBeGreaterThan(0.3);
-    expect(failingResult.message).toMatch(/^error rate \d+\.\d\d% > max 5\.00%/);
+  it('overload answers (503 with Retry-After) are left out by default, and count when not ignored', async () => {
+    await withTraffic();
+    const result = await settled(overloaded);
+    expect(result.verdict, result.message).toBe('Pass');
+    expect(result.errorRate).toBe(0);
+    const counted = await settled(overloaded, { ignoredStatusCodes: [] });
+    expect(counted.verdict, counted.message).toBe('Fail');
+    expect(counted.errorRate).toBeGreaterThan(0.3);
+  });
 
-    // The controller's one-call helper reaches the same verdict.
-    const viaHelper = await analyzeCanary({
-      analysis: {
-        intervalSeconds: WINDOW_SECONDS,
-        failureLimit: 2,
-        inconclusiveLimit: 10,
-        prometheusUrl: prometheus?.url ?? '',
-        ...limits,
-      },
-      ...failing,
-      now: new Date(),
-      minWindowSeconds: WINDOW_SECONDS,
-    });
-    expect(viaHelper.verdict, viaHelper.message).toBe('Fail');
+  it('the pods answered what the verdicts say', async () => {
+    await withTraffic();
+    trafficDone = true;
+    const [prod, staging, signature, busy] = (await traffic) ?? [];
+    expect(prod?.[200], JSON.stringify(prod)).toBeGreaterThan(20);
+    expect(staging?.[500], JSON.stringify(staging)).toBeGreaterThan(10);
+    expect(signature?.[400], JSON.stringify(signature)).toBeGreaterThan(10);
+    expect(busy?.[503], JSON.stringify(busy)).toBeGreaterThan(10);
   });
 
   it('reports what failed when Prometheus rejects a query or cannot be reached', async () => {
     const url = prometheus?.url ?? '';
-    await expect(queryScalar(url, 'sum(rate(', TIMEOUT_MS)).rejects.toThrow(
-      /rejected the query with HTTP 400 \(bad_data: .*\); query was: sum\(rate\(/,
+    const options = { timeoutMs: TIMEOUT_MS };
+    await expect(queryScalar(url, 'sum(rate(', options)).rejects.toThrow(
+      /answered HTTP 400: the query was rejected \(bad_data; Prometheus' message is in the operator's debug log\)/,
     );
-    await expect(queryScalar(url, 'up', TIMEOUT_MS)).rejects.toThrow(
-      /returned 2 series where one value was expected; aggregate/,
+    await expect(queryScalar(url, 'up', options)).rejects.toThrow(
+      /returned 4 series where one value was expected; aggregate/,
     );
-    expect(await queryScalar(url, 'vector(1) / vector(0)', TIMEOUT_MS)).toBe(Infinity);
-    expect(await queryScalar(url, 'vector(0) / vector(0)', TIMEOUT_MS)).toBeUndefined();
-    expect(await queryScalar(url, 'scalar(vector(2.5))', TIMEOUT_MS)).toBe(2.5);
+    expect(await queryScalar(url, 'vector(1) / vector(0)', options)).toBe(Infinity);
+    expect(await queryScalar(url, 'vector(0) / vector(0)', options)).toBeUndefined();
+    expect(await queryScalar(url, 'scalar(vector(2.5))', options)).toBe(2.5);
 
     const closed = `http://127.0.0.1:${await freePort()}`;
-    await expect(queryScalar(closed, 'up', TIMEOUT_MS)).rejects.toThrow(
+    await expect(queryScalar(closed, 'up', options)).rejects.toThrow(
       /is unreachable \(.*\); check spec\.canary\.analysis\.prometheusUrl/,
     );
     const down = await analyzeCanary({
-      analysis: {
-        intervalSeconds: 30,
-        maxErrorRate: 0.01,
-        failureLimit: 2,
-        inconclusiveLimit: 10,
-        prometheusUrl: closed,
-      },
-      ...healthy,
+      analysis: analysisSpec.parse({ prometheusUrl: closed }),
+      ...prodScorer,
       now: new Date(),
+      allowedPrometheusUrls: [closed],
     });
     expect(down.verdict).toBe('Inconclusive');
     expect(down.message).toMatch(/^analysis query failed: Prometheus at .* is unreachable/);

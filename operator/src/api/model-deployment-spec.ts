@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import { withRules } from './cel-rule.js';
+import {
+  DEFAULT_ERROR_STATUS_CODES,
+  DEFAULT_IGNORED_STATUS_CODES,
+  STATUS_CODE_PATTERN,
+} from '../rollout/error-status-codes.js';
 
 /**
  * The ModelDeployment spec: the single source of truth for the TypeScript types, the
@@ -340,7 +345,40 @@ export const analysisSpec = z
       .min(0)
       .max(1)
       .default(0.01)
-      .describe('Highest share of 5xx answers the canary may give over an interval (0–1).'),
+      .describe(
+        'Highest share of error answers (see errorStatusCodes) the canary may give over an interval (0–1).',
+      ),
+    errorStatusCodes: z
+      .array(z.string().regex(STATUS_CODE_PATTERN))
+      .min(1)
+      .max(20)
+      .default([...DEFAULT_ERROR_STATUS_CODES])
+      .describe(
+        'HTTP status codes ("400") or classes ("5xx") of the canary\'s inference answers that count as errors. The default counts 5xx and the 400 the runtime answers for a request that does not match the model\'s inputs.',
+      ),
+    ignoredStatusCodes: z
+      .array(z.string().regex(STATUS_CODE_PATTERN))
+      .max(20)
+      .default([...DEFAULT_IGNORED_STATUS_CODES])
+      .describe(
+        'Status codes or classes analysis leaves out of every measurement, errors and totals alike; they win over errorStatusCodes. The default ignores 429 and 503, the answers with Retry-After that the runtime gives when it sheds load or drains.',
+      ),
+    maxErrorRateIncrease: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe(
+        "Highest amount (0–1) by which the canary's error rate may exceed the stable track's, measured over the same window. Set, the stable track is queried too and a check without stable data is inconclusive.",
+      ),
+    maxLatencyRatio: z
+      .number()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe(
+        "Highest ratio of the canary's p95 latency to the stable track's, measured over the same window (1.2 = at most 20 % slower). Set, the stable track is queried too and a check without stable data is inconclusive.",
+      ),
     maxLatencyP95Ms: z
       .number()
       .int()
@@ -368,7 +406,7 @@ export const analysisSpec = z
       .regex(/^https?:\/\/\S+$/)
       .optional()
       .describe(
-        'Prometheus that scrapes the runtime pods. Without it only readiness and golden checks gate steps.',
+        'Prometheus that scrapes the runtime pods. Without it only readiness and golden checks gate steps. The operator queries only URLs its allow-list permits (chart value analysis.allowedPrometheusUrls).',
       ),
   })
   .describe('Metric analysis that gates every canary step.');

@@ -129,6 +129,20 @@ describe('buildDeployment', () => {
     );
   });
 
+  it('names the ModelDeployment in MODELDEPLOY_INSTANCE on both tracks, whatever spec.runtime.env says', () => {
+    const md = modelDeployment({
+      runtime: { env: [{ name: 'MODELDEPLOY_INSTANCE', value: 'prod/scorer' }] },
+    });
+    const canary = { ...stable, track: 'canary' as const };
+    for (const d of [buildDeployment(md, stable), buildDeployment(md, canary)]) {
+      const env = runtimeContainer(d).env ?? [];
+      // Analysis selects on it: a pod must not claim another ModelDeployment's name.
+      expect(env.filter((e) => e.name === 'MODELDEPLOY_INSTANCE')).toEqual([
+        { name: 'MODELDEPLOY_INSTANCE', value: 'ml/scorer' },
+      ]);
+    }
+  });
+
   it('uses the spec defaults for batching when spec.batching is left out', () => {
     expect(envOf(buildDeployment(modelDeployment({}), stable))).toMatchObject({
       BATCH_MAX_SIZE: '32',

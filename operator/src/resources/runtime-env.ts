@@ -136,15 +136,17 @@ function toEnvVars(env: Env): V1EnvVar[] {
 
 /**
  * spec.runtime.env goes last and replaces an operator variable of the same name instead of
- * repeating it: the user wins, and server-side apply refuses duplicate names in `env`
- * (a list keyed by name).
+ * repeating it: the user wins (except over MODELDEPLOY_INSTANCE), and server-side apply
+ * refuses duplicate names in `env` (a list keyed by name).
  */
 function withUserEnv(operatorEnv: V1EnvVar[], spec: ModelDeploymentSpec): V1EnvVar[] {
-  const user: V1EnvVar[] = (spec.runtime?.env ?? []).map((e) => ({
-    name: e.name,
-    ...(e.value !== undefined && { value: e.value }),
-    ...(e.valueFrom !== undefined && { valueFrom: e.valueFrom as V1EnvVarSource }),
-  }));
+  const user: V1EnvVar[] = (spec.runtime?.env ?? [])
+    .filter((e) => e.name !== INSTANCE_ENV)
+    .map((e) => ({
+      name: e.name,
+      ...(e.value !== undefined && { value: e.value }),
+      ...(e.valueFrom !== undefined && { valueFrom: e.valueFrom as V1EnvVarSource }),
+    }));
   const userNames = new Set(user.map((e) => e.name));
   return [...operatorEnv.filter((e) => !userNames.has(e.name)), ...dedupeByName(user)];
 }
@@ -153,6 +155,19 @@ function withUserEnv(operatorEnv: V1EnvVar[], spec: ModelDeploymentSpec): V1EnvV
 function dedupeByName(env: V1EnvVar[]): V1EnvVar[] {
   const byName = new Map(env.map((e) => [e.name, e]));
   return [...byName.values()];
+}
+
+/** The variable that names the ModelDeployment in the runtime's metrics. */
+export const INSTANCE_ENV = 'MODELDEPLOY_INSTANCE';
+
+/**
+ * `<namespace>/<name>`: the runtime puts it on its request metrics as the `modeldeployment`
+ * label, and canary analysis selects on it (operator/src/rollout/analysis-selector.ts).
+ * spec.runtime.env cannot replace it: pods claiming another ModelDeployment's name would
+ * be measured in that one's analysis.
+ */
+function instanceEnvVar(md: Source): V1EnvVar {
+  return { name: INSTANCE_ENV, value: `${md.metadata.namespace ?? ''}/${md.metadata.name}` };
 }
 
 /** The runtime's environment contract (see runtime/src/config/env-schema.ts for the reading side). */
@@ -166,5 +181,5 @@ export function runtimeEnv(md: Source, opts: RuntimeEnvOptions): V1EnvVar[] {
     ...goldenEnv(opts),
     ...shutdownEnv(),
   });
-  return withUserEnv(operatorEnv, md.spec);
+  return withUserEnv([...operatorEnv, instanceEnvVar(md)], md.spec);
 }

@@ -1,116 +1,72 @@
 import { describe, expect, it } from 'vitest';
-import { canaryQueries, inconclusive, judge, NO_SAMPLES } from './analysis-queries.js';
+import { analysisWindowSeconds, trackQueries } from './analysis-queries.js';
+import type { TrackSeries } from './analysis-selector.js';
 
-const now = new Date('2026-01-01T00:00:00.000Z');
-const limits = { maxErrorRate: 0.01, maxLatencyP95Ms: 300 };
+const canary: TrackSeries = {
+  namespace: 'prod',
+  name: 'iris',
+  model: 'iris',
+  version: '2.0.0',
+  track: 'canary',
+};
+const codes = { errorStatusCodes: ['5xx', '400'], ignoredStatusCodes: ['429', '503'] };
+const ROUTES = 'route=~"/predict|.*:predict|.*/infer"';
 
-describe('judge', () => {
-  it('passes healthy samples and reports them', () => {
-    const r = judge({ errorRate: 0.002, latencyP95Seconds: 0.0123 }, limits, now);
-    expect(r).toMatchObject({
-      verdict: 'Pass',
-      errorRate: 0.002,
-      latencyP95Ms: 12.3,
-      time: now.toISOString(),
-    });
-    expect(r.message).toBe('error rate 0.20% ≤ 1.00%, p95 latency 12.3 ms ≤ 300 ms');
-  });
-
-  it.each([
-    ['empty result', undefined, undefined],
-    ['NaN error rate (0/0: no requests in the window)', Number.NaN, 0.01],
-    ['+Inf error rate', Number.POSITIVE_INFINITY, 0.01],
-    ['-Inf error rate', Number.NEGATIVE_INFINITY, 0.01],
-    ['no error-rate data but latency', undefined, 0.01],
-    ['error rate but NaN latency while a latency limit is set', 0, Number.NaN],
-    ['error rate but no latency data while a latency limit is set', 0, undefined],
-  ])('%s → Inconclusive, never pass or fail', (_name, errorRate, latencyP95Seconds) => {
-    const r = judge({ errorRate, latencyP95Seconds }, limits, now);
-    expect(r.verdict).toBe('Inconclusive');
-    expect(r.message.startsWith(NO_SAMPLES)).toBe(true);
-  });
-
-  it('exactly at the thresholds passes (limits are inclusive)', () => {
-    expect(judge({ errorRate: 0.01, latencyP95Seconds: 0.3 }, limits, now).verdict).toBe('Pass');
-    expect(
-      judge(
-        { errorRate: 0.01, latencyP95Seconds: 1.1 },
-        { maxErrorRate: 0.01, maxLatencyP95Ms: 1100 },
-        now,
-      ).verdict,
-    ).toBe('Pass');
-  });
-
-  it('just above a threshold fails with the measurement in the message', () => {
-    const e = judge({ errorRate: 0.0101, latencyP95Seconds: 0.1 }, limits, now);
-    expect(e).toMatchObject({ verdict: 'Fail', errorRate: 0.0101 });
-    expect(e.message).toBe('error rate 1.01% > max 1.00%');
-    const l = judge({ errorRate: 0, latencyP95Seconds: 0.301 }, limits, now);
-    expect(l.verdict).toBe('Fail');
-    expect(l.message).toBe('p95 latency 301 ms > max 300 ms');
-  });
-
-  it('a +Inf p95 (beyond the largest bucket) is a real, failing measurement', () => {
-    const r = judge({ errorRate: 0, latencyP95Seconds: Number.POSITIVE_INFINITY }, limits, now);
-    expect(r.verdict).toBe('Fail');
-    expect(r.message).toContain('above the largest bucket');
-    expect(r.latencyP95Ms).toBeUndefined();
-  });
-
-  it('a measured failure wins over a missing other metric', () => {
-    expect(judge({ errorRate: 0.5, latencyP95Seconds: undefined }, limits, now).verdict).toBe(
-      'Fail',
+describe('trackQueries', () => {
+  it('selects one track of one ModelDeployment, inference routes only, by its modeldeployment label', () => {
+    const q = trackQueries(canary, codes, 30);
+    const sel = `modeldeployment="prod/iris",model="iris",version="2.0.0",track="canary",${ROUTES}`;
+    expect(q.errorRate).toBe(
+      `(sum(rate(modeldeploy_requests_total{${sel},code=~"5..|400",code!~"429|503"}[30s])) or vector(0)) / ` +
+        `sum(rate(modeldeploy_requests_total{${sel},code!~"429|503"}[30s]))`,
     );
-    expect(judge({ errorRate: undefined, latencyP95Seconds: 2 }, limits, now).verdict).toBe('Fail');
-  });
-
-  it('without a latency limit, the error rate alone decides', () => {
-    const r = judge({ errorRate: 0, latencyP95Seconds: undefined }, { maxErrorRate: 0.01 }, now);
-    expect(r.verdict).toBe('Pass');
-    expect(judge({ errorRate: 0, latencyP95Seconds: 9 }, { maxErrorRate: 0.01 }, now).verdict).toBe(
-      'Pass',
+    expect(q.latencyP95).toBe(
+      `histogram_quantile(0.95, sum by (le) (rate(modeldeploy_request_duration_seconds_bucket{${sel},code!~"429|503"}[30s])))`,
     );
   });
 
-  it('inconclusive() wraps a check that could not run', () => {
-    expect(inconclusive('Prometheus down', now)).toEqual({
-      time: now.toISOString(),
-      verdict: 'Inconclusive',
-      message: 'Prometheus down',
-    });
+  it('two namespaces with the same model name and version get different selectors', () => {
+    const staging = trackQueries({ ...canary, namespace: 'staging' }, codes, 30);
+    const prod = trackQueries(canary, codes, 30);
+    expect(staging.errorRate).toContain('modeldeployment="staging/iris"');
+    expect(staging.errorRate).not.toBe(prod.errorRate);
+  });
+
+  it('the stable track without a version matches whatever version stable serves', () => {
+    const q = trackQueries(
+      { namespace: 'prod', name: 'iris', model: 'iris', track: 'stable' },
+      codes,
+      30,
+    );
+    expect(q.errorRate).toContain(
+      '{modeldeployment="prod/iris",model="iris",track="stable",route=~',
+    );
+    expect(q.errorRate).not.toContain('version=');
+  });
+
+  it('leaves the ignored-codes matcher out when nothing is ignored', () => {
+    const q = trackQueries(canary, { errorStatusCodes: ['5xx'], ignoredStatusCodes: [] }, 30);
+    expect(q.errorRate).not.toContain('code!~');
+    expect(q.errorRate).toContain('code=~"5.."');
+  });
+
+  it('escapes labels, adds extra matchers, and never lets them replace its own', () => {
+    const q = trackQueries(
+      { ...canary, model: 'a"b', extraMatchers: { namespace: 'prod', track: 'stable' } },
+      codes,
+      10,
+    );
+    expect(q.errorRate).toContain('model="a\\"b"');
+    expect(q.latencyP95).toContain('namespace="prod"');
+    expect(q.latencyP95).toContain('track="canary"');
+    expect(q.latencyP95).not.toContain('track="stable"');
   });
 });
 
-describe('canaryQueries', () => {
-  it('selects the canary track of one model version, inference routes only', () => {
-    const q = canaryQueries({ canary: undefined }, 'iris', '2.0.0', 30);
-    expect(q.errorRate).toBe(
-      '(sum(rate(modeldeploy_requests_total{model="iris",version="2.0.0",track="canary",route=~"/predict|.*:predict|.*/infer",code=~"5.."}[30s])) or vector(0)) / ' +
-        'sum(rate(modeldeploy_requests_total{model="iris",version="2.0.0",track="canary",route=~"/predict|.*:predict|.*/infer"}[30s]))',
-    );
-    expect(q.latencyP95).toBe(
-      'histogram_quantile(0.95, sum by (le) (rate(modeldeploy_request_duration_seconds_bucket{model="iris",version="2.0.0",track="canary",route=~"/predict|.*:predict|.*/infer"}[30s])))',
-    );
-  });
-
-  it('never uses a window shorter than the analysis interval, and escapes labels', () => {
-    const spec = {
-      canary: {
-        model: { version: 'v2', uri: 'https://m/x.onnx' },
-        steps: [{ weight: 10, pauseSeconds: 60 }],
-        analysis: {
-          intervalSeconds: 60,
-          maxErrorRate: 0.01,
-          failureLimit: 2,
-          inconclusiveLimit: 10,
-        },
-        promote: false,
-        abort: false,
-      },
-    };
-    const q = canaryQueries(spec, 'a"b', 'v2', 10, { namespace: 'prod' });
-    expect(q.errorRate).toContain('[60s]');
-    expect(q.errorRate).toContain('model="a\\"b"');
-    expect(q.latencyP95).toContain('namespace="prod"');
+describe('analysisWindowSeconds', () => {
+  it('never goes below the analysis interval or one second, and rounds up', () => {
+    expect(analysisWindowSeconds(60, 10)).toBe(60);
+    expect(analysisWindowSeconds(5, 10.2)).toBe(11);
+    expect(analysisWindowSeconds(0, 0)).toBe(1);
   });
 });

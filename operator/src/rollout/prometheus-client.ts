@@ -56,27 +56,48 @@ const describeCause = (error: unknown): string => {
   return `${error.message}${cause}`;
 };
 
+/** Where the body of a failed answer goes: the operator's debug log, never status. */
+export interface QueryLog {
+  debug(details: Record<string, unknown>, message: string): void;
+}
+
+export interface QueryOptions {
+  timeoutMs: number;
+  /** Evaluation time; several queries with the same `time` measure the same window. */
+  time?: Date;
+  log?: QueryLog;
+}
+
+/** Prometheus' own error types (bad_data, execution, timeout, …) are safe to repeat. */
+const ERROR_TYPE = /^[a-z_]{1,32}$/;
+
+/** Bodies are logged at debug level only, and cut: a wrong URL may answer megabytes. */
+const LOGGED_BODY_CHARS = 2000;
+
 /**
- * Runs one instant query and returns its single value.
- *
- * - empty vector (no series matched, e.g. no traffic yet) → undefined
- * - NaN (e.g. 0/0 over a window without requests) → undefined
- * - "+Inf"/"-Inf" → ±Infinity (judge() decides what they mean)
- * - HTTP errors, network errors, timeouts, non-Prometheus answers, or more than one series
- *   → throws an Error naming the URL, what failed and what to check.
+ * The answer of a server that the operator fetched on a user's behalf: its words go to the
+ * debug log, and what is thrown (and may reach status) keeps only the HTTP status and a
+ * reason of our own, so a URL pointed at some internal service cannot read it through status.
  */
-export async function queryScalar(
-  prometheusUrl: string,
-  promql: string,
-  timeoutMs: number,
-): Promise<number | undefined> {
-  const url = queryUrl(prometheusUrl, promql);
-  const where = `Prometheus at ${url.origin}${url.pathname}`;
-  let response: Response;
+function rejectAnswer(
+  options: QueryOptions,
+  details: { where: string; status: number; body: string },
+  reason: string,
+): Error {
+  options.log?.debug(
+    { url: details.where, status: details.status, body: details.body.slice(0, LOGGED_BODY_CHARS) },
+    'Prometheus query answer not usable',
+  );
+  return new Error(`${details.where} answered HTTP ${details.status}: ${reason}`);
+}
+
+async function send(url: URL, where: string, timeoutMs: number): Promise<Response> {
   try {
-    response = await fetch(url, {
+    return await fetch(url, {
       headers: { accept: 'application/json' },
       signal: AbortSignal.timeout(timeoutMs),
+      // A redirect would take the request to a URL the allow-list never saw.
+      redirect: 'manual',
     });
   } catch (error) {
     if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
@@ -88,34 +109,77 @@ export async function queryScalar(
       `${where} is unreachable (${describeCause(error)}); check spec.canary.analysis.prometheusUrl and that the operator can reach it`,
     );
   }
+}
 
+type QueryAnswer = Extract<z.output<typeof queryResponse>, { status: 'success' }>;
+
+/** The response as a successful Prometheus query answer, or an Error that quotes none of it. */
+async function readAnswer(
+  response: Response,
+  where: string,
+  options: QueryOptions,
+): Promise<QueryAnswer> {
   const body = await response.text();
+  const details = { where, status: response.status, body };
+  if (response.status >= 300 && response.status < 400) {
+    throw rejectAnswer(
+      options,
+      details,
+      'a redirect, which the operator does not follow (its target was never checked against the allow-list); set prometheusUrl to the final URL',
+    );
+  }
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
-    throw new Error(
-      `${where} answered HTTP ${response.status} with a body that is not JSON (${body.slice(0, 120).trim() || 'empty'}); check that prometheusUrl points at Prometheus itself`,
+    throw rejectAnswer(
+      options,
+      details,
+      "not JSON; check that prometheusUrl points at Prometheus itself (the body is in the operator's debug log)",
     );
   }
   const parsed = queryResponse.safeParse(json);
   if (!parsed.success) {
-    throw new Error(
-      `${where} answered HTTP ${response.status} with JSON that is not a Prometheus query response; check that prometheusUrl points at Prometheus itself`,
+    throw rejectAnswer(
+      options,
+      details,
+      'JSON that is not a Prometheus query response; check that prometheusUrl points at Prometheus itself',
     );
   }
   const answer = parsed.data;
   if (answer.status === 'error' || !response.ok) {
-    const detail =
-      answer.status === 'error'
-        ? `${answer.errorType ?? 'error'}: ${answer.error ?? 'no message'}`
-        : 'no error message';
-    throw new Error(
-      `${where} rejected the query with HTTP ${response.status} (${detail}); query was: ${promql}`,
+    const type = answer.status === 'error' ? answer.errorType : undefined;
+    const shown = type !== undefined && ERROR_TYPE.test(type) ? type : 'error';
+    throw rejectAnswer(
+      options,
+      details,
+      `the query was rejected (${shown}; Prometheus' message is in the operator's debug log)`,
     );
   }
+  return answer;
+}
 
-  const data = answer.data;
+/**
+ * Runs one instant query and returns its single value.
+ *
+ * - empty vector (no series matched, e.g. no traffic yet) → undefined
+ * - NaN (e.g. 0/0 over a window without requests) → undefined
+ * - "+Inf"/"-Inf" → ±Infinity (judge() decides what they mean)
+ * - HTTP errors, network errors, timeouts, redirects, non-Prometheus answers, or more than
+ *   one series → throws an Error naming the URL, what failed and what to check. The error
+ *   never quotes the response body (it may end up in status); `options.log` gets it.
+ */
+export async function queryScalar(
+  prometheusUrl: string,
+  promql: string,
+  options: QueryOptions,
+): Promise<number | undefined> {
+  const url = queryUrl(prometheusUrl, promql);
+  if (options.time !== undefined)
+    url.searchParams.set('time', String(options.time.getTime() / 1000));
+  const where = `Prometheus at ${url.origin}${url.pathname}`;
+  const response = await send(url, where, options.timeoutMs);
+  const data = (await readAnswer(response, where, options)).data;
   switch (data.resultType) {
     case 'scalar':
       return parseSampleValue(data.result[1]);

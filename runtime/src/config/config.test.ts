@@ -5,6 +5,18 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from './index.js';
 
 describe('parseConfig', () => {
+  it('reads MODELDEPLOY_INSTANCE, the ModelDeployment the metrics name; unset or empty by hand', () => {
+    const set = parseConfig({ MODEL_URI: 'm.onnx', MODELDEPLOY_INSTANCE: 'prod/scorer' });
+    expect(set.model.instance).toBe('prod/scorer');
+    expect(parseConfig({ MODEL_URI: 'm.onnx' }).model.instance).toBeUndefined();
+    expect(parseConfig({ MODEL_URI: 'm.onnx', MODELDEPLOY_INSTANCE: '' }).model.instance).toBe(
+      undefined,
+    );
+    expect(() => parseConfig({ MODEL_URI: 'm.onnx', MODELDEPLOY_INSTANCE: 'scorer' })).toThrow(
+      /MODELDEPLOY_INSTANCE.*expected <namespace>\/<name>/,
+    );
+  });
+
   it('applies the documented defaults', () => {
     const c = parseConfig({ MODEL_URI: './models/m.onnx' });
     expect(c.model).toMatchObject({

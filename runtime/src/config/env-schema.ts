@@ -60,6 +60,18 @@ export const envSchema = z.object({
     .transform((v) => v.replace(/^sha256:/, '').toLowerCase())
     .optional(),
   MODEL_TRACK: z.enum(['stable', 'canary']).default('stable'),
+  /**
+   * `<namespace>/<name>` of the ModelDeployment this pod serves, set by the operator and
+   * exported as the `modeldeployment` label, which canary analysis selects on. Unset (a
+   * runtime started by hand): no such label.
+   */
+  MODELDEPLOY_INSTANCE: z
+    .string()
+    .regex(
+      /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+      'expected <namespace>/<name> of the ModelDeployment',
+    )
+    .optional(),
   PORT: int(0, 65535).default(8080),
   HOST: str.default('0.0.0.0'),
   BATCH_MAX_SIZE: int(1, 65536).default(32),

@@ -59,6 +59,7 @@ function toConfig(e: RuntimeEnv) {
       version: e.MODEL_VERSION,
       sha256: e.MODEL_SHA256,
       track: e.MODEL_TRACK,
+      instance: e.MODELDEPLOY_INSTANCE,
       cacheDir: e.MODEL_CACHE_DIR,
       pvcMountRoot: e.PVC_MOUNT_ROOT,
       downloadTimeoutMs: e.MODEL_DOWNLOAD_TIMEOUT_MS,

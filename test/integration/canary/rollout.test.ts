@@ -47,7 +47,13 @@ interface Runtime {
   port: number;
 }
 
-async function startRuntime(model: string, version: string, track: string): Promise<Runtime> {
+/** `instance` is the ModelDeployment (`<namespace>/<name>`) whose analysis measures it. */
+async function startRuntime(
+  model: string,
+  version: string,
+  track: string,
+  instance: string,
+): Promise<Runtime> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -60,6 +66,7 @@ async function startRuntime(model: string, version: string, track: string): Prom
         MODEL_NAME: MODEL,
         MODEL_VERSION: version,
         MODEL_TRACK: track,
+        MODELDEPLOY_INSTANCE: instance,
         LOG_LEVEL: 'warn',
         BATCH_MAX_SIZE: '1',
       },
@@ -155,9 +162,19 @@ describe('canary rollouts', () => {
 
   beforeAll(async () => {
     ns = await createNamespace('canary');
-    const stable = await startRuntime('examples/models/mlp-tiny.onnx', '1', 'stable');
-    const good = await startRuntime('examples/models/mlp-tiny-v2.onnx', '2', 'canary');
-    const slow = await startRuntime('examples/models/mlp-heavy.onnx', '3', 'canary');
+    const stable = await startRuntime(
+      'examples/models/mlp-tiny.onnx',
+      '1',
+      'stable',
+      `${ns}/healthy`,
+    );
+    const good = await startRuntime(
+      'examples/models/mlp-tiny-v2.onnx',
+      '2',
+      'canary',
+      `${ns}/healthy`,
+    );
+    const slow = await startRuntime('examples/models/mlp-heavy.onnx', '3', 'canary', `${ns}/slow`);
     runtimes.push(stable, good, slow);
     prometheus = await startPrometheus({
       targets: runtimes.map((r) => `127.0.0.1:${r.port}`),
@@ -179,7 +196,11 @@ describe('canary rollouts', () => {
       binDir: inject('binDir'),
       namespace: ns,
     });
-    op = await OperatorProcess.start({ kubeconfigPath: saKubeconfig, namespaces: [ns] });
+    op = await OperatorProcess.start({
+      kubeconfigPath: saKubeconfig,
+      namespaces: [ns],
+      env: { ANALYSIS_PROMETHEUS_URLS: prometheus.url },
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -238,7 +259,11 @@ describe('canary rollouts', () => {
 
     // Restart the operator mid-step: the new process must continue, not restart the rollout.
     expect(await op.stop()).toBe(0);
-    op = await OperatorProcess.start({ kubeconfigPath: saKubeconfig, namespaces: [ns] });
+    op = await OperatorProcess.start({
+      kubeconfigPath: saKubeconfig,
+      namespaces: [ns],
+      env: { ANALYSIS_PROMETHEUS_URLS: prometheus.url },
+    });
     const resumed = await mdep('healthy');
     expect(
       resumed.status?.canary?.stepStartedAt === startedAt ||

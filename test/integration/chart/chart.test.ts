@@ -118,6 +118,12 @@ const NON_DEFAULT_VALUES: Record<string, Record<string, unknown>> = {
   watchNamespaces: { watchNamespaces: ['team-a', 'team-b'] },
   serviceMonitor: { serviceMonitor: { enabled: true, labels: { release: 'kps' } } },
   'adapter rules': { prometheusAdapter: { rules: { enabled: true, window: '2m' } } },
+  analysis: {
+    analysis: {
+      allowedPrometheusUrls: ['http://prometheus.monitoring.svc:9090', 'https://m.example/prom/'],
+      namespaceLabel: 'namespace',
+    },
+  },
   placement: {
     nodeSelector: { 'kubernetes.io/os': 'linux' },
     tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'ops', effect: 'NoSchedule' }],
@@ -160,6 +166,8 @@ describe('helm lint', () => {
       [{ logLevel: 'loud' }, /logLevel/],
       [{ watchNamespaces: ['Not_A_Namespace'] }, /watchNamespaces/],
       [{ prometheusAdapter: { rules: { window: 'a minute' } } }, /window/],
+      [{ analysis: { allowedPrometheusUrls: ['prometheus:9090'] } }, /allowedPrometheusUrls/],
+      [{ analysis: { namespaceLabel: 'kubernetes-namespace' } }, /namespaceLabel/],
       [{ replicaCont: 2 }, /replicaCont/],
     ];
     for (const [values, message] of cases) {
@@ -213,6 +221,8 @@ describe('helm template', () => {
       MAX_CONCURRENT_RECONCILES: '4',
       RESYNC_SECONDS: '600',
       LOG_LEVEL: 'info',
+      // No Prometheus is allowed until the administrator lists one (docs/canary.md).
+      ANALYSIS_PROMETHEUS_URLS: '',
     });
     expect(c.ports).toEqual([
       expect.objectContaining({ name: 'metrics', containerPort: 8080 }),
@@ -285,6 +295,14 @@ describe('helm template', () => {
     const single = await render({ leaderElection: { enabled: true } });
     expect(envOf(single).LEADER_ELECT).toBe('true');
     expect(single.filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
+  });
+
+  it('analysis values become the allow-list and namespace label the operator reads', async () => {
+    const objs = await render(NON_DEFAULT_VALUES.analysis ?? {});
+    expect(envOf(objs)).toMatchObject({
+      ANALYSIS_PROMETHEUS_URLS: 'http://prometheus.monitoring.svc:9090,https://m.example/prom/',
+      ANALYSIS_NAMESPACE_LABEL: 'namespace',
+    });
   });
 
   it('watchNamespaces gives a Role and RoleBinding per namespace instead of the ClusterRole', async () => {
