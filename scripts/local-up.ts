@@ -194,7 +194,12 @@ async function main(): Promise<void> {
       OperatorProcess.start({
         kubeconfigPath: cluster.kubeconfigPath,
         namespaces: [],
-        ...(nodes.real ? { env: { RUNTIME_IMAGE: EXAMPLES_RUNTIME_IMAGE } } : {}),
+        env: {
+          // The Prometheus examples/full.yaml names; a local cluster has none running, so
+          // its canary analysis reads Inconclusive (unreachable), not refused.
+          ANALYSIS_PROMETHEUS_URLS: 'http://127.0.0.1:9090',
+          ...(nodes.real ? { RUNTIME_IMAGE: EXAMPLES_RUNTIME_IMAGE } : {}),
+        },
       }),
     );
     const examples = readdirSync(join(REPO, 'examples')).filter((f) => f.endsWith('.yaml'));

@@ -10,6 +10,7 @@ import { ControllerMetrics } from './controller/metrics.js';
 import { listen, metricsServer, probeServer } from './http-endpoints.js';
 import { KubeClient } from './kube/kube-client.js';
 import { analyzeCanary } from './rollout/canary-analysis.js';
+import { prometheusUrlAllowed } from './rollout/prometheus-url-allowlist.js';
 import { analysisSpec } from './api/model-deployment-spec.js';
 
 async function main(): Promise<void> {
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
           log: log.child({ modelDeployment: `${namespace}/${md.metadata.name}`, part: 'analysis' }),
         });
       },
+      prometheusUrlAllowed: (url) =>
+        prometheusUrlAllowed(url, config.analysis.allowedPrometheusUrls),
       defaultImage: config.runtimeImage,
       now: () => new Date(),
     },

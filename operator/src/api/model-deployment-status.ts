@@ -71,7 +71,12 @@ const analysisResult = z
   .object({
     time: z.string().describe('When the measurement was taken (RFC 3339).'),
     verdict: z.enum(['Pass', 'Fail', 'Inconclusive']).describe('Outcome of the check.'),
-    errorRate: z.number().optional().describe('Canary 5xx share over the interval.'),
+    errorRate: z
+      .number()
+      .optional()
+      .describe(
+        'Canary share of answers with an error status (errorStatusCodes) over the interval.',
+      ),
     latencyP95Ms: z
       .number()
       .optional()

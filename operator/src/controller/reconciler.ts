@@ -12,6 +12,7 @@ import type { RolloutDecision, RolloutInput } from '../rollout/rollout-types.js'
 import { analysisDue } from '../rollout/schedule.js';
 import { decideRollout } from '../rollout/state.js';
 import { computeStatus, rolled } from '../status/compute-status.js';
+import { analysisForStatus, type CanaryAnalysisOutcome } from '../rollout/canary-analysis.js';
 import { mergeConditions } from '../status/conditions.js';
 import { observeChildren, withApplied } from '../status/observe-children.js';
 import { GATEWAY_API_MISSING, routeBlocked } from '../status/observe-route.js';
@@ -38,7 +39,7 @@ export interface ChildCaches {
   unavailable(kind: Kind): boolean;
 }
 
-export type Analyzer = (md: ModelDeployment, version: string) => Promise<AnalysisResult>;
+export type Analyzer = (md: ModelDeployment, version: string) => Promise<CanaryAnalysisOutcome>;
 
 /** The API calls a reconcile makes; a recording client stands in for it in table tests. */
 export type ReconcilerClient = Pick<
@@ -53,6 +54,8 @@ export interface ReconcilerDeps {
   caches: ChildCaches;
   record: (regarding: KubeObject, event: EventInput) => Promise<void>;
   analyze: Analyzer;
+  /** The operator's allow-list of Prometheus URLs (ANALYSIS_PROMETHEUS_URLS). */
+  prometheusUrlAllowed: (url: string) => boolean;
   defaultImage: string;
   now: () => Date;
   log: Logger;
@@ -173,6 +176,15 @@ export class Reconciler {
     }
   }
 
+  /** A prometheusUrl outside the allow-list is never queried; the rollout says why it holds. */
+  private refusedAnalysis(md: ModelDeployment): { analysisRefused?: string } {
+    const url = md.spec.canary?.analysis?.prometheusUrl;
+    if (url === undefined || this.deps.prometheusUrlAllowed(url)) return {};
+    return {
+      analysisRefused: `spec.canary.analysis.prometheusUrl ${url} is not in the operator's allow-list of Prometheus URLs; use an allowed one, or ask the operator's administrators to add it (ANALYSIS_PROMETHEUS_URLS, chart value analysis.allowedPrometheusUrls)`,
+    };
+  }
+
   private gatewayApiMissing(md: ModelDeployment): boolean {
     return (
       md.spec.traffic?.router === 'gatewayAPI' && this.deps.caches.unavailable(KINDS.httpRoute)
@@ -208,6 +220,7 @@ export class Reconciler {
         available: stable?.available ?? false,
         ...(stable ? { replicas: stable.desired, readyReplicas: stable.readyReplicas } : {}),
       },
+      ...this.refusedAnalysis(md),
       ...(md.spec.traffic?.router === 'gatewayAPI'
         ? {
             routeBlocked: this.gatewayApiMissing(md)
@@ -219,8 +232,9 @@ export class Reconciler {
     };
     let analysis: AnalysisResult | undefined;
     if (md.spec.canary && analysisDue(input)) {
-      analysis = await this.deps.analyze(md, md.spec.canary.model.version);
-      log.info({ analysis }, 'canary analysis');
+      const outcome = await this.deps.analyze(md, md.spec.canary.model.version);
+      log.info({ analysis: outcome }, 'canary analysis');
+      analysis = analysisForStatus(outcome);
     }
     return decideRollout({ ...input, analysis });
   }

@@ -58,6 +58,11 @@ export interface RolloutInput {
    * holds its step and runs no analysis meanwhile; undefined when the route serves.
    */
   routeBlocked?: string | undefined;
+  /**
+   * spec.canary.analysis.prometheusUrl is not in the operator's allow-list: the message says
+   * so. No query is sent; a step that needs analysis holds with Stalled=PrometheusUrlNotAllowed.
+   */
+  analysisRefused?: string | undefined;
 }
 
 export interface RolloutEvent {

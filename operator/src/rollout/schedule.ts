@@ -48,7 +48,7 @@ export function analysisDue(input: Omit<RolloutInput, 'analysis'>): boolean {
   const { spec, previous } = input;
   const canary = spec.canary;
   if (spec.paused || canary === undefined || previous === undefined) return false;
-  if (input.routeBlocked !== undefined) return false;
+  if (input.routeBlocked !== undefined || input.analysisRefused !== undefined) return false;
   if (canary.abort || canary.promote) return false;
   if (previous.specHash !== canarySpecHash(canary) || previous.phase !== 'Progressing')
     return false;

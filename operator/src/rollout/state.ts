@@ -377,6 +377,10 @@ function progressing(ctx: Context, input: RolloutInput, previous: CanaryStatus):
 
   const inconclusive = inconclusiveRun(ctx, previous, result, needsAnalysis, step);
   if (inconclusive.event) events.push(inconclusive.event);
+  const refused: ConditionHint | undefined =
+    needsAnalysis && input.analysisRefused !== undefined
+      ? { reason: 'PrometheusUrlNotAllowed', message: input.analysisRefused }
+      : undefined;
 
   const stepStart = parseTime(previous.stepStartedAt) ?? ctx.nowMs;
   const pauseLeft = stepStart + (steps[step]?.pauseSeconds ?? 0) * 1000 - ctx.nowMs;
@@ -395,7 +399,9 @@ function progressing(ctx: Context, input: RolloutInput, previous: CanaryStatus):
   }
 
   let message: string;
-  if (inconclusive.stalled) {
+  if (refused) {
+    message = `${stepLabel(ctx, step)}: holding: ${refused.message}`;
+  } else if (inconclusive.stalled) {
     message = inconclusive.stalled.message;
   } else if (!obs.available) {
     message = `${stepLabel(ctx, step)}: waiting for the canary to be available (${obs.readyReplicas}/${obs.replicas} pods ready)`;
@@ -429,7 +435,11 @@ function progressing(ctx: Context, input: RolloutInput, previous: CanaryStatus):
     lastAnalysis,
     events,
     requeueAfterMs: waits.length === 0 ? undefined : Math.min(...waits),
-    ...(inconclusive.stalled ? { stalled: inconclusive.stalled } : {}),
+    ...(refused
+      ? { stalled: refused }
+      : inconclusive.stalled
+        ? { stalled: inconclusive.stalled }
+        : {}),
   });
 }
 

@@ -61,6 +61,9 @@ export class FakeCluster {
     message: 'fake analysis',
   };
   now = new Date('2026-01-01T00:10:00Z');
+  allowedPrometheusUrls: string[] = ['http://prometheus.monitoring:9090'];
+  /** How many analysis queries the reconciler asked for. */
+  analyses = 0;
   readonly missingKinds = new Set<string>();
 
   private id(kind: Kind, key: string): string {
@@ -241,7 +244,11 @@ export class FakeCluster {
       record: async (_regarding, event) => {
         this.events.push(event);
       },
-      analyze: async () => this.analysis,
+      analyze: async () => {
+        this.analyses++;
+        return this.analysis;
+      },
+      prometheusUrlAllowed: (url) => this.allowedPrometheusUrls.includes(url),
       defaultImage,
       now: () => this.now,
       failures: () => this.failures,

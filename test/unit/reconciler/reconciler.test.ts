@@ -367,4 +367,28 @@ describe('reconciler', () => {
       expect(s.condition('Ready')?.status).toBe('False');
     });
   });
+
+  it('never queries a Prometheus outside the allow-list, and says why the canary holds', async () => {
+    const s = new Scenario('m', {
+      replicas: 2,
+      canary: {
+        model: { version: '2', uri: 'https://models.example/m2.onnx' },
+        steps: [{ weight: 20, pauseSeconds: 0 }],
+        analysis: { intervalSeconds: 5, prometheusUrl: 'http://10.0.0.1:9090' },
+      },
+    });
+    for (let i = 0; i < 4; i++) {
+      s.rollDeployments();
+      await s.reconcile();
+      s.cluster.syncCache();
+      s.cluster.now = new Date(s.cluster.now.getTime() + 60_000);
+    }
+    expect(s.cluster.analyses).toBe(0);
+    expect(s.status().canary).toMatchObject({ phase: 'Progressing', step: 0 });
+    expect(s.condition('Stalled')).toMatchObject({
+      status: 'True',
+      reason: 'PrometheusUrlNotAllowed',
+    });
+    expect(s.condition('Stalled')?.message).toContain('ANALYSIS_PROMETHEUS_URLS');
+  });
 });
