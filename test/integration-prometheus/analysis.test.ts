@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import {
   waitFor,
   type PrometheusServer,
 } from './prometheus-server.js';
+import { startLoopbackProcess, type LoopbackProcess } from './loopback-process.js';
 
 /**
  * Canary analysis against a real Prometheus (Debian's package, our own process) scraping
@@ -29,19 +29,16 @@ const healthy = { model: 'mlp-tiny', version: '2.0.0' };
 const failing = { model: 'bad-model', version: '3.0.0' };
 
 let prometheus: PrometheusServer | undefined;
-let runtime: ChildProcess | undefined;
-let badServer: ChildProcess | undefined;
+let runtime: LoopbackProcess | undefined;
+let badServer: LoopbackProcess | undefined;
 let runtimeUrl = '';
 let badUrl = '';
-const logs: Record<string, string> = { runtime: '', bad: '' };
-
-function capture(child: ChildProcess, name: string): void {
-  const append = (chunk: Buffer) => {
-    logs[name] = ((logs[name] ?? '') + chunk.toString('utf8')).slice(-8000);
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-}
+/**
+ * Verdicts taken in beforeAll, before any test sends traffic: the "no traffic" test reads
+ * these, so it holds whichever test runs first (or alone).
+ */
+let beforeTraffic: { healthy: Verdict; failing: Verdict } | undefined;
+type Verdict = Awaited<ReturnType<typeof measure>>;
 
 async function measure(target: { model: string; version: string }) {
   const url = prometheus?.url ?? '';
@@ -83,56 +80,49 @@ async function drive(
 }
 
 beforeAll(async () => {
-  const [runtimePort, badPort] = [await freePort(), await freePort()];
-  runtimeUrl = `http://127.0.0.1:${runtimePort}`;
-  badUrl = `http://127.0.0.1:${badPort}`;
-  runtime = spawn(
-    process.execPath,
-    [
+  // Each process binds the port it is given; when another process took it first, it is
+  // started again on another port (a picked port is only free until it is released).
+  runtime = await startLoopbackProcess({
+    what: 'runtime',
+    args: (port) => [
       '--import',
       'tsx',
       'runtime/src/main.ts',
       '--model',
       'examples/models/mlp-tiny.onnx',
       '--port',
-      String(runtimePort),
+      String(port),
     ],
-    {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        HOST: '127.0.0.1',
-        MODEL_NAME: healthy.model,
-        MODEL_VERSION: healthy.version,
-        MODEL_TRACK: 'canary',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      MODEL_NAME: healthy.model,
+      MODEL_VERSION: healthy.version,
+      MODEL_TRACK: 'canary',
+      LOG_LEVEL: 'warn',
     },
-  );
-  capture(runtime, 'runtime');
-  badServer = spawn(
-    process.execPath,
-    [
+    readyPath: '/ready',
+  });
+  badServer = await startLoopbackProcess({
+    what: 'failing canary server',
+    args: (port) => [
       '--import',
       'tsx',
       join(import.meta.dirname, 'failing-canary-server.ts'),
-      String(badPort),
+      String(port),
       failing.model,
       failing.version,
     ],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  capture(badServer, 'bad');
+    cwd: repoRoot,
+    readyPath: '/metrics',
+  });
+  runtimeUrl = runtime.url;
+  badUrl = badServer.url;
 
   prometheus = await startPrometheus({
-    targets: [`127.0.0.1:${runtimePort}`, `127.0.0.1:${badPort}`],
+    targets: [`127.0.0.1:${runtime.port}`, `127.0.0.1:${badServer.port}`],
     scrapeIntervalSeconds: 1,
-  });
-  const processesUp = async () =>
-    (await fetch(`${runtimeUrl}/ready`)).ok && (await fetch(`${badUrl}/metrics`)).ok;
-  await waitFor('the canary processes to serve', processesUp, 30_000).catch((error: Error) => {
-    throw new Error(`${error.message}\nruntime: ${logs.runtime}\nbad: ${logs.bad}`);
   });
   // Both targets scraped at least once, so "no data" below means "no traffic", not "no scrape".
   await waitFor(
@@ -140,16 +130,17 @@ beforeAll(async () => {
     async () => (await queryScalar(prometheus?.url ?? '', 'sum(up{job="canaries"})', 2000)) === 2,
     20_000,
   );
+  beforeTraffic = { healthy: await measure(healthy), failing: await measure(failing) };
 }, 600_000);
 
 afterAll(async () => {
-  await Promise.all([stopChild(runtime), stopChild(badServer), prometheus?.stop()]);
+  await Promise.all([stopChild(runtime?.child), stopChild(badServer?.child), prometheus?.stop()]);
 });
 
 describe('canary analysis against a real Prometheus', () => {
   it('is Inconclusive before any traffic: no samples is neither a pass nor a fail', async () => {
-    for (const target of [healthy, failing]) {
-      const result = await measure(target);
+    for (const result of [beforeTraffic?.healthy, beforeTraffic?.failing]) {
+      if (result === undefined) throw new Error('beforeAll took no verdicts before traffic');
       expect(result.verdict, result.message).toBe('Inconclusive');
       expect(result.message).toMatch(/^no samples yet \(no traffic\?\)/);
     }
