@@ -9,10 +9,11 @@ import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { startCluster } from '../cluster/harness.js';
 import { realNodeSupport } from '../cluster/real-node.js';
+import { imageName } from '../support/image-tag.js';
 import { guardTeardown } from '../support/teardown-guard.js';
 
 /** The runtime with every examples/models/*.onnx in /models (scripts/build-images.sh). */
-export const E2E_RUNTIME_IMAGE = 'modeldeploy/runtime-examples:dev';
+export const E2E_RUNTIME_IMAGE = imageName('runtime-examples');
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -27,7 +27,7 @@ class HardenedContainer extends GenericContainer {
 }
 
 export interface RuntimeOptions {
-  /** Default: modeldeploy/runtime:dev. */
+  /** Default: this checkout's runtime image (IMAGES.runtime). */
   readonly image?: string;
   /**
    * Absolute host path of an .onnx file, mounted read-only at /models/model.onnx and

@@ -14,7 +14,7 @@ import { guardTeardown } from '../support/teardown-guard.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** Whether modeldeploy/operator:dev exists (it is built once operator/src/main.ts does). */
+    /** Whether the operator image exists (it is built once operator/src/main.ts does). */
     operatorImageBuilt: boolean;
   }
 }
