@@ -40,13 +40,16 @@ before=$(leftovers_snapshot)
 
 status=0
 reports=()
+exits=()
 run_vitest() {
-  local name=$1
+  local name=$1 code=0
   shift
   printf '\n==> vitest: %s\n' "$*"
   reports+=("$run_dir/$name.json")
   MODELDEPLOY_RUN_REPORT="$run_dir/$name.json" npx vitest run \
-    --reporter=default --reporter=./test/support/run-report.ts "$@" || status=1
+    --reporter=default --reporter=./test/support/run-report.ts "$@" || code=$?
+  exits+=(--exit "$name=$code")
+  [ "$code" -eq 0 ] || status=1
 }
 
 filtered=()
@@ -76,6 +79,6 @@ else
   echo "none"
 fi
 
-npx tsx test/support/print-run-summary.ts "${filtered[@]}" \
+npx tsx test/support/print-run-summary.ts "${filtered[@]}" "${exits[@]}" \
   --problems "$MODELDEPLOY_RUN_PROBLEMS" "${reports[@]}" || status=1
 exit "$status"

@@ -2,7 +2,8 @@
  * Prints the summary of one `npm test` and exits non-zero when the run must not count as
  * green (test/support/run-summary.ts says when).
  *
- * Usage: tsx test/support/print-run-summary.ts [--filtered] [--problems FILE] REPORT...
+ * Usage: tsx test/support/print-run-summary.ts [--filtered] [--problems FILE]
+ *          [--exit NAME=CODE]... REPORT...
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -33,10 +34,24 @@ function readProblems(path: string | undefined): string[] {
     .filter((line) => line.trim() !== '');
 }
 
+/** `--exit NAME=CODE`, once per vitest invocation. */
+function parseExitCodes(pairs: readonly string[]): Record<string, number> {
+  const codes: Record<string, number> = {};
+  for (const pair of pairs) {
+    const [name = '', code = ''] = pair.split('=');
+    codes[name] = Number(code);
+  }
+  return codes;
+}
+
 function main(): number {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { filtered: { type: 'boolean', default: false }, problems: { type: 'string' } },
+    options: {
+      filtered: { type: 'boolean', default: false },
+      problems: { type: 'string' },
+      exit: { type: 'string', multiple: true, default: [] },
+    },
   });
   const problems = readProblems(values.problems);
   const reports = positionals
@@ -49,6 +64,7 @@ function main(): number {
     filtered: values.filtered,
     ci: process.env['CI'] === 'true',
     problems,
+    exitCodes: parseExitCodes(values.exit),
   });
   console.log(`\n${summary.table.join('\n')}`);
   if (summary.problems.length > 0) {

@@ -22,11 +22,13 @@ export interface SummaryInput {
   readonly reports: readonly RunReport[];
   /** Recorded minimum of tests (passed + failed) per project. */
   readonly minimums: Readonly<Record<string, number>>;
-  /** Check minimums only for projects that appear in the reports (a filtered run). */
+  /** A run narrowed by arguments (a project, a file): minimums do not apply. */
   readonly filtered: boolean;
   readonly ci: boolean;
   /** Run-level problems found outside vitest (teardown errors, leftovers). */
   readonly problems: readonly string[];
+  /** Exit code of each vitest invocation, by name; optional. */
+  readonly exitCodes?: Readonly<Record<string, number>>;
 }
 
 export interface Summary {
@@ -91,8 +93,9 @@ function runProblems(reports: readonly RunReport[]): string[] {
 
 function minimumProblems(input: SummaryInput, counts: Map<string, ProjectCount>): string[] {
   const problems: string[] = [];
+  if (input.filtered) return problems;
   const expected = new Set(counts.keys());
-  if (!input.filtered) for (const project of Object.keys(input.minimums)) expected.add(project);
+  for (const project of Object.keys(input.minimums)) expected.add(project);
   for (const project of expected) {
     const minimum = input.minimums[project];
     if (minimum === undefined) {
@@ -160,6 +163,14 @@ export function summarize(input: SummaryInput): Summary {
   }
   // Broken and unfinished files are already among the problems; count each problem once.
   failed += problems.length;
+  if (failed === 0) {
+    // vitest knows of a failure none of the above shows: the run is still not green.
+    for (const [name, code] of Object.entries(input.exitCodes ?? {})) {
+      if (code === 0) continue;
+      problems.push(`vitest (${name}) exited ${code} although no test failed; its output says why`);
+      failed++;
+    }
+  }
   return {
     table: tableOf(counts, input.minimums),
     problems,

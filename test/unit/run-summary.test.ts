@@ -77,9 +77,10 @@ describe('run summary', () => {
     expect(summary.problems.join('\n')).toContain('project fresh has no recorded minimum');
   });
 
-  it('checks only the projects that ran in a filtered run', () => {
-    const unitOnly = report([module('unit', [test('a', 'passed'), test('b', 'passed')])]);
-    expect(summarize(input([unitOnly], { filtered: true })).ok).toBe(true);
+  it('does not apply minimums to a run narrowed to a project or a file', () => {
+    const oneFile = report([module('unit', [test('a', 'passed')])]);
+    expect(summarize(input([oneFile], { filtered: true })).ok).toBe(true);
+    expect(summarize(input([oneFile])).ok).toBe(false);
   });
 
   it('counts unfinished tests and files as failures, not skips', () => {
@@ -131,6 +132,13 @@ describe('run summary', () => {
     );
     expect(summary.ok).toBe(false);
     expect(summary.closing).toBe('vitest: 3 passed, 1 failed, 0 skipped');
+  });
+
+  it('fails when vitest exited non-zero although no test failed', () => {
+    const summary = summarize(input([green], { exitCodes: { timing: 0, components: 1 } }));
+    expect(summary.ok).toBe(false);
+    expect(summary.problems.join('\n')).toContain('vitest (components) exited 1');
+    expect(summarize(input([green], { exitCodes: { timing: 0 } })).ok).toBe(true);
   });
 
   it('counts unhandled errors', () => {
