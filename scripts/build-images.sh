@@ -120,11 +120,11 @@ main() {
     fi
   done
   prune_stale
-  printf '%-32s %10s %10s\n' IMAGE SIZE BUILD
+  printf '%-46s %10s %10s\n' IMAGE SIZE BUILD
   local image seconds
   for line in "${results[@]}"; do
     read -r image seconds <<<"$line"
-    printf '%-32s %9sM %9ss\n' "$image" \
+    printf '%-46s %9sM %9ss\n' "$image" \
       "$(($(docker_cli image inspect -f '{{.Size}}' "$image") / 1000000))" "$seconds"
   done
   log "done"
