@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
 # Build the ModelDeploy images on this machine, with no container registry:
-#   modeldeploy/runtime:dev          from Dockerfile.runtime
-#   modeldeploy/operator:dev         from Dockerfile.operator (once operator/src/main.ts exists)
-#   modeldeploy/runtime-example:dev  the runtime with examples/models/mlp-tiny.onnx baked in
+#   modeldeploy/runtime:TAG          from Dockerfile.runtime
+#   modeldeploy/operator:TAG         from Dockerfile.operator (once operator/src/main.ts exists)
+#   modeldeploy/runtime-example:TAG  the runtime with examples/models/mlp-tiny.onnx baked in
 #                                    (--build-arg MODEL=...), as users package one model
-#   modeldeploy/runtime-examples:dev the runtime with every examples/models/*.onnx under
+#   modeldeploy/runtime-examples:TAG the runtime with every examples/models/*.onnx under
 #                                    /models/<name>.onnx, the URIs examples/*.yaml use (the
 #                                    real test node runs it; built after runtime)
 # on the Node base image that scripts/docker-setup.sh seeds, then print sizes and times.
 #
 # Usage: scripts/build-images.sh [runtime] [operator] [runtime-example] [runtime-examples]
 #        (default: all)
-# Env:   MODELDEPLOY_IMAGE_TAG   tag to build (default dev)
+#        scripts/build-images.sh --print-tag   prints TAG and exits
+# Env:   MODELDEPLOY_IMAGE_TAG   tag to build (default: dev- and 12 hex digits of the sha256 of
+#        this checkout's real path, as test/support/image-tag.ts computes it, so checkouts
+#        sharing a Docker daemon do not overwrite each other's images)
 # Warm runs take seconds: BuildKit reuses its layer cache and npm's cache mount.
 # Progress goes to stderr; stdout gets the summary table.
 set -euo pipefail
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-tag="${MODELDEPLOY_IMAGE_TAG:-dev}"
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+tag="${MODELDEPLOY_IMAGE_TAG:-dev-$(printf '%s' "$repo" | sha256sum | cut -c1-12)}"
+if [[ ${1:-} == --print-tag ]]; then
+  echo "$tag"
+  exit 0
+fi
 start=$(date +%s)
 
 log() { printf '[build-images %4ss] %s\n' "$(($(date +%s) - start))" "$*" >&2; }
@@ -113,11 +120,11 @@ main() {
     fi
   done
   prune_stale
-  printf '%-32s %10s %10s\n' IMAGE SIZE BUILD
+  printf '%-46s %10s %10s\n' IMAGE SIZE BUILD
   local image seconds
   for line in "${results[@]}"; do
     read -r image seconds <<<"$line"
-    printf '%-32s %9sM %9ss\n' "$image" \
+    printf '%-46s %9sM %9ss\n' "$image" \
       "$(($(docker_cli image inspect -f '{{.Size}}' "$image") / 1000000))" "$seconds"
   done
   log "done"

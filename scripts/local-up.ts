@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCluster, type Cluster } from '../test/cluster/harness.js';
 import { realNodeSupport } from '../test/cluster/real-node.js';
+import { imageName } from '../test/support/image-tag.js';
 import { OperatorProcess } from '../test/support/operator-process.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
@@ -66,7 +67,7 @@ async function waitReady(cluster: Cluster, timeoutMs: number): Promise<boolean> 
 }
 
 /** The runtime image with every examples/models/*.onnx in /models (build-images.sh). */
-const EXAMPLES_RUNTIME_IMAGE = 'modeldeploy/runtime-examples:dev';
+const EXAMPLES_RUNTIME_IMAGE = imageName('runtime-examples');
 /** The example a prediction is sent to at the end (examples/minimal.yaml). */
 const PREDICT_EXAMPLE = 'iris-tiny';
 

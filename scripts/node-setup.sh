@@ -2,7 +2,9 @@
 # Debian packages the test cluster's REAL node needs (test/cluster/real-node.ts):
 #   containerd (its built-in CRI plugin), runc, containernetworking-plugins (bridge,
 #   host-local, loopback), iptables and conntrack (kube-proxy), gcc + libc6-dev (the
-#   static pause binary of test/cluster/build-node-tools.sh).
+#   static pause binary of test/cluster/build-node-tools.sh), iproute2 (`ip`: the node's
+#   bridge and routes), procps (`pgrep`, `ps`: the harness's and scripts/test.sh's checks
+#   for processes that survived a cluster; slim images lack both).
 # Idempotent: installs only what is missing; apt-get update only when something is.
 # Needs root. Starts nothing: the harness runs its own containerd per cluster.
 #
@@ -11,7 +13,7 @@ set -euo pipefail
 
 log() { printf '[node-setup] %s\n' "$*" >&2; }
 
-want=(containerd runc containernetworking-plugins iptables conntrack gcc libc6-dev)
+want=(containerd runc containernetworking-plugins iptables conntrack gcc libc6-dev iproute2 procps)
 missing=()
 for pkg in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -12,6 +12,30 @@ with_test=false
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# Runs a command that can be silent for many minutes (a cold Go build of kube-apiserver is
+# about 11), printing to stderr every 60 s that it still runs. The heartbeat lives here and
+# not in the build scripts: their text is part of their cache keys.
+with_heartbeat() {
+  local what=$1
+  shift
+  local started=$SECONDS
+  (
+    # The sleep is ended with the heartbeat, so no stray process outlives the build.
+    trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+    while :; do
+      sleep 60 &
+      nap=$!
+      wait "$nap"
+      printf '[%s] still running after %d min\n' "$what" $(((SECONDS - started) / 60)) >&2
+    done
+  ) >/dev/null &
+  local beat=$! status=0
+  "$@" || status=$?
+  kill "$beat" 2>/dev/null || true
+  wait "$beat" 2>/dev/null || true
+  return "$status"
+}
+
 # onnxruntime-node's install script would fetch CUDA binaries from outside the npm
 # registry; its CPU binaries ship inside the package. package.json's allowScripts denies
 # the script on npm 11; the variable covers older npm too.
@@ -27,12 +51,12 @@ else
 fi
 
 step "Kubernetes test tools (built from Go modules on a cold machine; cached afterwards)"
-tools_dir=$(test/cluster/build-tools.sh)
+tools_dir=$(with_heartbeat build-tools test/cluster/build-tools.sh)
 echo "tools: $tools_dir"
 
 step "real node: containerd, runc, CNI plugins (Debian), kubelet, kube-proxy and pause (cached)"
 bash scripts/node-setup.sh
-test/cluster/build-node-tools.sh >/dev/null
+with_heartbeat build-node-tools test/cluster/build-node-tools.sh >/dev/null
 
 if ! $with_test; then
   step "runtime image with the example models, for the real node"
@@ -43,9 +67,10 @@ if $with_test; then
   step "Prometheus (Debian package) for the analysis tests"
   bash scripts/prometheus-setup.sh
   step "prometheus-adapter and Prometheus with Kubernetes SD for the autoscaling e2e (Go modules; cached)"
-  test/cluster/build-adapter.sh >/dev/null
-  test/cluster/build-prometheus.sh >/dev/null
+  with_heartbeat build-adapter test/cluster/build-adapter.sh >/dev/null
+  with_heartbeat build-prometheus test/cluster/build-prometheus.sh >/dev/null
   step "kstatus checker: sigs.k8s.io/cli-utils' status library, for the status tests (Go module; cached)"
+  # Prints its own heartbeat (test/cluster/lib/cached-build.sh).
   test/cluster/build-kstatus.sh >/dev/null
   step "Lua 5.4 (Debian) to run the shipped Argo CD health check in its test"
   if ! command -v lua5.4 >/dev/null; then
@@ -57,5 +82,5 @@ if $with_test; then
   fi
   lua5.4 -v
   step "Docker daemon, seeded base image, runtime and operator images"
-  bash scripts/build-images.sh
+  with_heartbeat build-images bash scripts/build-images.sh
 fi

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # The test command of the README and of CI: set up what the suites need, check lint and
-# types, run every vitest project against the real components, check that no process of
-# the test cluster survived, and print one summary line.
+# types, run every vitest project against the real components, check that nothing the
+# suites started survived, and print one summary line.
+#
+# The timing-sensitive projects (unit, runtime) run first and alone; the projects that
+# boot clusters, Prometheus and containers run after them, so a control plane starting in
+# a globalSetup never competes with a test that measures a batching window.
 #
 # Usage: scripts/test.sh [vitest args...]   e.g. scripts/test.sh --project unit
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/leftovers.sh
 
 bash scripts/setup.sh --test
 # setup.sh just built the images; the images project need not build them again.
@@ -21,26 +26,59 @@ git diff --exit-code -- crds docs/api-reference.md charts/modeldeploy/crds || {
   exit 1
 }
 
+leftovers_require
+run_dir=$(mktemp -d -t modeldeploy-run.XXXXXX)
+trap 'rm -rf "$run_dir"' EXIT
+# Teardown errors (test/support/teardown-guard.ts) and leftovers land here; the summary
+# counts each line as a failure.
+export MODELDEPLOY_RUN_PROBLEMS="$run_dir/problems"
+: >"$MODELDEPLOY_RUN_PROBLEMS"
+# Every process a suite spawns inherits this, so a survivor is found whatever its name.
+export MODELDEPLOY_RUN_ID="$$-$(date +%s%N)"
 # Clusters someone else runs on this machine (npm start in another shell) are not ours.
-cluster_pattern='cluster-tools/[0-9a-f]+/bin/|node-tools/[0-9a-f]+/bin/|adapter-tools/[0-9a-f]+/bin/|/tmp/modeldeploy-cluster-|containerd-shim-runc-v2 -namespace k8s.io|operator/src/main.ts'
-before=$(pgrep -f "$cluster_pattern" | sort || true)
+before=$(leftovers_snapshot)
 
-printf '\n==> vitest\n'
-report=$(mktemp -t modeldeploy-vitest.XXXXXX.json)
 status=0
-npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+reports=()
+exits=()
+run_vitest() {
+  local name=$1 code=0
+  shift
+  printf '\n==> vitest: %s\n' "$*"
+  reports+=("$run_dir/$name.json")
+  MODELDEPLOY_RUN_REPORT="$run_dir/$name.json" npx vitest run \
+    --reporter=default --reporter=./test/support/run-report.ts "$@" || code=$?
+  exits+=(--exit "$name=$code")
+  [ "$code" -eq 0 ] || status=1
+}
 
-printf '\n==> leftover processes\n'
+filtered=()
+if [ $# -gt 0 ]; then
+  run_vitest selected "$@"
+  filtered=(--filtered)
+else
+  run_vitest timing --project unit --project runtime
+  # Every other project named in test/minimum-tests.json (a unit test keeps that file in
+  # step with vitest.config.ts).
+  mapfile -t rest < <(node -e '
+    const { minimums } = JSON.parse(require("fs").readFileSync("test/minimum-tests.json", "utf8"));
+    for (const p of Object.keys(minimums)) if (p !== "unit" && p !== "runtime") console.log(p);')
+  run_vitest components "${rest[@]/#/--project=}"
+fi
+
+printf '\n==> leftover processes and containers\n'
 sleep 1
-leftover=$(comm -13 <(echo "$before") <(pgrep -f "$cluster_pattern" | sort || true) | paste -sd, - | xargs -r -I{} ps -o pid=,args= -p {} || true)
+leftover=$( (leftovers_new "$before"; leftovers_of_run "$MODELDEPLOY_RUN_ID") | sort -u)
 if [ -n "$leftover" ]; then
-  echo "processes of a test cluster survived the suite:" >&2
+  echo "what the suites started survived them (stop it by pid or container id):" >&2
   echo "$leftover" >&2
-  status=1
+  while IFS= read -r line; do
+    echo "left running after the suites: $line" >>"$MODELDEPLOY_RUN_PROBLEMS"
+  done <<<"$leftover"
 else
   echo "none"
 fi
 
-node scripts/test-summary.mjs "$report" || status=1
-rm -f "$report"
+npx tsx test/support/print-run-summary.ts "${filtered[@]}" "${exits[@]}" \
+  --problems "$MODELDEPLOY_RUN_PROBLEMS" "${reports[@]}" || status=1
 exit "$status"

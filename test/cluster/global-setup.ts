@@ -4,6 +4,7 @@
  * restart the API server (and so would disturb the others) calls startCluster() itself.
  */
 import type { TestProject } from 'vitest/node';
+import { guardTeardown } from '../support/teardown-guard.js';
 import { startCluster } from './harness.js';
 
 declare module 'vitest' {
@@ -31,6 +32,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('binDir', cluster.binDir);
   project.provide('nodeNames', [...cluster.nodeNames]);
   // stop() throws when any component pid or any process mentioning the cluster's temp
-  // dir survives, which fails the run: a leaked process is a bug, not noise.
-  return () => cluster.stop();
+  // dir survives; the guard makes that fail the run: a leaked process is a bug, not noise.
+  return guardTeardown('the integration cluster', () => cluster.stop());
 }

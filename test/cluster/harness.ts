@@ -34,7 +34,7 @@ import {
   type KeyPairFiles,
   type NodePki,
 } from './pki.js';
-import { pickFreePorts } from './ports.js';
+import { isPortRace, pickFreePorts } from './ports.js';
 import {
   isAlive,
   processesMentioning,
@@ -261,13 +261,9 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
   }
 }
 
-/**
- * Free ports are picked, released, then bound by the components; another process can
- * grab one in between. The error then carries the component's log with this message.
- */
-export function isPortRace(error: unknown): boolean {
-  return error instanceof Error && /address already in use/.test(error.message);
-}
+// Free ports are picked, released, then bound by the components; another process can
+// grab one in between. The error then carries the component's log saying so.
+export { isPortRace };
 
 /** The API server's side of talking to a real kubelet (logs, exec, port-forward). */
 function kubeletClientArgs(pki: ClusterPki, nodePki: NodePki): string[] {

@@ -27,10 +27,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { freePort } from '../integration-prometheus/prometheus-server.js';
 import { helmTemplate, parseManifests } from '../support/helm-chart.js';
 import { apiRequest, type ApiResponse } from './api-client.js';
 import { parseKubeconfig, type ApiCredentials } from './kubeconfig.js';
+import { startOnFreePort } from './ports.js';
 import { logTail, ProcessSupervisor, type Component } from './processes.js';
 import { waitFor } from './readiness.js';
 
@@ -276,59 +276,77 @@ export async function startMetricsChain(opts: MetricsChainOptions): Promise<Metr
     );
     const rulesFile = join(tempDir, 'adapter-rules.yaml');
     writeFileSync(rulesFile, rulesConfig);
-    const [promPort, adapterPort] = [await freePort(), await freePort()];
-    const prometheusUrl = `http://127.0.0.1:${promPort}`;
-    const prometheus = supervisor.start({
-      name: 'prometheus',
-      binary: promBin,
-      args: [
-        `--config.file=${promConfigFile}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-        `--storage.tsdb.path=${join(tempDir, 'tsdb')}`,
-        '--log.level=info',
-      ],
-      logFile: join(logDir, 'prometheus.log'),
-    });
+    // Each component gets its port only when it starts, and another one if a process took
+    // it in between (a crashed attempt is not watched afterwards: it is not in components).
+    const { port: promPort, component: prometheus } = await startOnFreePort(
+      'prometheus',
+      async (port) => {
+        const component = supervisor.start({
+          name: 'prometheus',
+          binary: promBin,
+          args: [
+            `--config.file=${promConfigFile}`,
+            `--web.listen-address=127.0.0.1:${port}`,
+            `--storage.tsdb.path=${join(tempDir, `tsdb-${port}`)}`,
+            '--log.level=info',
+          ],
+          logFile: join(logDir, `prometheus-${port}.log`),
+        });
+        await waitFor(
+          'prometheus /-/ready',
+          async () => {
+            try {
+              return (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok;
+            } catch {
+              return false;
+            }
+          },
+          { timeoutMs: 30_000, watch: [component] },
+        );
+        return { port, component };
+      },
+      log,
+    );
     components.push(prometheus);
+    const prometheusUrl = `http://127.0.0.1:${promPort}`;
     log(
       `prometheus ${prometheusUrl} (scrape every ${scrape} s, pods in ${opts.namespaces.join(', ')})`,
     );
-    await waitFor(
-      'prometheus /-/ready',
-      async () => {
-        try {
-          return (await fetch(`${prometheusUrl}/-/ready`)).ok;
-        } catch {
-          return false;
-        }
-      },
-      { timeoutMs: 30_000, watch: [prometheus] },
-    );
 
-    const adapterUrl = `https://${opts.adapterAddress}:${adapterPort}`;
-    const adapter = supervisor.start({
-      name: 'prometheus-adapter',
-      binary: adapterBin,
-      args: [
-        `--secure-port=${adapterPort}`,
-        `--bind-address=${opts.adapterAddress}`,
-        `--cert-dir=${join(tempDir, 'certs')}`,
-        `--lister-kubeconfig=${opts.kubeconfigPath}`,
-        `--authentication-kubeconfig=${opts.kubeconfigPath}`,
-        `--authorization-kubeconfig=${opts.kubeconfigPath}`,
-        `--prometheus-url=${prometheusUrl}/`,
-        `--config=${rulesFile}`,
-        `--metrics-relist-interval=${opts.relistInterval ?? '5s'}`,
-        '--v=2',
-      ],
-      logFile: join(logDir, 'prometheus-adapter.log'),
-    });
+    const startAdapter = (port: number): Component =>
+      supervisor.start({
+        name: 'prometheus-adapter',
+        binary: adapterBin,
+        args: [
+          `--secure-port=${port}`,
+          `--bind-address=${opts.adapterAddress}`,
+          `--cert-dir=${join(tempDir, 'certs')}`,
+          `--lister-kubeconfig=${opts.kubeconfigPath}`,
+          `--authentication-kubeconfig=${opts.kubeconfigPath}`,
+          `--authorization-kubeconfig=${opts.kubeconfigPath}`,
+          `--prometheus-url=${prometheusUrl}/`,
+          `--config=${rulesFile}`,
+          `--metrics-relist-interval=${opts.relistInterval ?? '5s'}`,
+          '--v=2',
+        ],
+        logFile: join(logDir, `prometheus-adapter-${port}.log`),
+      });
+    const { port: adapterPort, component: adapter } = await startOnFreePort(
+      'prometheus-adapter',
+      async (port) => {
+        const component = startAdapter(port);
+        await waitFor(
+          'prometheus-adapter /healthz',
+          () => tlsHealthy(`https://${opts.adapterAddress}:${port}/healthz`),
+          { timeoutMs: 60_000, watch: [component] },
+        );
+        return { port, component };
+      },
+      log,
+    );
     components.push(adapter);
+    const adapterUrl = `https://${opts.adapterAddress}:${adapterPort}`;
     log(`prometheus-adapter ${adapterUrl} with the chart's rules (${rulesFile})`);
-    await waitFor('prometheus-adapter /healthz', () => tlsHealthy(`${adapterUrl}/healthz`), {
-      timeoutMs: 60_000,
-      watch: [adapter],
-    });
 
     const base = '/apis/apiregistration.k8s.io/v1/apiservices';
     const register = async (): Promise<void> => {

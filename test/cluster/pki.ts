@@ -88,7 +88,11 @@ async function openssl(args: readonly string[]): Promise<void> {
 
 const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
-async function createCa(dir: string, name: string, commonName: string): Promise<KeyPairFiles> {
+export async function createCa(
+  dir: string,
+  name: string,
+  commonName: string,
+): Promise<KeyPairFiles> {
   const files = { keyFile: join(dir, `${name}.key`), certFile: join(dir, `${name}.crt`) };
   await openssl([
     'req',
@@ -110,7 +114,7 @@ async function createCa(dir: string, name: string, commonName: string): Promise<
   return files;
 }
 
-async function createLeaf(dir: string, req: CertRequest): Promise<KeyPairFiles> {
+export async function createLeaf(dir: string, req: CertRequest): Promise<KeyPairFiles> {
   const files = { keyFile: join(dir, `${req.name}.key`), certFile: join(dir, `${req.name}.crt`) };
   const csr = join(dir, `${req.name}.csr`);
   const ext = join(dir, `${req.name}.ext`);

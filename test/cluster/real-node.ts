@@ -21,6 +21,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { imageName } from '../support/image-tag.js';
+import { cgroupV1Problem } from './cgroup-support.js';
 import {
   cgroupPids,
   createBridge,
@@ -70,12 +72,12 @@ const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap'];
 const NO_REGISTRY_PROXY = 'http://127.0.0.1:9';
 
 /** Images the node gets from the local Docker daemon when they exist. */
-export const DEFAULT_NODE_IMAGES = [
-  'modeldeploy/runtime:dev',
-  'modeldeploy/runtime-examples:dev',
-  'modeldeploy/runtime-example:dev',
-  'modeldeploy/operator:dev',
-] as const;
+export const DEFAULT_NODE_IMAGES: readonly string[] = [
+  imageName('runtime'),
+  imageName('runtime-examples'),
+  imageName('runtime-example'),
+  imageName('operator'),
+];
 
 type Log = (line: string) => void;
 
@@ -125,6 +127,8 @@ export function realNodeSupport(): RealNodeSupport {
   if (missing.length > 0) {
     return { ok: false, reason: `missing ${missing.join(', ')}: run scripts/node-setup.sh` };
   }
+  const cgroups = cgroupV1Problem(existsSync);
+  if (cgroups !== undefined) return { ok: false, reason: cgroups };
   const probe = `/sys/fs/cgroup/memory/modeldeploy-probe-${process.pid}`;
   try {
     mkdirSync(probe);
@@ -133,7 +137,7 @@ export function realNodeSupport(): RealNodeSupport {
     if (existsSync(probe)) rmdirSync(probe);
     return {
       ok: false,
-      reason: `cannot create a memory cgroup (mkdir ${probe}: ${(error as Error).message}); kubelet needs writable cgroups`,
+      reason: `cannot create a memory cgroup (mkdir ${probe}: ${(error as Error).message}); kubelet needs writable cgroup v1 hierarchies (a container started without a writable /sys/fs/cgroup cannot run the node)`,
     };
   }
   return { ok: true, reason: '' };

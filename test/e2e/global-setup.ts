@@ -9,9 +9,11 @@ import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { startCluster } from '../cluster/harness.js';
 import { realNodeSupport } from '../cluster/real-node.js';
+import { imageName } from '../support/image-tag.js';
+import { guardTeardown } from '../support/teardown-guard.js';
 
 /** The runtime with every examples/models/*.onnx in /models (scripts/build-images.sh). */
-export const E2E_RUNTIME_IMAGE = 'modeldeploy/runtime-examples:dev';
+export const E2E_RUNTIME_IMAGE = imageName('runtime-examples');
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -62,5 +64,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('server', cluster.server);
   project.provide('binDir', cluster.binDir);
   project.provide('nodeNames', [...cluster.nodeNames]);
-  return () => cluster.stop();
+  // stop() throws when the real node left mounts, links, chains, cgroups or processes.
+  return guardTeardown('the e2e cluster with a real node', () => cluster.stop());
 }

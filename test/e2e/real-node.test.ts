@@ -192,7 +192,7 @@ describe.skipIf(skipReason !== '')(
       if (pod === undefined) throw new Error('no runtime pod');
       expect(pod.spec.nodeName).toBe(inject('realNodeName'));
       const status = pod.status.containerStatuses?.[0];
-      expect(status?.image).toContain('modeldeploy/runtime-examples:dev');
+      expect(status?.image).toContain(inject('e2eRuntimeImage'));
       expect(status?.containerID).toMatch(/^containerd:\/\//);
       expect(status?.ready).toBe(true);
 

@@ -27,7 +27,7 @@ class HardenedContainer extends GenericContainer {
 }
 
 export interface RuntimeOptions {
-  /** Default: modeldeploy/runtime:dev. */
+  /** Default: this checkout's runtime image (IMAGES.runtime). */
   readonly image?: string;
   /**
    * Absolute host path of an .onnx file, mounted read-only at /models/model.onnx and
@@ -139,11 +139,13 @@ export async function removeContainer(container: StartedTestContainer): Promise<
   });
 }
 
-export async function removeLeftoverContainers(): Promise<void> {
+/** Removes this project's containers; returns their names (empty when there were none). */
+export async function removeLeftoverContainers(): Promise<string[]> {
   const client = await getContainerRuntimeClient();
   const leftovers = (await client.container.list()).filter(
     (c) => c.Labels[TEST_LABEL] === TEST_LABEL_VALUE,
   );
   for (const c of leftovers)
     await client.container.dockerode.getContainer(c.Id).remove({ force: true });
+  return leftovers.map((c) => `${c.Names.join(',')} (${c.Image})`);
 }

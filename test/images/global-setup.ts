@@ -10,10 +10,11 @@ import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { removeLeftoverContainers } from './containers.js';
 import { IMAGES, imageExists } from './images.js';
+import { guardTeardown } from '../support/teardown-guard.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** Whether modeldeploy/operator:dev exists (it is built once operator/src/main.ts does). */
+    /** Whether the operator image exists (it is built once operator/src/main.ts does). */
     operatorImageBuilt: boolean;
   }
 }
@@ -35,8 +36,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     );
   }
   project.provide('operatorImageBuilt', operatorBuilt);
+  // Containers a crashed earlier run left are removed quietly; ones this run left are a leak.
   await removeLeftoverContainers();
-  return removeLeftoverContainers;
+  return guardTeardown('the images project', failOnLeftoverContainers);
+}
+
+async function failOnLeftoverContainers(): Promise<void> {
+  const leaked = await removeLeftoverContainers();
+  if (leaked.length > 0) {
+    throw new Error(
+      `containers outlived the tests that started them (removed now): ${leaked.join('; ')}; a test is missing its container.stop()`,
+    );
+  }
 }
 
 /** Streams the script's progress to stderr; a cold machine takes a few minutes. */

@@ -1,11 +1,12 @@
 /** The images scripts/build-images.sh builds, and a look-up that needs no docker CLI. */
 import { ImageName, getContainerRuntimeClient } from 'testcontainers';
+import { imageName } from '../support/image-tag.js';
 
 export const IMAGES = {
-  runtime: 'modeldeploy/runtime:dev',
-  operator: 'modeldeploy/operator:dev',
+  runtime: imageName('runtime'),
+  operator: imageName('operator'),
   /** The runtime with examples/models/mlp-tiny.onnx baked in at /models/model.onnx. */
-  runtimeExample: 'modeldeploy/runtime-example:dev',
+  runtimeExample: imageName('runtime-example'),
 } as const;
 
 export async function imageExists(image: string): Promise<boolean> {

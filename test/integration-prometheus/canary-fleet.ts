@@ -3,10 +3,11 @@
  * canary-test-server.ts instances, each labelled as one track of one ModelDeployment, plus
  * bounded request loops that keep their windows filled.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { queryScalar } from '../../operator/src/rollout/prometheus-client.js';
-import { freePort, stopChild, waitFor } from './prometheus-server.js';
+import { startLoopbackProcess, type LoopbackProcess } from './loopback-process.js';
+import { stopChild, waitFor } from './prometheus-server.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 
@@ -29,51 +30,33 @@ export interface TestServerOptions {
   delayMs?: number;
 }
 
-function captured(child: ChildProcess): () => string {
-  let text = '';
-  const append = (chunk: Buffer) => {
-    text = (text + chunk.toString('utf8')).slice(-8000);
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  return () => text;
+function asPod(instance: string | undefined, p: LoopbackProcess): Pod {
+  return { instance, url: p.url, port: p.port, child: p.child, log: p.output };
 }
 
-async function started(
-  child: ChildProcess,
-  instance: string | undefined,
-  port: number,
-  ready: string,
-): Promise<Pod> {
-  const url = `http://127.0.0.1:${port}`;
-  const log = captured(child);
-  await waitFor(
-    `${url}${ready} to answer`,
-    async () => (await fetch(`${url}${ready}`)).ok,
-    60_000,
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}\n${log()}`);
-  });
-  return { instance, url, port, child, log };
-}
-
-/** A canary-test-server.ts process answering /predict with `codes` in turn. */
+/**
+ * A canary-test-server.ts process answering /predict with `codes` in turn, on a loopback
+ * port that is picked again if another process took it first.
+ */
 export async function startTestServer(options: TestServerOptions): Promise<Pod> {
-  const port = await freePort();
-  const args = [
-    '--import',
-    'tsx',
-    join(import.meta.dirname, 'canary-test-server.ts'),
-    `--port=${port}`,
-    `--model=${options.model}`,
-    `--version=${options.version}`,
-    `--track=${options.track}`,
-    `--codes=${options.codes.join(',')}`,
-    `--delay-ms=${options.delayMs ?? 0}`,
-    ...(options.instance !== undefined ? [`--instance=${options.instance}`] : []),
-  ];
-  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  return started(child, options.instance, port, '/metrics');
+  const started = await startLoopbackProcess({
+    what: `test server ${options.track} ${options.version}`,
+    args: (port) => [
+      '--import',
+      'tsx',
+      join(import.meta.dirname, 'canary-test-server.ts'),
+      `--port=${port}`,
+      `--model=${options.model}`,
+      `--version=${options.version}`,
+      `--track=${options.track}`,
+      `--codes=${options.codes.join(',')}`,
+      `--delay-ms=${options.delayMs ?? 0}`,
+      ...(options.instance !== undefined ? [`--instance=${options.instance}`] : []),
+    ],
+    cwd: repoRoot,
+    readyPath: '/metrics',
+  });
+  return asPod(options.instance, started);
 }
 
 /** The real runtime serving examples/models/mlp-tiny.onnx, as the operator would start it. */
@@ -83,15 +66,17 @@ export async function startRuntime(options: {
   version: string;
   track: 'stable' | 'canary';
 }): Promise<Pod> {
-  const port = await freePort();
-  const args = [
-    '--import',
-    'tsx',
-    'runtime/src/main.ts',
-    '--model',
-    'examples/models/mlp-tiny.onnx',
-  ];
-  const child = spawn(process.execPath, [...args, '--port', String(port)], {
+  const started = await startLoopbackProcess({
+    what: `runtime ${options.track} ${options.version}`,
+    args: (port) => [
+      '--import',
+      'tsx',
+      'runtime/src/main.ts',
+      '--model',
+      'examples/models/mlp-tiny.onnx',
+      '--port',
+      String(port),
+    ],
     cwd: repoRoot,
     env: {
       ...process.env,
@@ -102,9 +87,9 @@ export async function startRuntime(options: {
       ...(options.instance !== undefined ? { MODELDEPLOY_INSTANCE: options.instance } : {}),
       LOG_LEVEL: 'warn',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    readyPath: '/ready',
   });
-  return started(child, options.instance, port, '/ready');
+  return asPod(options.instance, started);
 }
 
 export async function stopPods(pods: readonly (Pod | undefined)[]): Promise<void> {

@@ -1,9 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { pickFreePorts, startOnFreePort } from '../cluster/ports.js';
 
 /**
  * A real Prometheus server for a test: Debian's binary (installed by
@@ -14,16 +14,14 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const repoRoot = resolve(import.meta.dirname, '../..');
 
+/**
+ * A loopback port nobody listened on a moment ago: for a "nothing listens here" check.
+ * To start a server, use startOnFreePort, which picks again when the port gets taken.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => done(port));
-    });
-  });
+  const [port] = await pickFreePorts(1);
+  if (port === undefined) throw new Error('pickFreePorts(1) returned no port');
+  return port;
 }
 
 /** Path of the prometheus binary; installs the Debian package on first use. */
@@ -36,7 +34,13 @@ export async function prometheusBinary(): Promise<string> {
   return bin;
 }
 
-/** Polls `check` every 200 ms until it returns true or `timeoutMs` passes. */
+/** Thrown by a check when waiting longer cannot help (the process died); ends waitFor. */
+export class GiveUp extends Error {}
+
+/**
+ * Polls `check` every 200 ms until it returns true or `timeoutMs` passes; other errors
+ * from `check` count as "not yet".
+ */
 export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
@@ -48,6 +52,7 @@ export async function waitFor(
     try {
       if (await check()) return;
     } catch (error) {
+      if (error instanceof GiveUp) throw error;
       last = error;
     }
     await new Promise((r) => setTimeout(r, 200));
@@ -92,13 +97,22 @@ export async function startPrometheus(options: {
     '',
   ].join('\n');
   await writeFile(join(dir, 'prometheus.yml'), config);
-  const port = await freePort();
+  try {
+    return await startOnFreePort('prometheus', (port) => startOn(bin, dir, port));
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** One attempt on one port; stops the child when it does not become ready. */
+async function startOn(bin: string, dir: string, port: number): Promise<PrometheusServer> {
   const child = spawn(
     bin,
     [
       `--config.file=${join(dir, 'prometheus.yml')}`,
       `--web.listen-address=127.0.0.1:${port}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--storage.tsdb.path=${join(dir, `data-${port}`)}`,
       '--log.level=warn',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
@@ -107,6 +121,8 @@ export async function startPrometheus(options: {
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-8000);
   });
+  // 'close' comes after the last of stderr, which says why it exited.
+  const closed = new Promise<void>((done) => child.once('close', () => done()));
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     await stopChild(child);
@@ -116,13 +132,16 @@ export async function startPrometheus(options: {
     await waitFor(
       `Prometheus on ${url} to be ready`,
       async () => {
-        if (child.exitCode !== null) throw new Error(`prometheus exited: ${stderr}`);
+        if (child.exitCode !== null) {
+          await closed;
+          throw new GiveUp(`prometheus exited: ${stderr}`);
+        }
         return (await fetch(`${url}/-/ready`)).ok;
       },
       30_000,
     );
   } catch (error) {
-    await stop();
+    await stopChild(child);
     throw error;
   }
   return { url, log: () => stderr, stop };

@@ -42,7 +42,9 @@ describe('the runtime process', () => {
         MODEL_CACHE_DIR: cache,
         LOG_LEVEL: 'debug',
         BATCH_MAX_SIZE: '64',
-        BATCH_MAX_DELAY_MS: '10000',
+        // Queued requests would wait the whole minute and time out (504) after 30 s unless
+        // SIGTERM flushes the batcher: the statuses below show it did, without a clock.
+        BATCH_MAX_DELAY_MS: '60000',
         REQUEST_TIMEOUT_MS: '30000',
         // This test is about work already accepted; shutdown.test.ts covers the delay.
         SHUTDOWN_DELAY_MS: '0',
@@ -80,7 +82,7 @@ describe('the runtime process', () => {
         msg: 'request completed',
       });
 
-      // 25 complete requests wait in the batcher (BATCH_MAX_DELAY_MS=10000) because 25 more
+      // 25 complete requests wait in the batcher (BATCH_MAX_DELAY_MS=60000) because 25 more
       // are still being received; SIGTERM comes while all 50 are accepted and unanswered.
       const row = Array.from({ length: 512 }, (_, j) => Math.sin(j));
       const body = JSON.stringify({ inputs: { input: [row] } });
@@ -109,7 +111,6 @@ describe('the runtime process', () => {
           metricValue(metrics, 'modeldeploy_queue_depth') === 25
         );
       });
-      const signalled = performance.now();
       rt.child.kill('SIGTERM');
       await rt.waitFor(/"msg":"shutting down: draining"/);
       for (const h of held) h.finish();
@@ -120,7 +121,6 @@ describe('the runtime process', () => {
         (JSON.parse(results[49]!.body) as { outputs: { output: number[][] } }).outputs.output,
       ).toHaveLength(1);
       expect(await rt.exited).toBe(0);
-      expect(performance.now() - signalled).toBeLessThan(5000);
       expect(rt.lines.some((l) => l.includes('"msg":"shutting down: draining"'))).toBe(true);
       expect(rt.lines.some((l) => l.includes('"msg":"drained; exiting"'))).toBe(true);
       await expect(fetch(`${url}/health`)).rejects.toThrow();

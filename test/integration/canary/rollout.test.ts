@@ -5,7 +5,6 @@
  * so the analysis the operator runs reads real measurements. Pods run on kwok nodes here;
  * golden checks in real pods are covered by the real-node suite.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createNamespace, eventually, getJson, k, kOk } from '../cluster/cluster-kit.js';
@@ -13,12 +12,14 @@ import { OperatorProcess } from '../../support/operator-process.js';
 import { operatorKubeconfig } from '../../support/operator-identity.js';
 import { kstatusOf } from '../../support/kstatus.js';
 import {
-  freePort,
   startPrometheus,
   stopChild,
-  waitFor,
   type PrometheusServer,
 } from '../../integration-prometheus/prometheus-server.js';
+import {
+  startLoopbackProcess,
+  type LoopbackProcess,
+} from '../../integration-prometheus/loopback-process.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const MODEL = 'scorer';
@@ -41,45 +42,39 @@ interface MDep {
   };
 }
 
-interface Runtime {
-  child: ChildProcess;
-  url: string;
-  port: number;
-}
+type Runtime = LoopbackProcess;
 
 /** `instance` is the ModelDeployment (`<namespace>/<name>`) whose analysis measures it. */
-async function startRuntime(
+function startRuntime(
   model: string,
   version: string,
   track: string,
   instance: string,
 ): Promise<Runtime> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'runtime/src/main.ts', '--model', model, '--port', String(port)],
-    {
-      cwd: REPO,
-      env: {
-        ...process.env,
-        HOST: '127.0.0.1',
-        MODEL_NAME: MODEL,
-        MODEL_VERSION: version,
-        MODEL_TRACK: track,
-        MODELDEPLOY_INSTANCE: instance,
-        LOG_LEVEL: 'warn',
-        BATCH_MAX_SIZE: '1',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
+  return startLoopbackProcess({
+    what: `runtime ${version}`,
+    args: (port) => [
+      '--import',
+      'tsx',
+      'runtime/src/main.ts',
+      '--model',
+      model,
+      '--port',
+      String(port),
+    ],
+    cwd: REPO,
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      MODEL_NAME: MODEL,
+      MODEL_VERSION: version,
+      MODEL_TRACK: track,
+      MODELDEPLOY_INSTANCE: instance,
+      LOG_LEVEL: 'warn',
+      BATCH_MAX_SIZE: '1',
     },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    `runtime ${version} ready`,
-    async () => (await fetch(`${url}/ready`).catch(() => undefined))?.ok === true,
-    60_000,
-  );
-  return { child, url, port };
+    readyPath: '/ready',
+  });
 }
 
 /** Bounded background traffic so every analysis window has samples; stops by itself. */
