@@ -289,6 +289,55 @@ describe.skipIf(skipReason !== '')(
       expect(log).toContain('drained; exiting');
     });
 
+    it('deleting a pod and rolling the Deployment under load loses no request through the Service', async () => {
+      const v1 = GOLDEN[0];
+      if (v1 === undefined) throw new Error('golden files are empty');
+      const md = {
+        apiVersion: 'modeldeploy.io/v1alpha1',
+        kind: 'ModelDeployment',
+        metadata: { name: 'steady' },
+        spec: {
+          model: { version: '1', uri: 'file:///models/mlp-tiny.onnx' },
+          replicas: 2,
+          runtime: { nodeSelector: { 'kubernetes.io/hostname': inject('realNodeName') } },
+        },
+      };
+      await kOk(['apply', '-n', namespace, '-f', '-'], JSON.stringify(md));
+      await waitMdepCondition(namespace, 'steady', 'Ready', (c) => c.status === 'True', 180_000);
+      // A bounded request loop through the Service while the pods go: each request is routed
+      // anew to a ready endpoint, as kube-proxy does for each new connection.
+      let stop = false;
+      const failures: string[] = [];
+      let answered = 0;
+      const load = (async () => {
+        for (let i = 0; i < 20_000 && !stop; i++) {
+          try {
+            await inferThroughServiceProxy(namespace, 'steady', 'steady', v1);
+            answered++;
+          } catch (err) {
+            failures.push(String(err));
+          }
+        }
+      })();
+      try {
+        const [victim] = await podsOf(namespace, 'steady');
+        if (victim === undefined) throw new Error('no runtime pod');
+        await kOk(['delete', 'pod', '-n', namespace, victim.metadata.name, '--wait=true']);
+        await kOk(['rollout', 'restart', 'deployment/steady', '-n', namespace]);
+        await kOk(['rollout', 'status', 'deployment/steady', '-n', namespace, '--timeout=240s']);
+        // The last replaced pods finish their drain with requests still arriving.
+        await new Promise((r) => setTimeout(r, 2_000));
+      } finally {
+        stop = true;
+        await load;
+      }
+      process.stderr.write(
+        `[e2e] requests through the Service across a pod deletion and a rollout: ${answered} answered, ${failures.length} failed\n`,
+      );
+      expect(answered).toBeGreaterThan(0);
+      expect(failures, failures.slice(0, 3).join('\n')).toEqual([]);
+    }, 600_000);
+
     it('a golden request that disagrees: the pod terminates with a message and the ModelDeployment says GoldenCheckFailed', async () => {
       const golden = GOLDEN[0];
       if (golden === undefined) throw new Error('examples/models/mlp-tiny.golden.json is empty');
