@@ -134,7 +134,24 @@ function describeFetchError(err: Error, timeoutMs: number): string {
     return `timed out after ${timeoutMs} ms (MODEL_DOWNLOAD_TIMEOUT_MS)`;
   }
   const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
-  return `${err.message}${cause}`;
+  return `${err.message}${cause}${certificateHint(err.cause)}`;
+}
+
+/** TLS codes Node gives a server certificate it cannot trust. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+]);
+
+/** A model server behind a private CA is common; say how to trust it. */
+function certificateHint(cause: unknown): string {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && UNTRUSTED_CERTIFICATE.has(code)
+    ? ' (a private CA? point NODE_EXTRA_CA_CERTS at its PEM file, e.g. mounted from a Secret)'
+    : '';
 }
 
 /** Hides credentials and query strings (signed URLs) in messages. */
