@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { kubectl, kubectlOk, type KubectlResult } from '../../cluster/kubectl.js';
+import { OperatorProcess } from '../../support/operator-process.js';
+import { operatorKubeconfig } from '../../support/operator-identity.js';
 
 export function kubectlBin(): string {
   return join(inject('binDir'), 'kubectl');
@@ -54,4 +56,24 @@ export async function eventually<T>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * The operator as the chart installs it (its ServiceAccount and RBAC, no more), watching one
+ * namespace of the test cluster.
+ */
+export async function startOperatorFor(
+  namespace: string,
+  env: Record<string, string> = {},
+): Promise<OperatorProcess> {
+  return OperatorProcess.start({
+    kubeconfigPath: await operatorKubeconfig({
+      adminKubeconfig: inject('kubeconfig'),
+      adminKubeconfigPath: inject('kubeconfigPath'),
+      binDir: inject('binDir'),
+      namespace,
+    }),
+    namespaces: [namespace],
+    env,
+  });
 }

@@ -5,10 +5,16 @@
  * standard would leave the Deployment without pods here.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createNamespace, eventually, getJson, k, kOk } from '../cluster/cluster-kit.js';
-import { OperatorProcess } from '../../support/operator-process.js';
-import { operatorKubeconfig } from '../../support/operator-identity.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createNamespace,
+  eventually,
+  getJson,
+  k,
+  kOk,
+  startOperatorFor,
+} from '../cluster/cluster-kit.js';
+import type { OperatorProcess } from '../../support/operator-process.js';
 
 interface MDep {
   metadata: { generation: number };
@@ -46,15 +52,7 @@ describe('a namespace enforcing the restricted Pod Security Standard', () => {
       'pod-security.kubernetes.io/enforce=restricted',
       'pod-security.kubernetes.io/enforce-version=latest',
     ]);
-    op = await OperatorProcess.start({
-      kubeconfigPath: await operatorKubeconfig({
-        adminKubeconfig: inject('kubeconfig'),
-        adminKubeconfigPath: inject('kubeconfigPath'),
-        binDir: inject('binDir'),
-        namespace: ns,
-      }),
-      namespaces: [ns],
-    });
+    op = await startOperatorFor(ns);
   });
 
   afterAll(async () => {

@@ -1,8 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createNamespace, eventually, getJson, k, kOk } from '../cluster/cluster-kit.js';
-import { OperatorProcess } from '../../support/operator-process.js';
-import { operatorKubeconfig } from '../../support/operator-identity.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createNamespace,
+  eventually,
+  getJson,
+  k,
+  kOk,
+  startOperatorFor,
+} from '../cluster/cluster-kit.js';
+import type { OperatorProcess } from '../../support/operator-process.js';
 
 interface Condition {
   type: string;
@@ -65,16 +71,7 @@ describe('operator reconciles ModelDeployments against a real control plane', ()
 
   beforeAll(async () => {
     ns = await createNamespace('op');
-    op = await OperatorProcess.start({
-      kubeconfigPath: await operatorKubeconfig({
-        adminKubeconfig: inject('kubeconfig'),
-        adminKubeconfigPath: inject('kubeconfigPath'),
-        binDir: inject('binDir'),
-        namespace: ns,
-      }),
-      namespaces: [ns],
-      env: { RESYNC_SECONDS: '10' },
-    });
+    op = await startOperatorFor(ns, { RESYNC_SECONDS: '10' });
   });
 
   afterAll(async () => {

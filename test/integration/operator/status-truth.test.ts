@@ -1,8 +1,13 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createNamespace, eventually, getJson, kOk } from '../cluster/cluster-kit.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createNamespace,
+  eventually,
+  getJson,
+  kOk,
+  startOperatorFor,
+} from '../cluster/cluster-kit.js';
 import { KWOK_READY_DELAY_ENV } from '../../cluster/components.js';
-import { OperatorProcess } from '../../support/operator-process.js';
-import { operatorKubeconfig } from '../../support/operator-identity.js';
+import type { OperatorProcess } from '../../support/operator-process.js';
 import { kstatusOf, type KstatusStatus } from '../../support/kstatus.js';
 
 // Status as GitOps tools read it: the verdicts below come from sigs.k8s.io/cli-utils'
@@ -84,16 +89,7 @@ describe('status tells the truth, as kstatus reads it', () => {
 
   beforeAll(async () => {
     ns = await createNamespace('truth');
-    op = await OperatorProcess.start({
-      kubeconfigPath: await operatorKubeconfig({
-        adminKubeconfig: inject('kubeconfig'),
-        adminKubeconfigPath: inject('kubeconfigPath'),
-        binDir: inject('binDir'),
-        namespace: ns,
-      }),
-      namespaces: [ns],
-      env: { RESYNC_SECONDS: '10' },
-    });
+    op = await startOperatorFor(ns, { RESYNC_SECONDS: '10' });
   });
 
   afterAll(async () => {
