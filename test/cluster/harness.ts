@@ -25,6 +25,7 @@ import {
 } from './components.js';
 import { buildKubeconfig, type ApiCredentials } from './kubeconfig.js';
 import { kubectl, kubectlOk, type KubectlResult } from './kubectl.js';
+import type { NodePorts } from './node-config.js';
 import { ensureNodeTools, type NodeTools } from './node-tools.js';
 import {
   createClusterPki,
@@ -219,7 +220,7 @@ async function createNodes(
   }
 }
 
-async function installCrds(
+async function applyCrds(
   tools: ClusterTools,
   kubeconfigPath: string,
   files: readonly string[],
@@ -248,7 +249,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
     const supervisor = new ProcessSupervisor(tempDir);
     const started: { node?: RealNode } = {};
     try {
-      return await boot(tools, nodeTools, tempDir, supervisor, opts, log, began, started);
+      return await boot({ tools, nodeTools, tempDir, supervisor, opts, log, began, started });
     } catch (error) {
       await started.node?.stop();
       await supervisor.stopAll(1_000);
@@ -276,17 +277,92 @@ function kubeletClientArgs(pki: ClusterPki, nodePki: NodePki): string[] {
   ];
 }
 
-async function boot(
-  tools: ClusterTools,
-  nodeTools: NodeTools | undefined,
-  tempDir: string,
-  supervisor: ProcessSupervisor,
-  opts: StartClusterOptions,
-  log: Log,
-  began: number,
-  started: { node?: RealNode },
-): Promise<Cluster> {
-  const timeoutMs = opts.readyTimeoutMs ?? 90_000;
+/** One start attempt: startCluster() makes a fresh one (temp dir, supervisor) per retry. */
+interface BootAttempt {
+  readonly tools: ClusterTools;
+  /** Set when a real node was asked for. */
+  readonly nodeTools: NodeTools | undefined;
+  readonly tempDir: string;
+  readonly supervisor: ProcessSupervisor;
+  readonly opts: StartClusterOptions;
+  readonly log: Log;
+  /** When the attempt began: every "after N ms" line and startupMs count from here. */
+  readonly began: number;
+  /** Filled as soon as the real node runs, so a failed attempt can still stop it. */
+  readonly started: { node?: RealNode };
+}
+
+/** An attempt with its certificates, ports and kubeconfigs written: what every step reads. */
+interface Booting extends BootAttempt {
+  readonly timeoutMs: number;
+  readonly logDir: string;
+  readonly pki: ClusterPki;
+  /** Set when a real node was asked for. */
+  readonly nodePki: NodePki | undefined;
+  readonly ports: ClusterPorts;
+  /** Picked even without a real node, so the port list has one shape. */
+  readonly nodePorts: NodePorts;
+  /** https://127.0.0.1:<apiserver port> */
+  readonly server: string;
+  readonly layout: ClusterLayout;
+  readonly kubeconfig: string;
+  readonly kubeconfigPath: string;
+  readonly admin: ApiCredentials;
+  /** A StartSpec whose log goes to logDir/<name>.log. */
+  spec(name: string, binary: string, args: string[]): StartSpec;
+}
+
+/** etcd and a ready kube-apiserver. */
+interface ControlPlane {
+  readonly etcd: Component;
+  readonly apiserver: Component;
+  /** Kept to start kube-apiserver again on the same port (restartApiServer). */
+  readonly apiserverSpec: StartSpec;
+}
+
+/** A real node whose Node object is Ready. */
+interface ReadyRealNode {
+  readonly node: RealNode;
+  /** Milliseconds from the attempt's start to Ready. */
+  readonly readyMs: number;
+}
+
+/** Waits for `what` while watching components for early exits, then logs the time taken. */
+type Wait = (what: string, check: () => Promise<boolean>) => Promise<void>;
+
+async function boot(attempt: BootAttempt): Promise<Cluster> {
+  const booting = await prepare(attempt);
+  const plane = await startControlPlane(booting);
+  const controllers = startControllers(booting);
+  const watch = [plane.etcd, plane.apiserver, ...controllers];
+  const nodeNames = Array.from({ length: booting.opts.nodes ?? 1 }, (_, i) => `kwok-node-${i}`);
+  const crdFiles = [
+    ...(booting.opts.crdFiles ?? repoCrdFiles()),
+    ...((booting.opts.gatewayApi ?? true) ? booting.tools.gatewayApiCrdFiles : []),
+  ];
+  const wait: Wait = async (what, check) => {
+    await waitFor(what, check, { timeoutMs: booting.timeoutMs, watch });
+    booting.log(`${what} after ${Date.now() - booting.began} ms`);
+  };
+  // The real node starts first: it is the slowest step, and everything else runs beside it.
+  const realNodeStart = startRealNodeIfAsked(booting, watch);
+  await Promise.all([
+    realNodeStart,
+    startNodes({ booting, nodeNames, wait }),
+    installCrds({ booting, files: crdFiles, wait }),
+    waitForControllers(booting, wait),
+  ]);
+  const startupMs = Date.now() - booting.began;
+  const realNode = await realNodeStart;
+  booting.log(
+    `cluster ready in ${startupMs} ms (${nodeNames.length} kwok node(s)${realNode === undefined ? '' : `, real node ${realNode.node.name}`}, ${crdFiles.length} CRD file(s))`,
+  );
+  return clusterHandle({ booting, plane, controllers, nodeNames, realNode, startupMs });
+}
+
+/** Directories, PKI, ports and kubeconfigs: everything written before a process starts. */
+async function prepare(attempt: BootAttempt): Promise<Booting> {
+  const { opts, tempDir, nodeTools, tools } = attempt;
   const logDir = opts.logDir ?? process.env['MODELDEPLOY_CLUSTER_LOGS'] ?? join(tempDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   mkdirSync(join(tempDir, 'pki'));
@@ -296,8 +372,14 @@ async function boot(
   ]);
   const nodePki =
     nodeTools === undefined ? undefined : await createNodePki(pki, REAL_NODE_NAME, REAL_NODE_IP);
-  const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler, kwok, ...nodePorts] =
+  const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler, kwok, ...rest] =
     portList as [number, number, number, number, number, number, number, number, number, number];
+  const [kubelet, kubeletHealthz, kubeProxyHealthz, kubeProxyMetrics] = rest as [
+    number,
+    number,
+    number,
+    number,
+  ];
   const ports: ClusterPorts = {
     etcdClient,
     etcdPeer,
@@ -316,161 +398,204 @@ async function boot(
     server,
     ...toAuth(await readCredentials(pki.ca.certFile, pki.admin)),
   };
+  return {
+    ...attempt,
+    timeoutMs: opts.readyTimeoutMs ?? 90_000,
+    logDir,
+    pki,
+    nodePki,
+    ports,
+    nodePorts: { kubelet, kubeletHealthz, kubeProxyHealthz, kubeProxyMetrics },
+    server,
+    layout,
+    kubeconfig,
+    kubeconfigPath,
+    admin,
+    spec: (name, binary, args) => ({ name, binary, args, logFile: join(logDir, `${name}.log`) }),
+  };
+}
 
-  const spec = (name: string, binary: string, args: string[]): StartSpec => ({
-    name,
-    binary,
-    args,
-    logFile: join(logDir, `${name}.log`),
-  });
-  const apiserverSpec = spec(
+/** etcd and kube-apiserver; resolves once /readyz is ok. */
+async function startControlPlane(booting: Booting): Promise<ControlPlane> {
+  const { nodePki, pki, opts } = booting;
+  const apiserverSpec = booting.spec(
     'kube-apiserver',
-    tools.bin['kube-apiserver'],
-    apiserverArgs(layout, ports, [
+    booting.tools.bin['kube-apiserver'],
+    apiserverArgs(booting.layout, booting.ports, [
       ...(nodePki === undefined ? [] : kubeletClientArgs(pki, nodePki)),
       ...(opts.apiserverArgs ?? []),
     ]),
   );
   // The API server retries etcd while it starts, so both start together.
-  log(`starting etcd and kube-apiserver on ${server}`);
-  const etcd = supervisor.start(spec('etcd', tools.bin.etcd, etcdArgs(layout, ports)));
-  let apiserverProc = supervisor.start(apiserverSpec);
-  await waitFor('kube-apiserver /readyz', () => apiReady(admin), {
-    timeoutMs,
-    watch: [etcd, apiserverProc],
+  booting.log(`starting etcd and kube-apiserver on ${booting.server}`);
+  const etcd = booting.supervisor.start(
+    booting.spec('etcd', booting.tools.bin.etcd, etcdArgs(booting.layout, booting.ports)),
+  );
+  const apiserver = booting.supervisor.start(apiserverSpec);
+  await waitFor('kube-apiserver /readyz', () => apiReady(booting.admin), {
+    timeoutMs: booting.timeoutMs,
+    watch: [etcd, apiserver],
   });
-  log(`kube-apiserver ready after ${Date.now() - began} ms`);
+  booting.log(`kube-apiserver ready after ${Date.now() - booting.began} ms`);
+  return { etcd, apiserver, apiserverSpec };
+}
 
-  const others: Component[] = [
+/** kube-controller-manager, kube-scheduler and kwok, in this order; waitForControllers() checks them. */
+function startControllers(booting: Booting): Component[] {
+  const { layout, ports, tools, supervisor } = booting;
+  return [
     supervisor.start(
-      spec(
+      booting.spec(
         'kube-controller-manager',
         tools.bin['kube-controller-manager'],
-        controllerManagerArgs(layout, ports, opts.controllerManagerArgs),
+        controllerManagerArgs(layout, ports, booting.opts.controllerManagerArgs),
       ),
     ),
     supervisor.start(
-      spec('kube-scheduler', tools.bin['kube-scheduler'], schedulerArgs(layout, ports)),
+      booting.spec('kube-scheduler', tools.bin['kube-scheduler'], schedulerArgs(layout, ports)),
     ),
-    supervisor.start(spec('kwok', tools.bin.kwok, kwokArgs(layout, ports))),
+    supervisor.start(booting.spec('kwok', tools.bin.kwok, kwokArgs(layout, ports))),
   ];
-  const watch = [etcd, apiserverProc, ...others];
-  const nodeNames = Array.from({ length: opts.nodes ?? 1 }, (_, i) => `kwok-node-${i}`);
-  const crdFiles = [
-    ...(opts.crdFiles ?? repoCrdFiles()),
-    ...((opts.gatewayApi ?? true) ? tools.gatewayApiCrdFiles : []),
-  ];
-  const wait = async (what: string, check: () => Promise<boolean>): Promise<void> => {
-    await waitFor(what, check, { timeoutMs, watch });
-    log(`${what} after ${Date.now() - began} ms`);
-  };
-  const realNodeStart =
-    nodeTools === undefined || nodePki === undefined
-      ? Promise.resolve(undefined)
-      : (async (): Promise<RealNode> => {
-          const [kubelet, kubeletHealthz, kubeProxyHealthz, kubeProxyMetrics] = nodePorts as [
-            number,
-            number,
-            number,
-            number,
-          ];
-          log(`starting the real node ${REAL_NODE_NAME} (containerd, kubelet, kube-proxy)`);
-          const node = await startRealNode({
-            tempDir,
-            logDir,
-            pki,
-            nodePki,
-            ports: { kubelet, kubeletHealthz, kubeProxyHealthz, kubeProxyMetrics },
-            tools: nodeTools,
-            supervisor,
-            kubeletKubeconfig: identityKubeconfig(
-              server,
-              pki,
-              `system:node:${REAL_NODE_NAME}`,
-              nodePki.kubeletClient,
-            ),
-            kubeProxyKubeconfig: identityKubeconfig(
-              server,
-              pki,
-              'system:kube-proxy',
-              nodePki.kubeProxy,
-            ),
-            clusterCidr: REAL_NODE_POD_CIDR,
-            ...(opts.nodeImages === undefined ? {} : { images: opts.nodeImages }),
-            log,
-          });
-          started.node = node;
-          await waitFor(
-            `real node ${REAL_NODE_NAME} Ready`,
-            async () => nodesReady(await apiCall(admin, 'GET', '/api/v1/nodes'), [REAL_NODE_NAME]),
-            { timeoutMs: Math.max(timeoutMs, 120_000), watch: [...watch, ...node.components] },
-          );
-          return node;
-        })();
-  let realNodeReadyMs = 0;
+}
+
+/** The real node when one was asked for; resolves once its Node object is Ready. */
+async function startRealNodeIfAsked(
+  booting: Booting,
+  watch: readonly Component[],
+): Promise<ReadyRealNode | undefined> {
+  const { nodeTools, nodePki, pki, server } = booting;
+  if (nodeTools === undefined || nodePki === undefined) return undefined;
+  booting.log(`starting the real node ${REAL_NODE_NAME} (containerd, kubelet, kube-proxy)`);
+  const node = await startRealNode({
+    tempDir: booting.tempDir,
+    logDir: booting.logDir,
+    pki,
+    nodePki,
+    ports: booting.nodePorts,
+    tools: nodeTools,
+    supervisor: booting.supervisor,
+    kubeletKubeconfig: identityKubeconfig(
+      server,
+      pki,
+      `system:node:${REAL_NODE_NAME}`,
+      nodePki.kubeletClient,
+    ),
+    kubeProxyKubeconfig: identityKubeconfig(server, pki, 'system:kube-proxy', nodePki.kubeProxy),
+    clusterCidr: REAL_NODE_POD_CIDR,
+    ...(booting.opts.nodeImages === undefined ? {} : { images: booting.opts.nodeImages }),
+    log: booting.log,
+  });
+  booting.started.node = node;
+  await waitFor(
+    `real node ${REAL_NODE_NAME} Ready`,
+    async () => nodesReady(await apiCall(booting.admin, 'GET', '/api/v1/nodes'), [REAL_NODE_NAME]),
+    { timeoutMs: Math.max(booting.timeoutMs, 120_000), watch: [...watch, ...node.components] },
+  );
+  const readyMs = Date.now() - booting.began;
+  booting.log(`real node ${node.name} Ready after ${readyMs} ms`);
+  return { node, readyMs };
+}
+
+/** The kwok fake nodes; resolves once kwok reports them Ready. */
+async function startNodes(step: {
+  readonly booting: Booting;
+  readonly nodeNames: readonly string[];
+  readonly wait: Wait;
+}): Promise<void> {
+  const { booting, nodeNames, wait } = step;
+  await createNodes(booting.admin, nodeNames, booting.opts);
+  await wait('kwok nodes Ready', async () =>
+    nodesReady(await apiCall(booting.admin, 'GET', '/api/v1/nodes'), nodeNames),
+  );
+}
+
+/** Apply the CRDs; resolves once every CRD is Established. */
+async function installCrds(step: {
+  readonly booting: Booting;
+  readonly files: readonly string[];
+  readonly wait: Wait;
+}): Promise<void> {
+  const { booting, files, wait } = step;
+  await applyCrds(booting.tools, booting.kubeconfigPath, files);
+  await wait(
+    'CRDs Established',
+    async () =>
+      crdsNotEstablished(
+        await apiCall(
+          booting.admin,
+          'GET',
+          '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+        ),
+      ).length === 0,
+  );
+}
+
+/** The controllers startControllers() started are serving. */
+async function waitForControllers(booting: Booting, wait: Wait): Promise<void> {
   await Promise.all([
-    realNodeStart.then((node) => {
-      if (node !== undefined) {
-        realNodeReadyMs = Date.now() - began;
-        log(`real node ${node.name} Ready after ${realNodeReadyMs} ms`);
-      }
-    }),
-    createNodes(admin, nodeNames, opts).then(() =>
-      wait('kwok nodes Ready', async () =>
-        nodesReady(await apiCall(admin, 'GET', '/api/v1/nodes'), nodeNames),
-      ),
-    ),
-    installCrds(tools, kubeconfigPath, crdFiles).then(() =>
-      wait(
-        'CRDs Established',
-        async () =>
-          crdsNotEstablished(
-            await apiCall(admin, 'GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions'),
-          ).length === 0,
-      ),
-    ),
     // Pods are refused until the controller manager has made the default ServiceAccount.
     wait(
       'ServiceAccount default/default',
       async () =>
-        (await apiRequest(admin, 'GET', '/api/v1/namespaces/default/serviceaccounts/default'))
-          .status === 200,
+        (
+          await apiRequest(
+            booting.admin,
+            'GET',
+            '/api/v1/namespaces/default/serviceaccounts/default',
+          )
+        ).status === 200,
     ),
     wait('kube-controller-manager /healthz', () =>
-      healthy(`https://127.0.0.1:${ports.controllerManager}/healthz`),
+      healthy(`https://127.0.0.1:${booting.ports.controllerManager}/healthz`),
     ),
-    wait('kube-scheduler /readyz', () => healthy(`https://127.0.0.1:${ports.scheduler}/readyz`)),
+    wait('kube-scheduler /readyz', () =>
+      healthy(`https://127.0.0.1:${booting.ports.scheduler}/readyz`),
+    ),
   ]);
-  const startupMs = Date.now() - began;
-  const realNode = await realNodeStart;
-  log(
-    `cluster ready in ${startupMs} ms (${nodeNames.length} kwok node(s)${realNode === undefined ? '' : `, real node ${realNode.name}`}, ${crdFiles.length} CRD file(s))`,
-  );
+}
 
+/** What Cluster.realNode tells a test about the node. */
+function describeRealNode(ready: ReadyRealNode): ClusterRealNode {
+  const { name, ip, podCidr, images } = ready.node;
+  return { name, ip, podCidr, images, readyMs: ready.readyMs };
+}
+
+/** The Cluster a ready boot hands back: kubectl, ServiceAccounts, restart and stop. */
+function clusterHandle(ready: {
+  readonly booting: Booting;
+  readonly plane: ControlPlane;
+  readonly controllers: readonly Component[];
+  readonly nodeNames: readonly string[];
+  readonly realNode: ReadyRealNode | undefined;
+  readonly startupMs: number;
+}): Cluster {
+  const { booting, plane, controllers, nodeNames, startupMs } = ready;
+  const { tools, tempDir, kubeconfig, kubeconfigPath, supervisor, log } = booting;
+  const readyNode = ready.realNode;
+  const realNode = readyNode?.node;
+  const { etcd } = plane;
+  // restartApiServer() replaces it.
+  let apiserverProc = plane.apiserver;
+  const components = (): Component[] => [
+    etcd,
+    apiserverProc,
+    ...controllers,
+    ...(realNode?.components ?? []),
+  ];
   let stopped = false;
-  const cluster: Cluster = {
+  return {
     kubeconfigPath,
     kubeconfig,
-    server,
+    server: booting.server,
     binDir: tools.binDir,
     tools,
     tempDir,
-    logDir,
+    logDir: booting.logDir,
     nodeNames,
-    ...(realNode === undefined
-      ? {}
-      : {
-          realNode: {
-            name: realNode.name,
-            ip: realNode.ip,
-            podCidr: realNode.podCidr,
-            images: realNode.images,
-            readyMs: realNodeReadyMs,
-          },
-        }),
+    ...(readyNode === undefined ? {} : { realNode: describeRealNode(readyNode) }),
     startupMs,
     pids: () =>
-      [etcd, apiserverProc, ...others, ...(realNode?.components ?? [])]
+      components()
         .filter((c) => !c.hasExited())
         .map((c) => c.pid),
     kubectl: (args, stdin) => kubectl(tools.bin.kubectl, kubeconfigPath, args, stdin),
@@ -483,24 +608,22 @@ async function boot(
     async restartApiServer() {
       log('restarting kube-apiserver');
       await supervisor.stop(apiserverProc);
-      apiserverProc = supervisor.start(apiserverSpec);
-      await waitFor('kube-apiserver /readyz after restart', () => apiReady(admin), {
-        timeoutMs,
+      apiserverProc = supervisor.start(plane.apiserverSpec);
+      await waitFor('kube-apiserver /readyz after restart', () => apiReady(booting.admin), {
+        timeoutMs: booting.timeoutMs,
         watch: [etcd, apiserverProc],
       });
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      const pids = [etcd, apiserverProc, ...others, ...(realNode?.components ?? [])].map(
-        (c) => c.pid,
-      );
+      const pids = components().map((c) => c.pid);
       // The real node first: its containers, mounts, bridge, cgroups and iptables chains
       // must be gone before the temp dir is removed.
       const problems = (await realNode?.stop()) ?? [];
       // Clients before the API server: it drains their watches on SIGTERM and would be
       // SIGKILLed after the grace period (start order is lost once it was restarted).
-      for (const component of [...others].reverse()) await supervisor.stop(component);
+      for (const component of [...controllers].reverse()) await supervisor.stop(component);
       await supervisor.stopAll();
       if (problems.length > 0) {
         throw new Error(
@@ -511,7 +634,6 @@ async function boot(
       log('cluster stopped');
     },
   };
-  return cluster;
 }
 
 function toAuth(creds: {
