@@ -25,16 +25,9 @@ if [[ ${1:-} == --print-tag ]]; then
   echo "$tag"
   exit 0
 fi
-start=$(date +%s)
-
-log() { printf '[build-images %4ss] %s\n' "$(($(date +%s) - start))" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-# Debian's CLI matches Debian's daemon and talks to its built-in BuildKit directly; a newer
-# CLI elsewhere on PATH would want the buildx plugin.
-docker_cli() {
-  if [[ -x /usr/bin/docker ]]; then /usr/bin/docker "$@"; else docker "$@"; fi
-}
+LOG_NAME=build-images LOG_START=$(date +%s)
+# shellcheck source=lib/common.sh
+source "$repo/scripts/lib/common.sh"
 
 # The CA bundle npm should trust inside the build (a TLS-intercepting proxy's CA is in the
 # host's bundle, not in the base image's). Passed as a secret: it never lands in a layer.

@@ -11,7 +11,9 @@
 # Usage: scripts/node-setup.sh
 set -euo pipefail
 
-log() { printf '[node-setup] %s\n' "$*" >&2; }
+LOG_NAME=node-setup
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 want=(containerd runc containernetworking-plugins iptables conntrack gcc libc6-dev iproute2 procps)
 missing=()
@@ -22,10 +24,7 @@ if [[ ${#missing[@]} -eq 0 ]]; then
   log "all present: ${want[*]}"
   exit 0
 fi
-if [[ $(id -u) -ne 0 ]]; then
-  log "ERROR: need root to apt-get install ${missing[*]}; rerun with sudo"
-  exit 1
-fi
+[[ $(id -u) -eq 0 ]] || die "need root to apt-get install ${missing[*]}; rerun with sudo"
 log "apt-get install ${missing[*]}"
 # A lock held by a concurrent apt run (another engineer, CI) is waited for, not fatal.
 DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq >&2

@@ -15,9 +15,9 @@
 # Needs root only when the package is missing (apt-get).
 set -euo pipefail
 
-start=$(date +%s)
-log() { printf '[prometheus-setup %4ss] %s\n' "$(($(date +%s) - start))" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+LOG_NAME=prometheus-setup LOG_START=$(date +%s)
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 find_binary() {
   if [[ -x /usr/bin/prometheus ]]; then
