@@ -12,10 +12,11 @@
  *   npm start -- --kwok        kwok fake nodes only
  *   npm start -- --real-node   real node or fail
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dockerImageExists } from '../test/cluster/docker.js';
 import { startCluster, type Cluster } from '../test/cluster/harness.js';
 import { realNodeSupport } from '../test/cluster/real-node.js';
 import { imageName } from '../test/support/image-tag.js';
@@ -71,17 +72,12 @@ const EXAMPLES_RUNTIME_IMAGE = imageName('runtime-examples');
 /** The example a prediction is sent to at the end (examples/minimal.yaml). */
 const PREDICT_EXAMPLE = 'iris-tiny';
 
-function dockerImageExists(image: string): boolean {
-  const docker = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
-  return spawnSync(docker, ['image', 'inspect', image], { stdio: 'ignore' }).status === 0;
-}
-
 /** Real node or kwok, and why. */
-function chooseNodes(args: readonly string[]): { real: boolean; why: string } {
+async function chooseNodes(args: readonly string[]): Promise<{ real: boolean; why: string }> {
   if (args.includes('--kwok')) return { real: false, why: '--kwok was given' };
   const support = realNodeSupport();
   let why = support.ok ? '' : support.reason;
-  if (why === '' && !dockerImageExists(EXAMPLES_RUNTIME_IMAGE)) {
+  if (why === '' && !(await dockerImageExists(EXAMPLES_RUNTIME_IMAGE))) {
     why = `${EXAMPLES_RUNTIME_IMAGE} is not built; run: bash scripts/build-images.sh runtime runtime-examples`;
   }
   if (why !== '' && args.includes('--real-node')) {
@@ -162,7 +158,7 @@ function writePredictRequest(cluster: Cluster): string {
 }
 
 async function main(): Promise<void> {
-  const nodes = chooseNodes(process.argv.slice(2));
+  const nodes = await chooseNodes(process.argv.slice(2));
   if (!nodes.real)
     say(`NOTE: pods run on kwok fake nodes (no model is loaded) because ${nodes.why}.`);
   const cluster = await step(

@@ -22,6 +22,7 @@ import {
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { imageName } from '../support/image-tag.js';
+import { dockerCli, dockerImageExists } from './docker.js';
 import { cgroupV1Problem } from './cgroup-support.js';
 import {
   cgroupPids,
@@ -301,10 +302,6 @@ function layoutFor(tempDir: string, cniBin: string): NodeLayout {
   };
 }
 
-function dockerCli(): string {
-  return existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
-}
-
 /**
  * `docker save <images...> | ctr -n k8s.io images import -`, both exit codes checked. One
  * archive for all images: the layers they share are written and unpacked once.
@@ -332,10 +329,6 @@ function importFromDocker(images: readonly string[], socket: string): Promise<vo
       });
     });
   });
-}
-
-async function dockerImageExists(image: string): Promise<boolean> {
-  return (await sh(dockerCli(), ['image', 'inspect', '--format', '{{.Id}}', image])).code === 0;
 }
 
 /**

@@ -4,9 +4,8 @@
  * cannot run a real node (not root, packages missing, cgroups read-only) the suites skip
  * with the reason in their name; missing images are an error that says how to build them.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
+import { dockerImageExists } from '../cluster/docker.js';
 import { startCluster } from '../cluster/harness.js';
 import { realNodeSupport } from '../cluster/real-node.js';
 import { imageName } from '../support/image-tag.js';
@@ -26,11 +25,6 @@ declare module 'vitest' {
   }
 }
 
-function dockerImageExists(image: string): boolean {
-  const docker = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
-  return spawnSync(docker, ['image', 'inspect', image], { stdio: 'ignore' }).status === 0;
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const support = realNodeSupport();
   project.provide('e2eRuntimeImage', E2E_RUNTIME_IMAGE);
@@ -39,7 +33,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('realNodeName', '');
     return async () => undefined;
   }
-  if (!dockerImageExists(E2E_RUNTIME_IMAGE)) {
+  if (!(await dockerImageExists(E2E_RUNTIME_IMAGE))) {
     throw new Error(
       `the e2e suites run ${E2E_RUNTIME_IMAGE} on the real node and it is not in the local Docker daemon; build it with: bash scripts/build-images.sh runtime runtime-examples`,
     );
