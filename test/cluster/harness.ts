@@ -308,6 +308,9 @@ interface Booting extends BootAttempt {
   readonly kubeconfig: string;
   readonly kubeconfigPath: string;
   readonly admin: ApiCredentials;
+  readonly nodeNames: readonly string[];
+  /** The CRD manifests installCrds() applies. */
+  readonly crdFiles: readonly string[];
   /** A StartSpec whose log goes to logDir/<name>.log. */
   spec(name: string, binary: string, args: string[]): StartSpec;
 }
@@ -335,11 +338,7 @@ async function boot(attempt: BootAttempt): Promise<Cluster> {
   const plane = await startControlPlane(booting);
   const controllers = startControllers(booting);
   const watch = [plane.etcd, plane.apiserver, ...controllers];
-  const nodeNames = Array.from({ length: booting.opts.nodes ?? 1 }, (_, i) => `kwok-node-${i}`);
-  const crdFiles = [
-    ...(booting.opts.crdFiles ?? repoCrdFiles()),
-    ...((booting.opts.gatewayApi ?? true) ? booting.tools.gatewayApiCrdFiles : []),
-  ];
+  const { nodeNames, crdFiles } = booting;
   const wait: Wait = async (what, check) => {
     await waitFor(what, check, { timeoutMs: booting.timeoutMs, watch });
     booting.log(`${what} after ${Date.now() - booting.began} ms`);
@@ -348,8 +347,8 @@ async function boot(attempt: BootAttempt): Promise<Cluster> {
   const realNodeStart = startRealNodeIfAsked(booting, watch);
   await Promise.all([
     realNodeStart,
-    startNodes({ booting, nodeNames, wait }),
-    installCrds({ booting, files: crdFiles, wait }),
+    startNodes(booting, wait),
+    installCrds(booting, wait),
     waitForControllers(booting, wait),
   ]);
   const startupMs = Date.now() - booting.began;
@@ -357,10 +356,10 @@ async function boot(attempt: BootAttempt): Promise<Cluster> {
   booting.log(
     `cluster ready in ${startupMs} ms (${nodeNames.length} kwok node(s)${realNode === undefined ? '' : `, real node ${realNode.node.name}`}, ${crdFiles.length} CRD file(s))`,
   );
-  return clusterHandle({ booting, plane, controllers, nodeNames, realNode, startupMs });
+  return clusterHandle({ booting, plane, controllers, realNode, startupMs });
 }
 
-/** Directories, PKI, ports and kubeconfigs: everything written before a process starts. */
+/** Directories, PKI, ports, kubeconfigs and the node and CRD lists: all decided before a process starts. */
 async function prepare(attempt: BootAttempt): Promise<Booting> {
   const { opts, tempDir, nodeTools, tools } = attempt;
   const logDir = opts.logDir ?? process.env['MODELDEPLOY_CLUSTER_LOGS'] ?? join(tempDir, 'logs');
@@ -411,6 +410,11 @@ async function prepare(attempt: BootAttempt): Promise<Booting> {
     kubeconfig,
     kubeconfigPath,
     admin,
+    nodeNames: Array.from({ length: opts.nodes ?? 1 }, (_, i) => `kwok-node-${i}`),
+    crdFiles: [
+      ...(opts.crdFiles ?? repoCrdFiles()),
+      ...((opts.gatewayApi ?? true) ? tools.gatewayApiCrdFiles : []),
+    ],
     spec: (name, binary, args) => ({ name, binary, args, logFile: join(logDir, `${name}.log`) }),
   };
 }
@@ -497,12 +501,8 @@ async function startRealNodeIfAsked(
 }
 
 /** The kwok fake nodes; resolves once kwok reports them Ready. */
-async function startNodes(step: {
-  readonly booting: Booting;
-  readonly nodeNames: readonly string[];
-  readonly wait: Wait;
-}): Promise<void> {
-  const { booting, nodeNames, wait } = step;
+async function startNodes(booting: Booting, wait: Wait): Promise<void> {
+  const { nodeNames } = booting;
   await createNodes(booting.admin, nodeNames, booting.opts);
   await wait('kwok nodes Ready', async () =>
     nodesReady(await apiCall(booting.admin, 'GET', '/api/v1/nodes'), nodeNames),
@@ -510,13 +510,8 @@ async function startNodes(step: {
 }
 
 /** Apply the CRDs; resolves once every CRD is Established. */
-async function installCrds(step: {
-  readonly booting: Booting;
-  readonly files: readonly string[];
-  readonly wait: Wait;
-}): Promise<void> {
-  const { booting, files, wait } = step;
-  await applyCrds(booting.tools, booting.kubeconfigPath, files);
+async function installCrds(booting: Booting, wait: Wait): Promise<void> {
+  await applyCrds(booting.tools, booting.kubeconfigPath, booting.crdFiles);
   await wait(
     'CRDs Established',
     async () =>
@@ -565,11 +560,10 @@ function clusterHandle(ready: {
   readonly booting: Booting;
   readonly plane: ControlPlane;
   readonly controllers: readonly Component[];
-  readonly nodeNames: readonly string[];
   readonly realNode: ReadyRealNode | undefined;
   readonly startupMs: number;
 }): Cluster {
-  const { booting, plane, controllers, nodeNames, startupMs } = ready;
+  const { booting, plane, controllers, startupMs } = ready;
   const { tools, tempDir, kubeconfig, kubeconfigPath, supervisor, log } = booting;
   const readyNode = ready.realNode;
   const realNode = readyNode?.node;
@@ -591,7 +585,7 @@ function clusterHandle(ready: {
     tools,
     tempDir,
     logDir: booting.logDir,
-    nodeNames,
+    nodeNames: booting.nodeNames,
     ...(readyNode === undefined ? {} : { realNode: describeRealNode(readyNode) }),
     startupMs,
     pids: () =>
