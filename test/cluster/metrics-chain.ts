@@ -242,6 +242,27 @@ interface ApiServiceShape {
   status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
 
+/** What every step of the chain reads: its options, directories and process supervisor. */
+interface ChainContext {
+  readonly opts: MetricsChainOptions;
+  readonly log: Log;
+  readonly creds: ApiCredentials;
+  readonly tempDir: string;
+  readonly logDir: string;
+  readonly supervisor: ProcessSupervisor;
+  /** The started processes, in start order; the waits on the API watch them for early exits. */
+  readonly components: Component[];
+}
+
+/** A process of the chain that answers on its port. */
+interface ChainServer {
+  readonly url: string;
+  readonly port: number;
+  readonly component: Component;
+}
+
+const API_SERVICES = '/apis/apiregistration.k8s.io/v1/apiservices';
+
 /** Start Prometheus and the adapter; call register() to plug the adapter into the API. */
 export async function startMetricsChain(opts: MetricsChainOptions): Promise<MetricsChain> {
   const log: Log = opts.log ?? ((): void => undefined);
@@ -255,7 +276,7 @@ export async function startMetricsChain(opts: MetricsChainOptions): Promise<Metr
   mkdirSync(logDir, { recursive: true });
   mkdirSync(join(tempDir, 'certs'));
   const supervisor = new ProcessSupervisor(tempDir);
-  const components: Component[] = [];
+  const ctx: ChainContext = { opts, log, creds, tempDir, logDir, supervisor, components: [] };
   let stopped = false;
   const stopProcesses = async (): Promise<void> => {
     if (stopped) return;
@@ -263,244 +284,302 @@ export async function startMetricsChain(opts: MetricsChainOptions): Promise<Metr
     await supervisor.stopAll();
   };
   try {
-    const scrape = opts.scrapeIntervalSeconds ?? 2;
-    const promConfigFile = join(tempDir, 'prometheus.yml');
-    writeFileSync(
-      promConfigFile,
-      prometheusConfig({
-        kubeconfigPath: opts.kubeconfigPath,
-        namespaces: opts.namespaces,
-        nodeName: opts.nodeName,
-        scrapeIntervalSeconds: scrape,
-      }),
-    );
-    const rulesFile = join(tempDir, 'adapter-rules.yaml');
-    writeFileSync(rulesFile, rulesConfig);
-    // Each component gets its port only when it starts, and another one if a process took
-    // it in between (a crashed attempt is not watched afterwards: it is not in components).
-    const { port: promPort, component: prometheus } = await startOnFreePort(
-      'prometheus',
-      async (port) => {
-        const component = supervisor.start({
-          name: 'prometheus',
-          binary: promBin,
-          args: [
-            `--config.file=${promConfigFile}`,
-            `--web.listen-address=127.0.0.1:${port}`,
-            `--storage.tsdb.path=${join(tempDir, `tsdb-${port}`)}`,
-            '--log.level=info',
-          ],
-          logFile: join(logDir, `prometheus-${port}.log`),
-        });
-        await waitFor(
-          'prometheus /-/ready',
-          async () => {
-            try {
-              return (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok;
-            } catch {
-              return false;
-            }
-          },
-          { timeoutMs: 30_000, watch: [component] },
-        );
-        return { port, component };
-      },
-      log,
-    );
-    components.push(prometheus);
-    const prometheusUrl = `http://127.0.0.1:${promPort}`;
-    log(
-      `prometheus ${prometheusUrl} (scrape every ${scrape} s, pods in ${opts.namespaces.join(', ')})`,
-    );
-
-    const startAdapter = (port: number): Component =>
-      supervisor.start({
-        name: 'prometheus-adapter',
-        binary: adapterBin,
-        args: [
-          `--secure-port=${port}`,
-          `--bind-address=${opts.adapterAddress}`,
-          `--cert-dir=${join(tempDir, 'certs')}`,
-          `--lister-kubeconfig=${opts.kubeconfigPath}`,
-          `--authentication-kubeconfig=${opts.kubeconfigPath}`,
-          `--authorization-kubeconfig=${opts.kubeconfigPath}`,
-          `--prometheus-url=${prometheusUrl}/`,
-          `--config=${rulesFile}`,
-          `--metrics-relist-interval=${opts.relistInterval ?? '5s'}`,
-          '--v=2',
-        ],
-        logFile: join(logDir, `prometheus-adapter-${port}.log`),
-      });
-    const { port: adapterPort, component: adapter } = await startOnFreePort(
-      'prometheus-adapter',
-      async (port) => {
-        const component = startAdapter(port);
-        await waitFor(
-          'prometheus-adapter /healthz',
-          () => tlsHealthy(`https://${opts.adapterAddress}:${port}/healthz`),
-          { timeoutMs: 60_000, watch: [component] },
-        );
-        return { port, component };
-      },
-      log,
-    );
-    components.push(adapter);
-    const adapterUrl = `https://${opts.adapterAddress}:${adapterPort}`;
-    log(`prometheus-adapter ${adapterUrl} with the chart's rules (${rulesFile})`);
-
-    const base = '/apis/apiregistration.k8s.io/v1/apiservices';
-    const register = async (): Promise<void> => {
-      const t0 = Date.now();
-      await apiOk(
-        creds,
-        'POST',
-        '/api/v1/namespaces',
-        {
-          apiVersion: 'v1',
-          kind: 'Namespace',
-          metadata: { name: ADAPTER_NAMESPACE },
-        },
-        [409],
-      );
-      await apiOk(
-        creds,
-        'POST',
-        `/api/v1/namespaces/${ADAPTER_NAMESPACE}/services`,
-        {
-          apiVersion: 'v1',
-          kind: 'Service',
-          metadata: { name: ADAPTER_SERVICE },
-          // No selector: the EndpointSlice below is ours, not the EndpointSlice controller's.
-          spec: { ports: [{ name: 'https', port: 443, targetPort: adapterPort, protocol: 'TCP' }] },
-        },
-        [409],
-      );
-      await apiOk(
-        creds,
-        'POST',
-        `/apis/discovery.k8s.io/v1/namespaces/${ADAPTER_NAMESPACE}/endpointslices`,
-        {
-          apiVersion: 'discovery.k8s.io/v1',
-          kind: 'EndpointSlice',
-          metadata: {
-            name: `${ADAPTER_SERVICE}-host`,
-            labels: {
-              'kubernetes.io/service-name': ADAPTER_SERVICE,
-              'endpointslice.kubernetes.io/managed-by': 'modeldeploy-test-harness',
-            },
-          },
-          addressType: 'IPv4',
-          endpoints: [{ addresses: [opts.adapterAddress], conditions: { ready: true } }],
-          ports: [{ name: 'https', port: adapterPort, protocol: 'TCP' }],
-        },
-        [409],
-      );
-      await apiOk(
-        creds,
-        'POST',
-        base,
-        {
-          apiVersion: 'apiregistration.k8s.io/v1',
-          kind: 'APIService',
-          metadata: { name: CUSTOM_METRICS_API_SERVICE },
-          spec: {
-            group: 'custom.metrics.k8s.io',
-            version: 'v1beta1',
-            service: { namespace: ADAPTER_NAMESPACE, name: ADAPTER_SERVICE, port: 443 },
-            insecureSkipTLSVerify: true,
-            groupPriorityMinimum: 100,
-            versionPriority: 100,
-          },
-        },
-        [409],
-      );
-      let last = '';
-      await waitFor(
-        `APIService ${CUSTOM_METRICS_API_SERVICE} Available`,
-        async () => {
-          const res = await apiRequest(creds, 'GET', `${base}/${CUSTOM_METRICS_API_SERVICE}`);
-          if (res.status !== 200) return false;
-          const available = (JSON.parse(res.body) as ApiServiceShape).status?.conditions?.find(
-            (c) => c.type === 'Available',
-          );
-          last = `${available?.status}/${available?.reason}: ${available?.message}`;
-          return available?.status === 'True';
-        },
-        { timeoutMs: 60_000, watch: components },
-      ).catch((error: unknown) => {
-        throw new Error(
-          `${(error as Error).message}; last condition ${last}\nadapter log:\n${logTail(adapter.logFile)}`,
-        );
-      });
-      log(`APIService ${CUSTOM_METRICS_API_SERVICE} Available after ${Date.now() - t0} ms`);
-    };
-
-    const unregister = async (): Promise<void> => {
-      await apiOk(creds, 'DELETE', `${base}/${CUSTOM_METRICS_API_SERVICE}`, undefined, [404]);
-      await waitFor(
-        `APIService ${CUSTOM_METRICS_API_SERVICE} gone`,
-        async () =>
-          (await apiRequest(creds, 'GET', `${base}/${CUSTOM_METRICS_API_SERVICE}`)).status === 404,
-        { timeoutMs: 30_000, watch: components },
-      );
-      log(`APIService ${CUSTOM_METRICS_API_SERVICE} deleted`);
-    };
-
-    const chain: MetricsChain = {
-      prometheusUrl,
-      adapterUrl,
+    const prometheus = await startPrometheus(ctx, promBin);
+    const adapter = await startAdapter(ctx, {
+      bin: adapterBin,
+      prometheusUrl: prometheus.url,
       rulesConfig,
-      logDir,
-      register,
-      unregister,
-      async podsMetric(namespace, metric) {
-        const res = await apiOk(
-          creds,
-          'GET',
-          `/apis/custom.metrics.k8s.io/v1beta1/namespaces/${namespace}/pods/*/${metric}`,
-        );
-        const list = JSON.parse(res.body) as {
-          items?: { describedObject: { name: string }; value: string; timestamp: string }[];
-        };
-        return (list.items ?? []).map((i) => ({
-          pod: i.describedObject.name,
-          value: i.value,
-          numeric: quantityToNumber(i.value),
-          timestamp: i.timestamp,
-        }));
-      },
-      async query(promql) {
-        const res = await fetch(
-          `${prometheusUrl}/api/v1/query?query=${encodeURIComponent(promql)}`,
-          { signal: AbortSignal.timeout(10_000) },
-        );
-        const body = (await res.json()) as {
-          status: string;
-          error?: string;
-          data?: { result?: { metric: Record<string, string>; value: [number, string] }[] };
-        };
-        if (body.status !== 'success') throw new Error(`PromQL ${promql}: ${body.error}`);
-        return (body.data?.result ?? []).map((r) => ({
-          labels: r.metric,
-          value: Number(r.value[1]),
-        }));
-      },
-      adapterLog: (lines = 40) => logTail(adapter.logFile, lines),
-      async stop() {
-        try {
-          await apiOk(creds, 'DELETE', `${base}/${CUSTOM_METRICS_API_SERVICE}`, undefined, [404]);
-          await apiOk(creds, 'DELETE', `/api/v1/namespaces/${ADAPTER_NAMESPACE}`, undefined, [404]);
-        } finally {
-          await stopProcesses();
-          log('metrics chain stopped');
-        }
-      },
-    };
-    return chain;
+    });
+    return chainHandle({ ctx, prometheus, adapter, rulesConfig, stopProcesses });
   } catch (error) {
     await stopProcesses();
     throw error;
   }
+}
+
+/** Prometheus with the `kubernetes-pods` job; resolves once /-/ready answers. */
+async function startPrometheus(ctx: ChainContext, bin: string): Promise<ChainServer> {
+  const { opts, tempDir, supervisor } = ctx;
+  const scrape = opts.scrapeIntervalSeconds ?? 2;
+  const configFile = join(tempDir, 'prometheus.yml');
+  writeFileSync(
+    configFile,
+    prometheusConfig({
+      kubeconfigPath: opts.kubeconfigPath,
+      namespaces: opts.namespaces,
+      nodeName: opts.nodeName,
+      scrapeIntervalSeconds: scrape,
+    }),
+  );
+  // Each component gets its port only when it starts, and another one if a process took
+  // it in between (a crashed attempt is not watched afterwards: it is not in components).
+  const { port, component } = await startOnFreePort(
+    'prometheus',
+    async (port) => {
+      const component = supervisor.start({
+        name: 'prometheus',
+        binary: bin,
+        args: [
+          `--config.file=${configFile}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          `--storage.tsdb.path=${join(tempDir, `tsdb-${port}`)}`,
+          '--log.level=info',
+        ],
+        logFile: join(ctx.logDir, `prometheus-${port}.log`),
+      });
+      await waitFor('prometheus /-/ready', () => httpOk(`http://127.0.0.1:${port}/-/ready`), {
+        timeoutMs: 30_000,
+        watch: [component],
+      });
+      return { port, component };
+    },
+    ctx.log,
+  );
+  ctx.components.push(component);
+  const url = `http://127.0.0.1:${port}`;
+  ctx.log(`prometheus ${url} (scrape every ${scrape} s, pods in ${opts.namespaces.join(', ')})`);
+  return { url, port, component };
+}
+
+/** Whether a plain GET answers 2xx; false when nothing listens yet. */
+async function httpOk(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url)).ok;
+  } catch {
+    return false;
+  }
+}
+
+/** prometheus-adapter with the chart's rules, reading from Prometheus; resolves once /healthz answers. */
+async function startAdapter(
+  ctx: ChainContext,
+  adapterOpts: {
+    readonly bin: string;
+    readonly prometheusUrl: string;
+    readonly rulesConfig: string;
+  },
+): Promise<ChainServer> {
+  const { opts, tempDir } = ctx;
+  const rulesFile = join(tempDir, 'adapter-rules.yaml');
+  writeFileSync(rulesFile, adapterOpts.rulesConfig);
+  const start = (port: number): Component =>
+    ctx.supervisor.start({
+      name: 'prometheus-adapter',
+      binary: adapterOpts.bin,
+      args: [
+        `--secure-port=${port}`,
+        `--bind-address=${opts.adapterAddress}`,
+        `--cert-dir=${join(tempDir, 'certs')}`,
+        `--lister-kubeconfig=${opts.kubeconfigPath}`,
+        `--authentication-kubeconfig=${opts.kubeconfigPath}`,
+        `--authorization-kubeconfig=${opts.kubeconfigPath}`,
+        `--prometheus-url=${adapterOpts.prometheusUrl}/`,
+        `--config=${rulesFile}`,
+        `--metrics-relist-interval=${opts.relistInterval ?? '5s'}`,
+        '--v=2',
+      ],
+      logFile: join(ctx.logDir, `prometheus-adapter-${port}.log`),
+    });
+  const { port, component } = await startOnFreePort(
+    'prometheus-adapter',
+    async (port) => {
+      const component = start(port);
+      await waitFor(
+        'prometheus-adapter /healthz',
+        () => tlsHealthy(`https://${opts.adapterAddress}:${port}/healthz`),
+        { timeoutMs: 60_000, watch: [component] },
+      );
+      return { port, component };
+    },
+    ctx.log,
+  );
+  ctx.components.push(component);
+  const url = `https://${opts.adapterAddress}:${port}`;
+  ctx.log(`prometheus-adapter ${url} with the chart's rules (${rulesFile})`);
+  return { url, port, component };
+}
+
+/** The Namespace, selector-less Service and EndpointSlice that lead to the adapter. */
+async function createAdapterService(ctx: ChainContext, adapterPort: number): Promise<void> {
+  const { creds } = ctx;
+  await apiOk(
+    creds,
+    'POST',
+    '/api/v1/namespaces',
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: ADAPTER_NAMESPACE },
+    },
+    [409],
+  );
+  await apiOk(
+    creds,
+    'POST',
+    `/api/v1/namespaces/${ADAPTER_NAMESPACE}/services`,
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: ADAPTER_SERVICE },
+      // No selector: the EndpointSlice below is ours, not the EndpointSlice controller's.
+      spec: { ports: [{ name: 'https', port: 443, targetPort: adapterPort, protocol: 'TCP' }] },
+    },
+    [409],
+  );
+  await apiOk(
+    creds,
+    'POST',
+    `/apis/discovery.k8s.io/v1/namespaces/${ADAPTER_NAMESPACE}/endpointslices`,
+    {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name: `${ADAPTER_SERVICE}-host`,
+        labels: {
+          'kubernetes.io/service-name': ADAPTER_SERVICE,
+          'endpointslice.kubernetes.io/managed-by': 'modeldeploy-test-harness',
+        },
+      },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: [ctx.opts.adapterAddress], conditions: { ready: true } }],
+      ports: [{ name: 'https', port: adapterPort, protocol: 'TCP' }],
+    },
+    [409],
+  );
+}
+
+/** MetricsChain.register(): the Service to the adapter, then the APIService, until Available. */
+async function registerAdapter(ctx: ChainContext, adapter: ChainServer): Promise<void> {
+  const { creds } = ctx;
+  const t0 = Date.now();
+  await createAdapterService(ctx, adapter.port);
+  await apiOk(
+    creds,
+    'POST',
+    API_SERVICES,
+    {
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: { name: CUSTOM_METRICS_API_SERVICE },
+      spec: {
+        group: 'custom.metrics.k8s.io',
+        version: 'v1beta1',
+        service: { namespace: ADAPTER_NAMESPACE, name: ADAPTER_SERVICE, port: 443 },
+        insecureSkipTLSVerify: true,
+        groupPriorityMinimum: 100,
+        versionPriority: 100,
+      },
+    },
+    [409],
+  );
+  let last = '';
+  await waitFor(
+    `APIService ${CUSTOM_METRICS_API_SERVICE} Available`,
+    async () => {
+      const res = await apiRequest(creds, 'GET', `${API_SERVICES}/${CUSTOM_METRICS_API_SERVICE}`);
+      if (res.status !== 200) return false;
+      const available = (JSON.parse(res.body) as ApiServiceShape).status?.conditions?.find(
+        (c) => c.type === 'Available',
+      );
+      last = `${available?.status}/${available?.reason}: ${available?.message}`;
+      return available?.status === 'True';
+    },
+    { timeoutMs: 60_000, watch: ctx.components },
+  ).catch((error: unknown) => {
+    throw new Error(
+      `${(error as Error).message}; last condition ${last}\nadapter log:\n${logTail(adapter.component.logFile)}`,
+    );
+  });
+  ctx.log(`APIService ${CUSTOM_METRICS_API_SERVICE} Available after ${Date.now() - t0} ms`);
+}
+
+/** MetricsChain.unregister(): delete the APIService and wait until it is gone. */
+async function unregisterAdapter(ctx: ChainContext): Promise<void> {
+  const path = `${API_SERVICES}/${CUSTOM_METRICS_API_SERVICE}`;
+  await apiOk(ctx.creds, 'DELETE', path, undefined, [404]);
+  await waitFor(
+    `APIService ${CUSTOM_METRICS_API_SERVICE} gone`,
+    async () => (await apiRequest(ctx.creds, 'GET', path)).status === 404,
+    { timeoutMs: 30_000, watch: ctx.components },
+  );
+  ctx.log(`APIService ${CUSTOM_METRICS_API_SERVICE} deleted`);
+}
+
+/** GET /apis/custom.metrics.k8s.io/v1beta1/namespaces/<ns>/pods/*\/<metric>. */
+async function podsMetric(
+  creds: ApiCredentials,
+  query: { readonly namespace: string; readonly metric: string },
+): Promise<PodMetricValue[]> {
+  const res = await apiOk(
+    creds,
+    'GET',
+    `/apis/custom.metrics.k8s.io/v1beta1/namespaces/${query.namespace}/pods/*/${query.metric}`,
+  );
+  const list = JSON.parse(res.body) as {
+    items?: { describedObject: { name: string }; value: string; timestamp: string }[];
+  };
+  return (list.items ?? []).map((i) => ({
+    pod: i.describedObject.name,
+    value: i.value,
+    numeric: quantityToNumber(i.value),
+    timestamp: i.timestamp,
+  }));
+}
+
+/** An instant PromQL query. */
+async function promQuery(prometheusUrl: string, promql: string): Promise<PromSample[]> {
+  const res = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(promql)}`, {
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await res.json()) as {
+    status: string;
+    error?: string;
+    data?: { result?: { metric: Record<string, string>; value: [number, string] }[] };
+  };
+  if (body.status !== 'success') throw new Error(`PromQL ${promql}: ${body.error}`);
+  return (body.data?.result ?? []).map((r) => ({
+    labels: r.metric,
+    value: Number(r.value[1]),
+  }));
+}
+
+/** The MetricsChain a started chain hands back. */
+function chainHandle(started: {
+  readonly ctx: ChainContext;
+  readonly prometheus: ChainServer;
+  readonly adapter: ChainServer;
+  readonly rulesConfig: string;
+  /** Stops both processes, once. */
+  readonly stopProcesses: () => Promise<void>;
+}): MetricsChain {
+  const { ctx, prometheus, adapter } = started;
+  const { creds } = ctx;
+  return {
+    prometheusUrl: prometheus.url,
+    adapterUrl: adapter.url,
+    rulesConfig: started.rulesConfig,
+    logDir: ctx.logDir,
+    register: () => registerAdapter(ctx, adapter),
+    unregister: () => unregisterAdapter(ctx),
+    podsMetric: (namespace, metric) => podsMetric(creds, { namespace, metric }),
+    query: (promql) => promQuery(prometheus.url, promql),
+    adapterLog: (lines = 40) => logTail(adapter.component.logFile, lines),
+    async stop() {
+      try {
+        await apiOk(
+          creds,
+          'DELETE',
+          `${API_SERVICES}/${CUSTOM_METRICS_API_SERVICE}`,
+          undefined,
+          [404],
+        );
+        await apiOk(creds, 'DELETE', `/api/v1/namespaces/${ADAPTER_NAMESPACE}`, undefined, [404]);
+      } finally {
+        await started.stopProcesses();
+        ctx.log('metrics chain stopped');
+      }
+    },
+  };
 }
 
 /** GET over TLS without verifying the self-signed certificate (health only, never data). */
