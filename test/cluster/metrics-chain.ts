@@ -242,6 +242,62 @@ interface ApiServiceShape {
   status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
 
+export interface AdapterStart {
+  readonly supervisor: ProcessSupervisor;
+  readonly binary: string;
+  /** Where it listens (its self-signed certificate also names 127.0.0.1). */
+  readonly address: string;
+  /** Lister, authentication and authorization all go to the cluster as its admin. */
+  readonly kubeconfigPath: string;
+  readonly prometheusUrl: string;
+  /** The adapter's --config (the chart's rules). */
+  readonly rulesFile: string;
+  /** --cert-dir: the adapter writes its self-signed serving certificate here. */
+  readonly certDir: string;
+  readonly logDir: string;
+  /** --metrics-relist-interval (the adapter's own default is 10m). */
+  readonly relistInterval: string;
+  readonly log: Log;
+}
+
+/**
+ * prometheus-adapter as our own process on a free port (another port when one is taken in
+ * between); resolves once /healthz answers.
+ */
+export function startAdapter(
+  opts: AdapterStart,
+): Promise<{ readonly port: number; readonly component: Component }> {
+  return startOnFreePort(
+    'prometheus-adapter',
+    async (port) => {
+      const component = opts.supervisor.start({
+        name: 'prometheus-adapter',
+        binary: opts.binary,
+        args: [
+          `--secure-port=${port}`,
+          `--bind-address=${opts.address}`,
+          `--cert-dir=${opts.certDir}`,
+          `--lister-kubeconfig=${opts.kubeconfigPath}`,
+          `--authentication-kubeconfig=${opts.kubeconfigPath}`,
+          `--authorization-kubeconfig=${opts.kubeconfigPath}`,
+          `--prometheus-url=${opts.prometheusUrl}/`,
+          `--config=${opts.rulesFile}`,
+          `--metrics-relist-interval=${opts.relistInterval}`,
+          '--v=2',
+        ],
+        logFile: join(opts.logDir, `prometheus-adapter-${port}.log`),
+      });
+      await waitFor(
+        'prometheus-adapter /healthz',
+        () => tlsHealthy(`https://${opts.address}:${port}/healthz`),
+        { timeoutMs: 60_000, watch: [component] },
+      );
+      return { port, component };
+    },
+    opts.log,
+  );
+}
+
 /** Start Prometheus and the adapter; call register() to plug the adapter into the API. */
 export async function startMetricsChain(opts: MetricsChainOptions): Promise<MetricsChain> {
   const log: Log = opts.log ?? ((): void => undefined);
@@ -313,37 +369,18 @@ export async function startMetricsChain(opts: MetricsChainOptions): Promise<Metr
       `prometheus ${prometheusUrl} (scrape every ${scrape} s, pods in ${opts.namespaces.join(', ')})`,
     );
 
-    const startAdapter = (port: number): Component =>
-      supervisor.start({
-        name: 'prometheus-adapter',
-        binary: adapterBin,
-        args: [
-          `--secure-port=${port}`,
-          `--bind-address=${opts.adapterAddress}`,
-          `--cert-dir=${join(tempDir, 'certs')}`,
-          `--lister-kubeconfig=${opts.kubeconfigPath}`,
-          `--authentication-kubeconfig=${opts.kubeconfigPath}`,
-          `--authorization-kubeconfig=${opts.kubeconfigPath}`,
-          `--prometheus-url=${prometheusUrl}/`,
-          `--config=${rulesFile}`,
-          `--metrics-relist-interval=${opts.relistInterval ?? '5s'}`,
-          '--v=2',
-        ],
-        logFile: join(logDir, `prometheus-adapter-${port}.log`),
-      });
-    const { port: adapterPort, component: adapter } = await startOnFreePort(
-      'prometheus-adapter',
-      async (port) => {
-        const component = startAdapter(port);
-        await waitFor(
-          'prometheus-adapter /healthz',
-          () => tlsHealthy(`https://${opts.adapterAddress}:${port}/healthz`),
-          { timeoutMs: 60_000, watch: [component] },
-        );
-        return { port, component };
-      },
+    const { port: adapterPort, component: adapter } = await startAdapter({
+      supervisor,
+      binary: adapterBin,
+      address: opts.adapterAddress,
+      kubeconfigPath: opts.kubeconfigPath,
+      prometheusUrl,
+      rulesFile,
+      certDir: join(tempDir, 'certs'),
+      logDir,
+      relistInterval: opts.relistInterval ?? '5s',
       log,
-    );
+    });
     components.push(adapter);
     const adapterUrl = `https://${opts.adapterAddress}:${adapterPort}`;
     log(`prometheus-adapter ${adapterUrl} with the chart's rules (${rulesFile})`);
