@@ -16,10 +16,12 @@ export function apiRequest(
   path: string,
   body?: unknown,
   timeoutMs = 10_000,
+  extraHeaders: Readonly<Record<string, string>> = {},
 ): Promise<ApiResponse> {
   const url = new URL(path, creds.server);
   const payload = body === undefined ? undefined : JSON.stringify(body);
-  const headers: Record<string, string> = { accept: 'application/json' };
+  // Extra headers go first so the harness's own credentials always win.
+  const headers: Record<string, string> = { ...extraHeaders, accept: 'application/json' };
   if (payload !== undefined) headers['content-type'] = 'application/json';
   if (creds.auth.kind === 'token') headers['authorization'] = `Bearer ${creds.auth.token}`;
   const tls =

@@ -263,6 +263,62 @@ interface ChainServer {
 
 const API_SERVICES = '/apis/apiregistration.k8s.io/v1/apiservices';
 
+export interface AdapterStart {
+  readonly supervisor: ProcessSupervisor;
+  readonly binary: string;
+  /** Where it listens (its self-signed certificate also names 127.0.0.1). */
+  readonly address: string;
+  /** Lister, authentication and authorization all go to the cluster as its admin. */
+  readonly kubeconfigPath: string;
+  readonly prometheusUrl: string;
+  /** The adapter's --config (the chart's rules). */
+  readonly rulesFile: string;
+  /** --cert-dir: the adapter writes its self-signed serving certificate here. */
+  readonly certDir: string;
+  readonly logDir: string;
+  /** --metrics-relist-interval (the adapter's own default is 10m). */
+  readonly relistInterval: string;
+  readonly log: Log;
+}
+
+/**
+ * prometheus-adapter as our own process on a free port (another port when one is taken in
+ * between); resolves once /healthz answers.
+ */
+export function startAdapterProcess(
+  opts: AdapterStart,
+): Promise<{ readonly port: number; readonly component: Component }> {
+  return startOnFreePort(
+    'prometheus-adapter',
+    async (port) => {
+      const component = opts.supervisor.start({
+        name: 'prometheus-adapter',
+        binary: opts.binary,
+        args: [
+          `--secure-port=${port}`,
+          `--bind-address=${opts.address}`,
+          `--cert-dir=${opts.certDir}`,
+          `--lister-kubeconfig=${opts.kubeconfigPath}`,
+          `--authentication-kubeconfig=${opts.kubeconfigPath}`,
+          `--authorization-kubeconfig=${opts.kubeconfigPath}`,
+          `--prometheus-url=${opts.prometheusUrl}/`,
+          `--config=${opts.rulesFile}`,
+          `--metrics-relist-interval=${opts.relistInterval}`,
+          '--v=2',
+        ],
+        logFile: join(opts.logDir, `prometheus-adapter-${port}.log`),
+      });
+      await waitFor(
+        'prometheus-adapter /healthz',
+        () => tlsHealthy(`https://${opts.address}:${port}/healthz`),
+        { timeoutMs: 60_000, watch: [component] },
+      );
+      return { port, component };
+    },
+    opts.log,
+  );
+}
+
 /** Start Prometheus and the adapter; call register() to plug the adapter into the API. */
 export async function startMetricsChain(opts: MetricsChainOptions): Promise<MetricsChain> {
   const log: Log = opts.log ?? ((): void => undefined);
@@ -362,37 +418,18 @@ async function startAdapter(
   const { opts, tempDir } = ctx;
   const rulesFile = join(tempDir, 'adapter-rules.yaml');
   writeFileSync(rulesFile, adapterOpts.rulesConfig);
-  const start = (port: number): Component =>
-    ctx.supervisor.start({
-      name: 'prometheus-adapter',
-      binary: adapterOpts.bin,
-      args: [
-        `--secure-port=${port}`,
-        `--bind-address=${opts.adapterAddress}`,
-        `--cert-dir=${join(tempDir, 'certs')}`,
-        `--lister-kubeconfig=${opts.kubeconfigPath}`,
-        `--authentication-kubeconfig=${opts.kubeconfigPath}`,
-        `--authorization-kubeconfig=${opts.kubeconfigPath}`,
-        `--prometheus-url=${adapterOpts.prometheusUrl}/`,
-        `--config=${rulesFile}`,
-        `--metrics-relist-interval=${opts.relistInterval ?? '5s'}`,
-        '--v=2',
-      ],
-      logFile: join(ctx.logDir, `prometheus-adapter-${port}.log`),
-    });
-  const { port, component } = await startOnFreePort(
-    'prometheus-adapter',
-    async (port) => {
-      const component = start(port);
-      await waitFor(
-        'prometheus-adapter /healthz',
-        () => tlsHealthy(`https://${opts.adapterAddress}:${port}/healthz`),
-        { timeoutMs: 60_000, watch: [component] },
-      );
-      return { port, component };
-    },
-    ctx.log,
-  );
+  const { port, component } = await startAdapterProcess({
+    supervisor: ctx.supervisor,
+    binary: adapterOpts.bin,
+    address: opts.adapterAddress,
+    kubeconfigPath: opts.kubeconfigPath,
+    prometheusUrl: adapterOpts.prometheusUrl,
+    rulesFile,
+    certDir: join(tempDir, 'certs'),
+    logDir: ctx.logDir,
+    relistInterval: opts.relistInterval ?? '5s',
+    log: ctx.log,
+  });
   ctx.components.push(component);
   const url = `https://${opts.adapterAddress}:${port}`;
   ctx.log(`prometheus-adapter ${url} with the chart's rules (${rulesFile})`);

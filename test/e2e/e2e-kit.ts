@@ -20,9 +20,17 @@ export {
   kubectlBin,
 } from '../integration/cluster/cluster-kit.js';
 
-/** A request to the API server as the admin (e.g. the service proxy). */
-export function api(method: string, path: string, body?: unknown): Promise<ApiResponse> {
-  return apiRequest(parseKubeconfig(inject('kubeconfig')), method, path, body, 30_000);
+/**
+ * A request to the API server as the admin (e.g. the service proxy). Extra headers reach
+ * the pod through the proxy, except Authorization, which the API server keeps for itself.
+ */
+export function api(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<ApiResponse> {
+  return apiRequest(parseKubeconfig(inject('kubeconfig')), method, path, body, 30_000, headers);
 }
 
 export interface PortForward {
