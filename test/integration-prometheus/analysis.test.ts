@@ -33,11 +33,31 @@ interface Target {
   name: string;
   model: string;
   version: string;
+  /** How many different status codes its pod answers. */
+  codes: number;
 }
-const prodScorer: Target = { namespace: 'prod', name: 'scorer', model: 'scorer', version: '2.0.0' };
-const stagingScorer: Target = { ...prodScorer, namespace: 'staging' };
-const newSignature: Target = { namespace: 'prod', name: 'signature', model: 'sig', version: '2' };
-const overloaded: Target = { namespace: 'prod', name: 'busy', model: 'busy', version: '2' };
+const prodScorer: Target = {
+  namespace: 'prod',
+  name: 'scorer',
+  model: 'scorer',
+  version: '2.0.0',
+  codes: 1,
+};
+const stagingScorer: Target = { ...prodScorer, namespace: 'staging', codes: 2 };
+const newSignature: Target = {
+  namespace: 'prod',
+  name: 'signature',
+  model: 'sig',
+  version: '2',
+  codes: 1,
+};
+const overloaded: Target = {
+  namespace: 'prod',
+  name: 'busy',
+  model: 'busy',
+  version: '2',
+  codes: 2,
+};
 const instance = (t: Target) => `${t.namespace}/${t.name}`;
 
 let prometheus: PrometheusServer | undefined;
@@ -78,7 +98,13 @@ async function withTraffic(): Promise<void> {
 /** The verdict once the window holds data (a few scrapes after traffic starts). */
 async function settled(target: Target, overrides: Record<string, unknown> = {}) {
   const url = prometheus?.url ?? '';
-  await waitForWindow(url, { instance: instance(target), track: 'canary' }, 30, WINDOW_SECONDS);
+  await waitForWindow(
+    url,
+    { instance: instance(target), track: 'canary' },
+    30,
+    WINDOW_SECONDS,
+    target.codes,
+  );
   let result = await analyze(target, overrides);
   await waitFor(
     `a verdict other than Inconclusive for ${instance(target)}`,

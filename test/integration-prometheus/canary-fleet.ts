@@ -137,11 +137,15 @@ export async function waitForWindow(
   selector: { instance: string; track: 'stable' | 'canary' },
   min: number,
   windowSeconds: number,
+  codes = 1,
 ): Promise<void> {
-  const query = `sum(increase(modeldeploy_requests_total{modeldeployment="${selector.instance}",track="${selector.track}",route="/predict"}[${windowSeconds}s]))`;
+  // Counted per status code: a code's series needs two samples of its own before rate()
+  // sees it, so a window where only the first code has them measures a 50 % error pod at 0 %.
+  const series = `modeldeploy_requests_total{modeldeployment="${selector.instance}",track="${selector.track}",route="/predict"}`;
+  const query = `count(sum by (code) (increase(${series}[${windowSeconds}s])) >= ${min})`;
   await waitFor(
-    `${min} requests of ${selector.instance} (${selector.track}) in a ${windowSeconds} s window`,
-    async () => ((await queryScalar(prometheusUrl, query, { timeoutMs: 2000 })) ?? 0) >= min,
+    `${min} requests of each of ${codes} status codes of ${selector.instance} (${selector.track}) in a ${windowSeconds} s window`,
+    async () => ((await queryScalar(prometheusUrl, query, { timeoutMs: 2000 })) ?? 0) >= codes,
     60_000,
   );
 }
