@@ -154,7 +154,7 @@ export const KWOK_READY_DELAY_ENV = 'KWOK_READY_DELAY';
  * are still starting, so the stage reads an optional delay from the pod's first container's
  * KWOK_READY_DELAY env variable; pods without it stay instant.
  */
-export function withReadyDelay(stageDocument: string): string {
+function withReadyDelay(stageDocument: string): string {
   if (!/^\s*name: pod-ready\s*$/m.test(stageDocument)) return stageDocument;
   const delay = [
     'spec:',

@@ -77,7 +77,7 @@ function clampWeight(weight: number): number {
 }
 
 /** Pins a request to one track, so a team can try the candidate by hand during a rollout. */
-export const TRACK_HEADER = 'x-modeldeploy-track';
+const TRACK_HEADER = 'x-modeldeploy-track';
 
 function trackRule(md: Source, track: 'stable' | 'canary'): HTTPRouteRule {
   return {

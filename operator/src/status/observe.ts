@@ -66,7 +66,7 @@ const GOLDEN_MARKER = /golden/i;
  * How long a previous crash still speaks for a container that is not ready. Older ones are
  * history: a pod OOM-killed once last week and serving since is not a failed model.
  */
-export const RECENT_CRASH_MS = 10 * 60_000;
+const RECENT_CRASH_MS = 10 * 60_000;
 
 /** The failed termination that describes the container now, if any. */
 function currentFailure(
