@@ -14,16 +14,27 @@ export interface SessionWorkerData {
   readonly path: string;
   readonly settings: SessionSettings;
   /**
-   * One Int32 that the runtime sets to 1 at the shutdown deadline; the worker then starts no
-   * further run. Shared memory, because a message would only be read after the queued runs.
+   * One Int32 holding a StopReason code that the runtime sets when no further run may start
+   * (0 while runs may start). Shared memory, because a message would only be read after the
+   * queued runs.
    */
   readonly abandoned: SharedArrayBuffer;
+  /**
+   * One Int32 the worker holds at 1 from the moment it decides to start a run until that
+   * run's answer is posted. Terminating a worker inside onnxruntime's native run aborts the
+   * whole process (the addon throws a C++ exception into a dying environment), so the
+   * runtime terminates the worker only while this reads 0.
+   */
+  readonly running: SharedArrayBuffer;
   /**
    * Int32 slots: slot `id % length` holds a run id the runtime cancelled (every request of
    * its batch timed out or hung up); the worker skips that run if it has not started it.
    */
   readonly cancelled: SharedArrayBuffer;
 }
+
+/** Why the worker must start no further run; the value stored in `abandoned`. */
+export const StopReason = { none: 0, shutdownDeadline: 1, stopping: 2 } as const;
 
 export interface RunRequest {
   readonly kind: 'run';

@@ -9,11 +9,12 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { signatureFrom, type ModelSignature } from './metadata.js';
 import type { Ort } from './onnxruntime.js';
 import { openSession, runSession } from './session.js';
-import type {
-  FromWorker,
-  RunRequest,
-  SessionWorkerData,
-  ToWorker,
+import {
+  StopReason,
+  type FromWorker,
+  type RunRequest,
+  type SessionWorkerData,
+  type ToWorker,
 } from './session-worker-messages.js';
 import { copiedTensors, tensorsForTransfer } from './tensor-transfer.js';
 
@@ -21,23 +22,48 @@ if (isMainThread || parentPort === null) {
   throw new Error('session-worker is started by worker-session.ts as a worker thread');
 }
 const port = parentPort;
-const { path, settings, abandoned, cancelled } = workerData as SessionWorkerData;
+const { path, settings, abandoned, running, cancelled } = workerData as SessionWorkerData;
 const abandonedFlag = new Int32Array(abandoned);
+const runningFlag = new Int32Array(running);
 const cancelledRuns = new Int32Array(cancelled);
 
 function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
 
+const notRunBecause: Record<number, string> = {
+  [StopReason.shutdownDeadline]: 'not run: the runtime is exiting (SHUTDOWN_GRACE_MS passed)',
+  [StopReason.stopping]: 'not run: the model session is being stopped',
+};
+
+/**
+ * Marks the worker running before it looks at the stop flag, while the runtime sets the
+ * stop flag before it looks at this one (both sequentially consistent): so either the run
+ * sees the stop and does not start, or the runtime sees it running and waits.
+ */
 async function run(
   ort: Ort,
   session: InferenceSession,
   signature: ModelSignature,
   request: RunRequest,
 ): Promise<void> {
-  if (Atomics.load(abandonedFlag, 0) === 1) {
-    const message = 'not run: the runtime is exiting (SHUTDOWN_GRACE_MS passed)';
-    send({ kind: 'run-failed', id: request.id, message });
+  Atomics.store(runningFlag, 0, 1);
+  try {
+    await runUnlessStopped(ort, session, signature, request);
+  } finally {
+    Atomics.store(runningFlag, 0, 0);
+  }
+}
+
+async function runUnlessStopped(
+  ort: Ort,
+  session: InferenceSession,
+  signature: ModelSignature,
+  request: RunRequest,
+): Promise<void> {
+  const stop = Atomics.load(abandonedFlag, 0);
+  if (stop !== StopReason.none) {
+    send({ kind: 'run-failed', id: request.id, message: notRunBecause[stop] ?? 'not run' });
     return;
   }
   if (Atomics.load(cancelledRuns, request.id % cancelledRuns.length) === request.id) {

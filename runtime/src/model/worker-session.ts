@@ -6,24 +6,29 @@ import type { TensorMap } from '../tensor/host-tensor.js';
 import { signatureFrom } from './metadata.js';
 import { applyTelemetryChoice } from './onnxruntime.js';
 import type { InferenceModel, SessionSettings } from './session.js';
-import type {
-  FromWorker,
-  RunRequest,
-  SessionOpened,
-  SessionWorkerData,
-  ToWorker,
+import {
+  StopReason,
+  type FromWorker,
+  type RunRequest,
+  type SessionOpened,
+  type SessionWorkerData,
+  type ToWorker,
 } from './session-worker-messages.js';
 import { copiedTensors, tensorsForTransfer } from './tensor-transfer.js';
 
 export interface WorkerSessionOptions {
   /**
    * Called with the worker right after it is spawned. For tests and diagnostics: stopping
-   * it from outside is how a test makes the worker die the way a crash would.
+   * it from outside while it runs nothing is how a test makes it die the way an uncaught
+   * exception would (stopped inside a native run, it aborts the process instead).
    */
   readonly onSpawn?: (worker: Worker) => void;
   /** How long release() waits for the worker to release its session before terminating it. */
   readonly releaseTimeoutMs?: number;
 }
+
+/** How often a stop re-reads whether the worker is still inside a run. */
+const RUNNING_POLL_MS = 2;
 
 interface OpenSettlers {
   readonly resolve: (opened: SessionOpened) => void;
@@ -109,7 +114,8 @@ class SessionWorkerConnection {
   private lastError: string | undefined;
   private releasing: Promise<void> | undefined;
   private readonly settleOpen: OpenSettlers;
-  private readonly abandoned = new SharedArrayBuffer(4);
+  private readonly abandoned = new Int32Array(new SharedArrayBuffer(4));
+  private readonly running = new Int32Array(new SharedArrayBuffer(4));
   /** Cancelled run ids by id % 64; at most a few runs are ever handed over at once. */
   private readonly cancelled = new Int32Array(new SharedArrayBuffer(64 * 4));
   private idleWaiters: (() => void)[] = [];
@@ -129,7 +135,8 @@ class SessionWorkerConnection {
     const workerData: SessionWorkerData = {
       path,
       settings,
-      abandoned: this.abandoned,
+      abandoned: this.abandoned.buffer as SharedArrayBuffer,
+      running: this.running.buffer as SharedArrayBuffer,
       cancelled: this.cancelled.buffer as SharedArrayBuffer,
     };
     const workerOptions: WorkerOptions = {
@@ -149,7 +156,7 @@ class SessionWorkerConnection {
     // would then wait forever: treat it as the worker failing.
     this.worker.on('messageerror', (err: Error) => {
       this.fail(`a message from the onnxruntime worker could not be read: ${err.message}`);
-      void this.worker.terminate();
+      void this.terminateOutsideRuns();
     });
     this.worker.on('exit', (code: number) => this.exited(code));
     options.onSpawn?.(this.worker);
@@ -198,7 +205,7 @@ class SessionWorkerConnection {
 
   /** The worker starts no further run; resolves when none is in progress (see InferenceModel). */
   abandon(): Promise<void> {
-    Atomics.store(new Int32Array(this.abandoned), 0, 1);
+    Atomics.store(this.abandoned, 0, StopReason.shutdownDeadline);
     if (this.pending.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
@@ -220,7 +227,20 @@ class SessionWorkerConnection {
     });
     const outcome = await Promise.race([exited, timedOut]);
     clearTimeout(timer);
-    if (outcome === 'timeout') await this.worker.terminate();
+    if (outcome === 'timeout') await this.terminateOutsideRuns();
+  }
+
+  /**
+   * Ends the worker, but never inside onnxruntime's native run: terminating there aborts the
+   * whole process. Stops further runs first, then waits for the current one to post its
+   * answer (see `running` in session-worker-messages.ts).
+   */
+  private async terminateOutsideRuns(): Promise<void> {
+    Atomics.compareExchange(this.abandoned, 0, StopReason.none, StopReason.stopping);
+    while (Atomics.load(this.running, 0) === 1) {
+      await new Promise((resolve) => setTimeout(resolve, RUNNING_POLL_MS));
+    }
+    await this.worker.terminate();
   }
 
   private post(message: ToWorker, transfer: ArrayBuffer[]): void {
