@@ -28,6 +28,7 @@ import { registerBinaryBodies } from './protocol/binary-body.js';
 import { HttpError } from './errors.js';
 import { registerJsonBody } from './protocol/json-body.js';
 import { registerPredict } from './protocol/predict.js';
+import { discardRestOfRefusedBody } from './protocol/refused-body.js';
 import { registerRequestDecoding } from './protocol/request-encoding.js';
 import { registerResponseEncoding } from './protocol/response-encoding.js';
 import { JSON_TYPE, type RouteCategory } from './protocol/route-config.js';
@@ -301,6 +302,7 @@ function registerErrorHandling(app: FastifyInstance, config: RuntimeConfig): voi
       // fastify's own 413 does not say which setting to change.
       if (status === 413 && !(error instanceof HttpError))
         message = `request body is larger than BODY_LIMIT_BYTES=${config.server.bodyLimitBytes}`;
+      if (status === 413) discardRestOfRefusedBody(request, reply);
       if (status >= 500) {
         request.log.error({ err: error }, 'request failed');
         if (!(error instanceof HttpError)) message = `internal error: ${error.message}`;

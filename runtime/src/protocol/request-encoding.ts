@@ -28,7 +28,8 @@ export function registerRequestDecoding(app: FastifyInstance, bodyLimitBytes: nu
       done(null, payload);
       return;
     }
-    // A refused body is left unread: its connection must not carry the next request.
+    // A refused body is left unread: its connection must not carry the next request unless
+    // the error handler reads the rest (refused-body.ts).
     const refused = (): void => void reply.header('connection', 'close');
     done(null, decodedBody(payload, coding, bodyLimitBytes, refused));
   });
