@@ -6,8 +6,10 @@
 #
 # Idempotent and cheap when warm: the rootfs tarball is cached OUTSIDE the checkout in
 #   ${MODELDEPLOY_CACHE_DIR:-$HOME/.cache/modeldeploy}/base-image/<key>/rootfs.tar.gz
-# where <key> covers the Debian suite, the Node and npm versions and this script, so a
-# warm machine skips debootstrap and a daemon that lost the image re-imports the tarball.
+# where <key> covers the Debian suite, the Node and npm versions and the functions that
+# make the rootfs and import it (not the rest of this script, so editing the daemon or
+# logging steps keeps the cache), so a warm machine skips debootstrap and a daemon that
+# lost the image re-imports the tarball.
 # The image tag carries the key too (modeldeploy/node-base:<node>-<suite>-<key>): checkouts
 # with different versions of this script share one daemon without retagging each other.
 #
@@ -26,17 +28,11 @@ NONROOT_UID=65532
 cache_root="${MODELDEPLOY_CACHE_DIR:-$HOME/.cache/modeldeploy}"
 image_repo="modeldeploy/node-base"
 image=""  # set in main: the tag needs the cache key
-self="${BASH_SOURCE[0]}"
-start=$(date +%s)
 
-log() { printf '[docker-setup %4ss] %s\n' "$(($(date +%s) - start))" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-# The docker CLI that matches Debian's daemon; a newer CLI elsewhere on PATH (for example
-# a static one in /usr/local/bin) wants the buildx plugin for `docker build`.
-docker_cli() {
-  if [[ -x /usr/bin/docker ]]; then /usr/bin/docker "$@"; else docker "$@"; fi
-}
+LOG_NAME=docker-setup
+LOG_START=$(date +%s)
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 install_packages() {
   local missing=()
@@ -89,8 +85,13 @@ debian_mirror() {
   die "no '$SUITE' Debian mirror found in /etc/apt/sources.list{,.d}; add one or set up apt first"
 }
 
+# What the base image is made of: the pins and the steps that make and import the rootfs.
 cache_key() {
-  { echo "$SUITE" "$NODE_VERSION" "$NPM_VERSION"; cat "$self"; } | sha256sum | cut -c1-16
+  {
+    echo "$SUITE" "$NODE_VERSION" "$NPM_VERSION" "$NONROOT_UID"
+    declare -f npm_fetch run_debootstrap add_node add_nonroot_user slim_rootfs \
+      build_rootfs_tarball import_image
+  } | sha256sum | cut -c1-16
 }
 
 # npm_fetch <name@version> <dir>: the package's tarball unpacked into <dir>/package.

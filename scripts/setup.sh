@@ -12,9 +12,8 @@ with_test=false
 
 step() { printf '\n==> %s\n' "$*"; }
 
-# Runs a command that can be silent for many minutes (a cold Go build of kube-apiserver is
-# about 11), printing to stderr every 60 s that it still runs. The heartbeat lives here and
-# not in the build scripts: their text is part of their cache keys.
+# Runs a command that can be silent for many minutes (a cold image build), printing to
+# stderr every 60 s that it still runs. The Go tool builds have their own heartbeat.
 with_heartbeat() {
   local what=$1
   shift
@@ -51,12 +50,13 @@ else
 fi
 
 step "Kubernetes test tools (built from Go modules on a cold machine; cached afterwards)"
-tools_dir=$(with_heartbeat build-tools test/cluster/build-tools.sh)
+# The Go tool builds print their own heartbeat (test/cluster/lib/cached-build.sh).
+tools_dir=$(test/cluster/build-tools.sh)
 echo "tools: $tools_dir"
 
 step "real node: containerd, runc, CNI plugins (Debian), kubelet, kube-proxy and pause (cached)"
 bash scripts/node-setup.sh
-with_heartbeat build-node-tools test/cluster/build-node-tools.sh >/dev/null
+test/cluster/build-node-tools.sh >/dev/null
 
 if ! $with_test; then
   step "runtime image with the example models, for the real node"
@@ -67,10 +67,9 @@ if $with_test; then
   step "Prometheus (Debian package) for the analysis tests"
   bash scripts/prometheus-setup.sh
   step "prometheus-adapter and Prometheus with Kubernetes SD for the autoscaling e2e (Go modules; cached)"
-  with_heartbeat build-adapter test/cluster/build-adapter.sh >/dev/null
-  with_heartbeat build-prometheus test/cluster/build-prometheus.sh >/dev/null
+  test/cluster/build-adapter.sh >/dev/null
+  test/cluster/build-prometheus.sh >/dev/null
   step "kstatus checker: sigs.k8s.io/cli-utils' status library, for the status tests (Go module; cached)"
-  # Prints its own heartbeat (test/cluster/lib/cached-build.sh).
   test/cluster/build-kstatus.sh >/dev/null
   step "Lua 5.4 (Debian) to run the shipped Argo CD health check in its test"
   if ! command -v lua5.4 >/dev/null; then

@@ -3,8 +3,6 @@
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # LOG_NAME is the [prefix] of every progress line. With LOG_START set, each line also says
 # how many seconds the script has run, which is what a slow setup step needs to show.
-# (docker-setup.sh keeps its own copies: its base-image cache key hashes its own text,
-# so sourcing this would change the key and force a cold debootstrap.)
 
 # Progress goes to stderr: several scripts print a result on stdout for callers to capture.
 log() {

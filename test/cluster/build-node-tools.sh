@@ -8,7 +8,7 @@
 #                                 registry.k8s.io/pause:<version kubelet 1.35 expects>, for
 #                                 `ctr -n k8s.io images import` (no registry is contacted)
 #
-# Cached OUTSIDE the checkout, separately from the control plane (its cache stays valid):
+# Cached by lib/cached-build.sh, separately from the control plane (its cache stays valid):
 #   ${MODELDEPLOY_CACHE_DIR:-$HOME/.cache/modeldeploy}/node-tools/<hash>/
 # where <hash> covers node/go.mod, node/go.sum, this script, pause.c, the Go toolchain and gcc.
 #
@@ -18,23 +18,25 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cache_root="${MODELDEPLOY_CACHE_DIR:-$HOME/.cache/modeldeploy}/node-tools"
 # kubeadm's constants.PauseVersion of k8s.io/kubernetes v1.35.x; containerd's sandbox_image.
 PAUSE_IMAGE="registry.k8s.io/pause:3.10.1"
+CB_NAME=node-tools
+CB_RESULT=
+# shellcheck source=lib/cached-build.sh
+source "$here/lib/cached-build.sh"
 
-log() { printf '[build-node-tools] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+die() {
+  cb_log "ERROR: $*"
+  exit 1
+}
 
-hash_inputs() {
-  {
-    for f in node/go.mod node/go.sum build-node-tools.sh node/pause.c; do
-      printf '== %s\n' "$f"
-      cat "$here/$f"
-    done
-    printf '== toolchain\n'
-    go env GOVERSION GOOS GOARCH
-    gcc --version | head -n 1
-  } | sha256sum | cut -c1-16
+cb_inputs() {
+  for f in node/go.mod node/go.sum build-node-tools.sh node/pause.c; do
+    printf '== %s\n' "$f"
+    cat "$here/$f"
+  done
+  printf '== gcc\n'
+  gcc --version | head -n 1
 }
 
 kube_ldflags() {
@@ -71,18 +73,19 @@ pause_image() {
   rm -rf "$dir"
 }
 
-build_all() {
+cb_build() {
   local kube_version kube_date kflags t0 cmd
+  mkdir -p "$work/bin"
   kube_version="$(cd "$here/node" && go list -m -f '{{.Version}}' k8s.io/kubernetes)"
   kube_date="$(cd "$here/node" && go list -m -f '{{if .Time}}{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}{{end}}' k8s.io/kubernetes)"
   kflags="$(kube_ldflags "$kube_version" "${kube_date:-1970-01-01T00:00:00Z}")"
   for cmd in kubelet kube-proxy; do
     t0=$(date +%s)
-    log "building $cmd from k8s.io/kubernetes/cmd/$cmd $kube_version  [elapsed $(($(date +%s) - start))s]"
+    cb_log "building $cmd from k8s.io/kubernetes/cmd/$cmd $kube_version  [elapsed $(cb_elapsed)]"
     # shellcheck disable=SC2086 # kflags is a list of -X flags
     (cd "$here/node" && GOFLAGS=-trimpath CGO_ENABLED=0 go build -p 2 \
       -ldflags "-s -w $kflags" -o "$work/bin/$cmd" "k8s.io/kubernetes/cmd/$cmd")
-    log "built $cmd in $(($(date +%s) - t0))s"
+    cb_log "built $cmd in $(($(date +%s) - t0))s"
   done
   command -v gcc >/dev/null || die "gcc is missing; run scripts/node-setup.sh (it installs gcc and libc6-dev)"
   gcc -static -Os -s -o "$work/bin/pause" "$here/node/pause.c" ||
@@ -95,48 +98,9 @@ build_all() {
   "pauseImage": "$PAUSE_IMAGE",
   "go": "$(go env GOVERSION)",
   "builtAt": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
-  "buildSeconds": $(($(date +%s) - start))
+  "buildSeconds": $(($(date +%s) - cb_start))
 }
 JSON
 }
 
-main() {
-  local hash dest
-  hash="$(hash_inputs)"
-  dest="$cache_root/$hash"
-  if [[ "${1:-}" == "--dir" ]]; then
-    echo "$dest"
-    return
-  fi
-  if [[ -f "$dest/.complete" ]]; then
-    log "reusing $dest"
-    echo "$dest"
-    return
-  fi
-  mkdir -p "$cache_root"
-  exec 9>"$cache_root/.lock-$hash"
-  if ! flock -n 9; then
-    log "another build of $hash is running; waiting for it"
-    flock 9
-  fi
-  if [[ -f "$dest/.complete" ]]; then
-    log "reusing $dest (built by another process)"
-    echo "$dest"
-    return
-  fi
-  start=$(date +%s)
-  work="$cache_root/.tmp-$hash-$$"
-  rm -rf "$work"
-  mkdir -p "$work/bin"
-  trap 'rm -rf "$work"' EXIT
-  log "cold build into $dest (kubelet + kube-proxy; minutes when the control plane's build cache is warm)"
-  build_all
-  touch "$work/.complete"
-  rm -rf "$dest"
-  mv "$work" "$dest"
-  trap - EXIT
-  log "done in $(($(date +%s) - start))s: $(du -sh "$dest" | cut -f1) in $dest"
-  echo "$dest"
-}
-
-main "$@"
+cached_build "$@"

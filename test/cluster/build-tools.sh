@@ -3,7 +3,7 @@
 # kube-controller-manager, kube-scheduler, kubectl, kwok and helm, plus the Gateway API
 # standard CRDs, all from the Go module proxy.
 #
-# The result lives OUTSIDE the checkout, in
+# Cached by lib/cached-build.sh OUTSIDE the checkout, in
 #   ${MODELDEPLOY_CACHE_DIR:-$HOME/.cache/modeldeploy}/cluster-tools/<hash>/
 # where <hash> covers every go.mod/go.sum under test/cluster, this script and the Go
 # toolchain version. A fresh clone on a warm machine therefore skips the build; a change
@@ -16,27 +16,26 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cache_root="${MODELDEPLOY_CACHE_DIR:-$HOME/.cache/modeldeploy}/cluster-tools"
 
 # Module directories; each has its own go.mod because their dependency graphs conflict
 # (kwok and helm pin newer k8s.io libraries than the kubernetes release we build).
 module_dirs=(. etcd kwok helm gateway-api)
 
-log() { printf '[build-tools] %s\n' "$*" >&2; }
+CB_NAME=tools
+CB_CACHE=cluster-tools
+CB_RESULT=
+# shellcheck source=lib/cached-build.sh
+source "$here/lib/cached-build.sh"
 
-hash_inputs() {
-  {
-    for d in "${module_dirs[@]}"; do
-      for f in go.mod go.sum; do
-        printf '== %s/%s\n' "$d" "$f"
-        cat "$here/$d/$f"
-      done
+cb_inputs() {
+  for d in "${module_dirs[@]}"; do
+    for f in go.mod go.sum; do
+      printf '== %s/%s\n' "$d" "$f"
+      cat "$here/$d/$f"
     done
-    printf '== build-tools.sh\n'
-    cat "$here/build-tools.sh"
-    printf '== toolchain\n'
-    go env GOVERSION GOOS GOARCH
-  } | sha256sum | cut -c1-16
+  done
+  printf '== build-tools.sh\n'
+  cat "$here/build-tools.sh"
 }
 
 # Version of a module as resolved in the module directory $1 (go.mod is the truth).
@@ -52,22 +51,17 @@ module_time() {
   (cd "$here/$1" && go list -m -f '{{if .Time}}{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}{{end}}' "$2")
 }
 
-elapsed() {
-  local s=$(( $(date +%s) - start ))
-  printf '%dm%02ds' $((s / 60)) $((s % 60))
-}
-
 # go_build <module dir> <output name> <package> [ldflags...]
 go_build() {
   local dir="$1" name="$2" pkg="$3"
   shift 3
   step=$((step + 1))
-  log "($step/$total) building $name from $pkg  [elapsed $(elapsed)]"
+  cb_log "($step/$total) building $name from $pkg  [elapsed $(cb_elapsed)]"
   local t0
   t0=$(date +%s)
   (cd "$here/$dir" && GOFLAGS=-trimpath CGO_ENABLED=0 go build -p 2 \
     -ldflags "-s -w $*" -o "$work/bin/$name" "$pkg")
-  log "($step/$total) built $name in $(( $(date +%s) - t0 ))s  [elapsed $(elapsed)]"
+  cb_log "($step/$total) built $name in $(( $(date +%s) - t0 ))s  [elapsed $(cb_elapsed)]"
 }
 
 kube_ldflags() {
@@ -97,15 +91,15 @@ check_staging_replaces() {
   want="$(grep '=> ./staging' "$pinned_mod" | awk '{print $1 " " v}' v="$staging_version" | sort)"
   have="$(grep -E '^\s+k8s\.io/[^ ]+ => k8s\.io/' "$here/go.mod" | awk '{print $1 " " $4}' | sort)"
   if [[ "$want" != "$have" ]]; then
-    log "test/cluster/go.mod's replace lines do not match the staging modules of k8s.io/kubernetes $kube_version:"
+    cb_log "test/cluster/go.mod's replace lines do not match the staging modules of k8s.io/kubernetes $kube_version:"
     diff <(echo "$want") <(echo "$have") >&2 || true
-    log "fix: one 'k8s.io/<m> => k8s.io/<m> $staging_version' line per '=> ./staging' line of $pinned_mod"
+    cb_log "fix: one 'k8s.io/<m> => k8s.io/<m> $staging_version' line per '=> ./staging' line of $pinned_mod"
     exit 1
   fi
-  log "go.mod replaces all $(echo "$want" | wc -l) staging modules of k8s.io/kubernetes $kube_version with $staging_version"
+  cb_log "go.mod replaces all $(echo "$want" | wc -l) staging modules of k8s.io/kubernetes $kube_version with $staging_version"
 }
 
-build_all() {
+cb_build() {
   local kube_version kube_date etcd_version kwok_version helm_version gw_version gw_dir
   kube_version="$(module_version . k8s.io/kubernetes)"
   kube_date="$(module_time . k8s.io/kubernetes)"
@@ -114,6 +108,7 @@ build_all() {
   helm_version="$(module_version helm helm.sh/helm/v3)"
   gw_version="$(module_version gateway-api sigs.k8s.io/gateway-api)"
   check_staging_replaces "$kube_version"
+  mkdir -p "$work/bin"
   local kflags
   kflags="$(kube_ldflags "$kube_version" "${kube_date:-1970-01-01T00:00:00Z}")"
 
@@ -161,67 +156,9 @@ build_all() {
   "gatewayApi": "$gw_version",
   "go": "$(go env GOVERSION)",
   "builtAt": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
-  "buildSeconds": $(( $(date +%s) - start ))
+  "buildSeconds": $(( $(date +%s) - cb_start ))
 }
 EOF
 }
 
-# Older pins' builds (460 MB each) would pile up on a long-lived CI machine. Remove
-# those unused for more than two days; a running cluster keeps its open binaries anyway.
-prune_stale() {
-  local dir
-  for dir in "$cache_root"/*/; do
-    dir="${dir%/}"
-    [[ "$dir" == "$dest" || ! -d "$dir" ]] && continue
-    if [[ -z "$(find "$dir" -maxdepth 1 -name .last-used -mtime -2)" ]]; then
-      log "removing stale tools build $dir"
-      rm -rf "$dir" "$cache_root/.lock-$(basename "$dir")"
-    fi
-  done
-}
-
-main() {
-  local hash
-  hash="$(hash_inputs)"
-  dest="$cache_root/$hash"
-  if [[ "${1:-}" == "--dir" ]]; then
-    echo "$dest"
-    return
-  fi
-  if [[ -f "$dest/.complete" ]]; then
-    log "reusing $dest"
-    touch "$dest/.last-used"
-    echo "$dest"
-    return
-  fi
-  mkdir -p "$cache_root"
-  # Parallel callers (two suites, CI and a developer) wait for one build instead of
-  # racing; the second one then finds .complete and reuses it.
-  exec 9>"$cache_root/.lock-$hash"
-  if ! flock -n 9; then
-    log "another build of $hash is running; waiting for it"
-    flock 9
-  fi
-  if [[ -f "$dest/.complete" ]]; then
-    log "reusing $dest (built by another process)"
-    echo "$dest"
-    return
-  fi
-  start=$(date +%s)
-  work="$cache_root/.tmp-$hash-$$"
-  rm -rf "$work"
-  mkdir -p "$work/bin"
-  trap 'rm -rf "$work"' EXIT
-  log "cold build into $dest (takes tens of minutes on 2 cores; progress follows)"
-  build_all
-  touch "$work/.complete"
-  rm -rf "$dest"
-  mv "$work" "$dest"
-  trap - EXIT
-  touch "$dest/.last-used"
-  prune_stale
-  log "done in $(elapsed): $(du -sh "$dest" | cut -f1) in $dest"
-  echo "$dest"
-}
-
-main "$@"
+cached_build "$@"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The cache logic every Go tool build shares: sourced, never run. A build script sets
 #   CB_NAME     short name, for log lines and the cache folder (e.g. kstatus)
-#   CB_RESULT   path inside the build dir that the script prints (e.g. bin/kstatus)
+#   CB_CACHE    the cache folder's name when it differs from CB_NAME (optional)
+#   CB_RESULT   path inside the build dir that the script prints (e.g. bin/kstatus);
+#               empty: the script prints the build dir itself
 # and defines two functions,
 #   cb_inputs   prints everything the build depends on (module files, the script itself);
 #               the toolchain version is added here, and the hash of it all names the dir
@@ -61,7 +63,7 @@ cb_heartbeat() {
 }
 
 cached_build() {
-  cb_root="${MODELDEPLOY_CACHE_DIR:-$HOME/.cache/modeldeploy}/$CB_NAME"
+  cb_root="${MODELDEPLOY_CACHE_DIR:-$HOME/.cache/modeldeploy}/${CB_CACHE:-$CB_NAME}"
   cb_dest="$cb_root/$(cb_hash)"
   if [[ "${1:-}" == "--dir" ]]; then
     echo "$cb_dest"
@@ -70,7 +72,7 @@ cached_build() {
   if [[ -f "$cb_dest/.complete" ]]; then
     cb_log "reusing $cb_dest"
     touch "$cb_dest/.last-used"
-    echo "$cb_dest/$CB_RESULT"
+    cb_result
     return
   fi
   mkdir -p "$cb_root"
@@ -81,7 +83,8 @@ cached_build() {
   fi
   if [[ -f "$cb_dest/.complete" ]]; then
     cb_log "reusing $cb_dest (built by another process)"
-    echo "$cb_dest/$CB_RESULT"
+    touch "$cb_dest/.last-used"
+    cb_result
     return
   fi
   cb_start=$(date +%s)
@@ -100,5 +103,9 @@ cached_build() {
   touch "$cb_dest/.last-used"
   cb_prune_stale
   cb_log "done in $(cb_elapsed): $(du -sh "$cb_dest" | cut -f1) in $cb_dest"
-  echo "$cb_dest/$CB_RESULT"
+  cb_result
+}
+
+cb_result() {
+  if [[ -n "${CB_RESULT:-}" ]]; then echo "$cb_dest/$CB_RESULT"; else echo "$cb_dest"; fi
 }
