@@ -7,6 +7,12 @@ export const LATENCY_BUCKETS = [
   0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10,
 ];
 
+/**
+ * The answers canary analysis counts as errors by default (the operator's
+ * DEFAULT_ERROR_STATUS_CODES: 5xx and 400), as concrete codes the runtime answers.
+ */
+export const ERROR_CODES_COUNTED_FROM_ZERO = ['400', '500'] as const;
+
 const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
 export interface MetricLabels {
@@ -38,6 +44,12 @@ export interface RuntimeMetrics {
   readonly inflight: Gauge;
   readonly batchObserver: BatchObserver;
   setModelInfo(sha256: string): void;
+  /**
+   * Creates the route's error series at 0. Prometheus' increase() needs two samples of a
+   * series, so one that first appears at 1 reads 0 over the window: a canary's first errors
+   * would be invisible to its analysis until a later scrape.
+   */
+  countErrorsFromZero(route: string): void;
 }
 
 /** Every runtime metric in its own registry, labelled with model, version, track (and ModelDeployment). */
@@ -114,6 +126,9 @@ export function createMetrics(labels: MetricLabels): RuntimeMetrics {
     requests,
     requestDuration,
     inflight,
+    countErrorsFromZero: (route) => {
+      for (const code of ERROR_CODES_COUNTED_FROM_ZERO) requests.inc({ route, code }, 0);
+    },
     batchObserver: {
       queueDepth: (depth) => queueDepth.set(depth),
       queued: (seconds) => queueDuration.observe(seconds),

@@ -192,6 +192,10 @@ async function registerHooks(
     'x-model-name': config.model.name,
     'x-model-version': config.model.version,
   };
+  app.addHook('onRoute', (route) => {
+    if (route.config?.category === 'inference')
+      metrics.countErrorsFromZero(route.config.metricsRoute ?? route.url);
+  });
   app.decorateRequest('receiving', false);
   app.decorateRequest('inflight', false);
   app.decorateRequest('abandoned', null);
