@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisSpec } from '../../operator/src/api/model-deployment-spec.js';
@@ -33,14 +33,42 @@ function answer(path: string): { status: number; type: string; body: string; loc
     };
   if (path.startsWith('/other-json'))
     return { status: 200, type: 'application/json', body: JSON.stringify({ secret: SECRET }) };
+  if (path.startsWith('/huge')) return { status: 200, type: 'application/json', body: '' };
   if (path.startsWith('/redirect'))
     return { status: 302, type: 'text/plain', body: '', location: `${base}/target/api/v1/query` };
   return { status: 404, type: 'text/plain', body: SECRET };
 }
 
+/** Bytes /huge got to write before its client stopped reading (set when the socket closes). */
+let hugeWritten: Promise<number> = Promise.resolve(0);
+const HUGE_BYTES = 256 * 1024 * 1024;
+
+/** A JSON answer of 256 MiB, written only as fast as the client reads it. */
+function streamHugeAnswer(response: ServerResponse): void {
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  let written = 0;
+  hugeWritten = new Promise((resolve) => response.once('close', () => resolve(written)));
+  response.writeHead(200, { 'content-type': 'application/json' });
+  const pump = (): void => {
+    while (written < HUGE_BYTES) {
+      written += chunk.length;
+      if (!response.write(chunk)) {
+        response.once('drain', pump);
+        return;
+      }
+    }
+    response.end();
+  };
+  pump();
+}
+
 beforeAll(async () => {
   server = createServer((request, response) => {
     hits.push(request.url ?? '');
+    if (request.url?.startsWith('/huge')) {
+      streamHugeAnswer(response);
+      return;
+    }
     const { status, type, body, location } = answer(request.url ?? '');
     response
       .writeHead(status, { 'content-type': type, ...(location ? { location } : {}) })
@@ -110,5 +138,15 @@ describe('prometheusUrl safety', () => {
     );
     expect(hits.some((path) => path.startsWith('/target'))).toBe(false);
     expect(hits.length).toBeGreaterThan(0);
+  });
+
+  it('stops reading an answer larger than any query result, and says so', async () => {
+    const { result } = await analyzeAt('/huge', [base]);
+    expect(result.verdict).toBe('Inconclusive');
+    expect(result.message).toMatch(
+      /answered HTTP 200: more than 1 MiB, which no single-value query answer needs/,
+    );
+    // The operator let go early instead of buffering the whole answer in its memory.
+    expect(await hugeWritten).toBeLessThan(HUGE_BYTES / 4);
   });
 });

@@ -75,6 +75,32 @@ const ERROR_TYPE = /^[a-z_]{1,32}$/;
 const LOGGED_BODY_CHARS = 2000;
 
 /**
+ * The most of an answer the operator reads. A single-value query answers a few hundred
+ * bytes; a prometheusUrl pointed at a file server or a log endpoint must not make the
+ * operator buffer gigabytes.
+ */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/** The body as text, or undefined once it grows past `maxBytes` (the rest is not read). */
+async function cappedText(response: Response, maxBytes: number): Promise<string | undefined> {
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
  * The answer of a server that the operator fetched on a user's behalf: its words go to the
  * debug log, and what is thrown (and may reach status) keeps only the HTTP status and a
  * reason of our own, so a URL pointed at some internal service cannot read it through status.
@@ -119,7 +145,14 @@ async function readAnswer(
   where: string,
   options: QueryOptions,
 ): Promise<QueryAnswer> {
-  const body = await response.text();
+  const body = await cappedText(response, MAX_ANSWER_BYTES);
+  if (body === undefined) {
+    throw rejectAnswer(
+      options,
+      { where, status: response.status, body: '' },
+      `more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB, which no single-value query answer needs; check that prometheusUrl points at Prometheus itself`,
+    );
+  }
   const details = { where, status: response.status, body };
   if (response.status >= 300 && response.status < 400) {
     throw rejectAnswer(
