@@ -60,6 +60,7 @@ function fullModelDeployment(variation: Variation = {}): ModelDeployment {
         protectMetrics: true,
       },
       rateLimit: { requestsPerSecond: 120, burst: 40 },
+      requestLimits: { maxBodyBytes: 2_000_000, maxRows: 300, maxElements: 9_000 },
       goldenRequests: variation.goldenRequests ?? [golden('stable-check', 0.5)],
       canary: {
         model: { version: 'v2', uri: 'pvc://models/scorer/v2.onnx', sha256: CANARY_SHA },
@@ -126,6 +127,11 @@ describe('the environment the operator writes, read by the runtime', () => {
     expect(c.batching).toMatchObject({ maxSize: 16, maxDelayMs: 7, maxQueue: 900 });
     expect(c.session).toMatchObject({ intraOpThreads: 3, interOpThreads: 2 });
     expect(c.rateLimit).toEqual({ requestsPerSecond: 120, burst: 40 });
+    expect(c.server).toMatchObject({
+      bodyLimitBytes: 2_000_000,
+      requestMaxRows: 300,
+      requestMaxElements: 9_000,
+    });
     expect(c.goldenRequests).toEqual([
       {
         name: 'stable-check',

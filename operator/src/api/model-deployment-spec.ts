@@ -606,6 +606,40 @@ export const rateLimitSpec = z
   })
   .describe('Per-pod rate limit; excess requests get 429 with Retry-After.');
 
+export const requestLimitsSpec = z
+  .strictObject({
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(2 ** 31 - 1)
+      .optional()
+      .describe(
+        'Largest request body in bytes, after decompression; larger bodies get 413. Default 8388608 (8 MiB).',
+      ),
+    maxRows: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 31 - 1)
+      .optional()
+      .describe(
+        'Most rows of any input in one request; more get 413. Default 8 × batching.maxBatchSize, at least 1024.',
+      ),
+    maxElements: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 31 - 1)
+      .optional()
+      .describe(
+        'Most elements of all inputs of one request together; more get 413. Default maxRows rows of every input.',
+      ),
+  })
+  .describe(
+    'How large one request may be. A request over a limit gets 413 naming it, before any inference.',
+  );
+
 export const serviceSpec = z
   .strictObject({
     type: z
@@ -669,6 +703,7 @@ export const modelDeploymentSpec = withRules(
     traffic: trafficSpec.optional(),
     auth: authSpec.optional(),
     rateLimit: rateLimitSpec.optional(),
+    requestLimits: requestLimitsSpec.optional(),
     service: serviceSpec.optional(),
     disruptionBudget: disruptionBudgetSpec.optional(),
   }),

@@ -70,6 +70,15 @@ function rateLimitEnv(spec: ModelDeploymentSpec): Env {
   };
 }
 
+function requestLimitsEnv(spec: ModelDeploymentSpec): Env {
+  const limits = spec.requestLimits;
+  return {
+    BODY_LIMIT_BYTES: limits?.maxBodyBytes?.toString(),
+    REQUEST_MAX_ROWS: limits?.maxRows?.toString(),
+    REQUEST_MAX_ELEMENTS: limits?.maxElements?.toString(),
+  };
+}
+
 /** The runtime reads a JWKS or a PEM key depending on which variable names the file. */
 function jwtEnv(jwt: AuthSpec['jwt']): Env {
   if (!jwt) return {};
@@ -177,6 +186,7 @@ export function runtimeEnv(md: Source, opts: RuntimeEnvOptions): V1EnvVar[] {
     ...batchingEnv(md.spec),
     ...threadEnv(md.spec),
     ...rateLimitEnv(md.spec),
+    ...requestLimitsEnv(md.spec),
     ...authEnv(md.spec),
     ...goldenEnv(opts),
     ...shutdownEnv(),
