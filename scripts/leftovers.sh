@@ -13,6 +13,8 @@
 # from one of the suites' temp dirs.
 LEFTOVER_PATTERN='cluster-tools/[0-9a-f]+/bin/|node-tools/[0-9a-f]+/bin/|adapter-tools/[0-9a-f]+/bin/|prometheus-tools/[0-9a-f]+/bin/|/usr/bin/prometheus( |$)|/tmp/modeldeploy-|containerd-shim-runc-v2 -namespace k8s.io|operator/src/main.ts|runtime/src/main.ts|runtime/dist/main.js|failing-canary-server.ts'
 
+LEFTOVERS_CHECKOUT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+
 # Labels the suites put on Docker containers: ours (test/images/containers.ts) and
 # testcontainers' own.
 LEFTOVER_LABELS=('io.modeldeploy.test' 'org.testcontainers')
@@ -40,6 +42,7 @@ leftovers_snapshot() {
   local pid
   for pid in $(pgrep -f "$LEFTOVER_PATTERN" || true); do
     leftovers_is_ours "$pid" && continue
+    leftovers_of_other_checkout "$pid" && continue
     printf 'process %s %s\n' "$pid" "$(ps -o args= -p "$pid" 2>/dev/null | cut -c1-200)"
   done | sort -u
   leftovers_containers
@@ -57,6 +60,22 @@ leftovers_is_ours() {
   while [ -n "$pid" ] && [ "$pid" -gt 1 ]; do
     [ "$pid" = "$$" ] && return 0
     pid=$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+  done
+  return 1
+}
+
+# True when pid runs in another checkout of this project (its working directory is inside a
+# tree with scripts/leftovers.sh that is not this one): a second engineer's test run or
+# `npm start` on the same machine, which may start while this run is under way.
+leftovers_of_other_checkout() {
+  local dir
+  dir=$(readlink "/proc/$1/cwd" 2>/dev/null) || return 1
+  while [ -n "$dir" ] && [ "$dir" != "/" ]; do
+    if [ -f "$dir/scripts/leftovers.sh" ]; then
+      [ "$dir" != "$LEFTOVERS_CHECKOUT" ] && return 0
+      return 1
+    fi
+    dir=$(dirname "$dir")
   done
   return 1
 }
