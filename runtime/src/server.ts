@@ -28,6 +28,7 @@ import { registerBinaryBodies } from './protocol/binary-body.js';
 import { HttpError } from './errors.js';
 import { registerJsonBody } from './protocol/json-body.js';
 import { registerPredict } from './protocol/predict.js';
+import { endConnectionsGracefully } from './connection-drain.js';
 import { discardRestOfRefusedBody } from './protocol/refused-body.js';
 import { registerRequestDecoding } from './protocol/request-encoding.js';
 import { registerResponseEncoding } from './protocol/response-encoding.js';
@@ -95,6 +96,7 @@ export async function buildServer(
   const arrivals = new ArrivalTracker();
   await registerHooks(app, config, metrics, arrivals, await createAuthenticator(config.auth));
   closeConnectionsWhileDraining(app, state);
+  endConnectionsGracefully(app.server);
   if (config.rateLimit !== undefined) await registerRateLimit(app, config.rateLimit);
   registerErrorHandling(app, config);
   registerJsonBody(app);
