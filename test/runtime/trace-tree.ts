@@ -51,7 +51,9 @@ export function expectOneSharedBatch(
   const batchParent = servers.find((s) => s.spanId === batch.parentId);
   expect(batchParent, 'the batch span is a child of one request span').toBeDefined();
   expectInside(batch, batchParent as SpanRecord);
-  expect(batch.links.map((l) => l.spanId).sort()).toEqual(servers.map((s) => s.spanId).sort());
+  // Linked to every other request it carried; its parent is the remaining one.
+  const carried = [...batch.links.map((l) => l.spanId), batch.parentId].sort();
+  expect(carried).toEqual(servers.map((s) => s.spanId).sort());
   for (const server of servers) {
     expect(server.attributes).toMatchObject({
       'http.request.method': 'POST',

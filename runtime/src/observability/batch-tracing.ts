@@ -35,7 +35,7 @@ export interface BatchTracer {
 
 /**
  * A batch serves several traces: its span is a child of the first sampled request (so that
- * trace shows the run in place), links to every sampled request, and each of those links
+ * trace shows the run in place), links to the other sampled requests, and every one links
  * back to it, as OpenTelemetry's messaging conventions do for batch processing.
  */
 export function createBatchTracer(tracer: Tracer, attributes: Attributes): BatchTracer {
@@ -46,7 +46,8 @@ export function createBatchTracer(tracer: Tracer, attributes: Attributes): Batch
         SPAN.batch,
         {
           attributes: { ...attributes, [ATTR.batchRequests]: requests, [ATTR.batchRows]: rows },
-          links: members.map((m) => ({ context: m.spanContext })),
+          // Not to the parent as well: Jaeger then shows the parent only as a link.
+          links: members.slice(1).map((m) => ({ context: m.spanContext })),
           startTime: spanTime(),
         },
         first.context,
