@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactionVariable } from '../observability/payload-log-config.js';
 
 /** A whole number given as text, e.g. PORT=8080. */
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -42,6 +43,12 @@ const keyValuePairs = z.string().transform((v, ctx) => {
 });
 
 const str = z.string().min(1);
+
+/** A share between 0 and 1, e.g. 0.1. */
+const ratio = z
+  .string()
+  .regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, 'expected a ratio between 0 and 1')
+  .transform(Number);
 
 const JWT_ALGORITHMS = [
   'RS256',
@@ -184,14 +191,17 @@ export const envSchema = z.object({
     ])
     .default('parentbased_always_on'),
   /** The ratio of the traceidratio samplers, 0 to 1. */
-  OTEL_TRACES_SAMPLER_ARG: z
-    .string()
-    .regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, 'expected a ratio between 0 and 1')
-    .transform(Number)
-    .optional(),
+  OTEL_TRACES_SAMPLER_ARG: ratio.optional(),
   OTEL_SERVICE_NAME: str.default('modeldeploy-runtime'),
   /** true: no tracing whatever the endpoint says (OpenTelemetry's general off switch). */
   OTEL_SDK_DISABLED: bool.default(false),
+  /** Share of successful inference requests whose payload is logged, 0 to 1. */
+  PAYLOAD_LOG_SAMPLE_RATIO: ratio.default(0),
+  /** Log every inference request answered 4xx/5xx, whatever the ratio. */
+  PAYLOAD_LOG_FAILURES: bool.default(false),
+  /** JSON list of {"input": "<name>", "mode": "drop" | "hash"}: inputs kept out of records. */
+  PAYLOAD_LOG_REDACT: redactionVariable.optional(),
+  PAYLOAD_LOG_MAX_RECORD_BYTES: int(1024, 64 * 1024 * 1024).default(16_384),
   // --- end observability
 });
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseFlags, variableToFlag } from './cli-flags.js';
 import { envSchema, type RuntimeEnv } from './env-schema.js';
 import { goldenRequestsSchema, type GoldenRequest } from './golden-requests.js';
+import { payloadLogConfig } from '../observability/payload-log-config.js';
 import { tracingConfig } from '../observability/tracing-config.js';
 
 /**
@@ -112,6 +113,7 @@ function toConfig(e: RuntimeEnv) {
     logLevel: e.LOG_LEVEL,
     ortTelemetry: e.ORT_TELEMETRY === 'on',
     tracing: tracingConfig(e),
+    payloadLog: payloadLogConfig(e),
   } as const;
 }
 
