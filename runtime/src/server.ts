@@ -38,6 +38,8 @@ import { registerV2 } from './protocol/v2.js';
 import { RuntimeState } from './runtime-state.js';
 import { createServingContext } from './serving-context.js';
 import { createBatchTracer } from './observability/batch-tracing.js';
+import { createPayloadLogger, registerPayloadLogging } from './observability/payload-logging.js';
+import type { RandomSource } from './observability/payload-sampler.js';
 import { registerTracing } from './observability/request-tracing.js';
 import { modelAttributes } from './observability/span-names.js';
 import { createTracing, type Tracing } from './observability/tracing.js';
@@ -66,6 +68,10 @@ export interface BuildServerOptions {
   readonly sleep?: Sleep;
   /** Tracing as configured (config.tracing) unless a test passes its own. */
   readonly tracing?: Tracing;
+  /** Where payload records go (default: stdout, logger name "payload"). */
+  readonly payloadLogger?: Logger;
+  /** The sampling draws of payload logging (default Math.random). */
+  readonly payloadRandom?: RandomSource;
 }
 
 const require = createRequire(import.meta.url);
@@ -103,6 +109,13 @@ export async function buildServer(
   const tracing = options.tracing ?? createTracing(config.tracing, RUNTIME_VERSION);
   const modelSpanAttributes = modelAttributes(config.model);
   registerTracing(app, tracing, modelSpanAttributes);
+  if (config.payloadLog !== undefined) {
+    registerPayloadLogging(app, config.payloadLog, {
+      logger: options.payloadLogger ?? createPayloadLogger(config),
+      ...(options.payloadRandom !== undefined && { random: options.payloadRandom }),
+      modelInputs: () => [...(state.serving?.inputs.keys() ?? [])],
+    });
+  }
   const arrivals = new ArrivalTracker();
   await registerHooks(app, config, metrics, arrivals, await createAuthenticator(config.auth));
   closeConnectionsWhileDraining(app, state);
