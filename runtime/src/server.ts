@@ -37,6 +37,12 @@ import { registerV1 } from './protocol/v1.js';
 import { registerV2 } from './protocol/v2.js';
 import { RuntimeState } from './runtime-state.js';
 import { createServingContext } from './serving-context.js';
+import { createBatchTracer } from './observability/batch-tracing.js';
+import { createPayloadLogger, registerPayloadLogging } from './observability/payload-logging.js';
+import type { RandomSource } from './observability/payload-sampler.js';
+import { registerTracing } from './observability/request-tracing.js';
+import { modelAttributes } from './observability/span-names.js';
+import { createTracing, type Tracing } from './observability/tracing.js';
 
 export interface RuntimeServer {
   readonly app: FastifyInstance;
@@ -60,6 +66,12 @@ export interface BuildServerOptions {
   readonly logger?: Logger;
   /** How shutdown waits out SHUTDOWN_DELAY_MS (a timer unless a test injects its own). */
   readonly sleep?: Sleep;
+  /** Tracing as configured (config.tracing) unless a test passes its own. */
+  readonly tracing?: Tracing;
+  /** Where payload records go (default: stdout, logger name "payload"). */
+  readonly payloadLogger?: Logger;
+  /** The sampling draws of payload logging (default Math.random). */
+  readonly payloadRandom?: RandomSource;
 }
 
 const require = createRequire(import.meta.url);
@@ -93,6 +105,17 @@ export async function buildServer(
     genReqId: requestId,
     return503OnClosing: true,
   });
+  // Observability first, so the hooks after it log with the request's trace id.
+  const tracing = options.tracing ?? createTracing(config.tracing, RUNTIME_VERSION);
+  const modelSpanAttributes = modelAttributes(config.model);
+  registerTracing(app, tracing, modelSpanAttributes);
+  if (config.payloadLog !== undefined) {
+    registerPayloadLogging(app, config.payloadLog, {
+      logger: options.payloadLogger ?? createPayloadLogger(config),
+      ...(options.payloadRandom !== undefined && { random: options.payloadRandom }),
+      modelInputs: () => [...(state.serving?.inputs.keys() ?? [])],
+    });
+  }
   const arrivals = new ArrivalTracker();
   await registerHooks(app, config, metrics, arrivals, await createAuthenticator(config.auth));
   closeConnectionsWhileDraining(app, state);
@@ -119,6 +142,9 @@ export async function buildServer(
     const hooks = {
       observer: metrics.batchObserver,
       ...(config.batching.dispatch === 'eager' ? { moreArriving: () => arrivals.pending > 0 } : {}),
+      ...(tracing !== undefined
+        ? { tracer: createBatchTracer(tracing.tracer, modelSpanAttributes) }
+        : {}),
     };
     state.markReady(createServingContext(loaded, config, hooks));
   };
@@ -129,14 +155,17 @@ export async function buildServer(
     metrics,
     logger,
     attachModel,
-    shutdown: () =>
-      shutdownGracefully({
+    shutdown: async () => {
+      await shutdownGracefully({
         app,
         state,
         logger,
         delayMs: config.server.shutdownDelayMs,
         sleep: options.sleep ?? realSleep,
-      }),
+      });
+      // The spans of the last requests are still buffered for export.
+      await tracing?.shutdown();
+    },
     pendingWork: async () => ({
       inflight: (await metrics.inflight.get()).values[0]?.value ?? 0,
       queued: state.serving?.batcher.depth ?? 0,

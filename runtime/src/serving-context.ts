@@ -1,5 +1,7 @@
 import type { RuntimeConfig } from './config/index.js';
 import { DynamicBatcher, type BatchObserver } from './batching/dynamic-batcher.js';
+import type { BatchTracer } from './observability/batch-tracing.js';
+import type { BatchMember } from './observability/request-trace.js';
 import type { HostTensor, TensorMap } from './tensor/host-tensor.js';
 import type { LoadedModel } from './model/load-model.js';
 import type { TensorSpec } from './tensor/tensor-spec.js';
@@ -21,13 +23,15 @@ export interface ServingContext {
    * Validated feeds → this request's outputs, through the batcher. `abandoned` aborts when
    * the client hangs up, so the request is not computed for nobody.
    */
-  infer(feeds: TensorMap, abandoned?: AbortSignal): Promise<TensorMap>;
+  infer(feeds: TensorMap, abandoned?: AbortSignal, traced?: BatchMember): Promise<TensorMap>;
 }
 
 export interface ServingHooks {
   readonly observer?: BatchObserver;
   /** True while other inference requests are still being received (see ArrivalTracker). */
   readonly moreArriving?: () => boolean;
+  /** Spans for batches and session runs; absent when tracing is off. */
+  readonly tracer?: BatchTracer;
 }
 
 export function createServingContext(
@@ -43,7 +47,7 @@ export function createServingContext(
     timeoutMs: config.server.requestTimeoutMs,
     batchable: signature.batchable,
     inputNames: signature.inputs.map((s) => s.name),
-    run: (feeds, cancel) => model.run(feeds, undefined, cancel),
+    run: (feeds, cancel, timed) => model.run(feeds, undefined, cancel, timed),
     // Handing a full next batch to the worker while one computes measured +2-3 % for the
     // heavy model at 64 connections (docs/benchmarks.md); on the main thread a run blocks
     // the event loop, so there is nothing to overlap and a second batch would only queue.
@@ -64,9 +68,9 @@ export function createServingContext(
     batcher,
     inputs: new Map(signature.inputs.map((s) => [s.name, s])),
     outputs: new Map(signature.outputs.map((s) => [s.name, s])),
-    infer: (feeds, abandoned) => {
+    infer: (feeds, abandoned, traced) => {
       checkFeeds(model, feeds);
-      return batcher.submit(feeds, abandoned);
+      return batcher.submit(feeds, abandoned, traced);
     },
   };
 }

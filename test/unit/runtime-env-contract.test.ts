@@ -212,3 +212,55 @@ describe('the environment the operator writes, read by the runtime', () => {
     expect(c.goldenRequests.map((g) => g.inputs[0]?.datatype)).toEqual(datatypes);
   });
 });
+
+// --- spec.observability (issue 20): tracing and payload logging variables.
+describe('spec.observability, written by the operator and read by the runtime', () => {
+  it('gives the runtime its tracing (headers from the Secret) and payload-logging settings', () => {
+    const result = parseModelDeployment({
+      metadata: { name: 'scorer', namespace: 'ml', uid: 'uid-1', generation: 4 },
+      spec: {
+        model: { name: 'fraud-scorer', version: 'v1.2', uri: 'https://models.example/s.onnx' },
+        observability: {
+          tracing: {
+            endpoint: 'http://otel-collector.obs:4318',
+            samplingRatio: 0.25,
+            headersSecretRef: { name: 'otlp', key: 'headers' },
+          },
+          payloadLogging: {
+            sampleRatio: 0.1,
+            redact: [{ input: 'ssn', mode: 'hash' }, { input: 'name' }],
+            maxRecordBytes: 4096,
+          },
+        },
+      },
+    });
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    const md = result.value;
+    const env: Record<string, string> = {};
+    for (const v of runtimeEnv(md, { track: 'stable', model: md.spec.model })) {
+      const ref = v.valueFrom?.secretKeyRef;
+      // What the kubelet would read from Secret otlp, key headers.
+      if (ref !== undefined) {
+        expect(ref).toEqual({ name: 'otlp', key: 'headers' });
+        env[v.name] = 'authorization=Bearer%20t0ken';
+      } else if (v.value !== undefined) env[v.name] = v.value;
+    }
+    const c = parseConfig(env);
+    expect(c.tracing).toEqual({
+      url: 'http://otel-collector.obs:4318/v1/traces',
+      headers: { authorization: 'Bearer t0ken' },
+      sampler: 'parentbased_traceidratio',
+      ratio: 0.25,
+      serviceName: 'scorer',
+    });
+    expect(c.payloadLog).toEqual({
+      sampleRatio: 0.1,
+      logFailures: true,
+      redact: new Map([
+        ['ssn', 'hash'],
+        ['name', 'drop'],
+      ]),
+      maxRecordBytes: 4096,
+    });
+  });
+});

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { withRules } from './cel-rule.js';
+import { observabilitySpec } from './observability-spec.js';
+import { secretKeyRef } from './secret-key-ref.js';
 import {
   DEFAULT_ERROR_STATUS_CODES,
   DEFAULT_IGNORED_STATUS_CODES,
@@ -77,22 +79,6 @@ export const modelSpec = z
     sha256: sha256.optional(),
   })
   .describe('The model the stable track serves.');
-
-const secretKeyRef = (description: string, defaultKey: string) =>
-  z
-    .strictObject({
-      name: z
-        .string()
-        .min(1)
-        .max(253)
-        .describe('Name of a Secret in the ModelDeployment namespace.'),
-      key: z
-        .string()
-        .min(1)
-        .default(defaultKey)
-        .describe(`Key inside the Secret (default "${defaultKey}").`),
-    })
-    .describe(description);
 
 const envVar = z
   .strictObject({
@@ -706,6 +692,7 @@ export const modelDeploymentSpec = withRules(
     requestLimits: requestLimitsSpec.optional(),
     service: serviceSpec.optional(),
     disruptionBudget: disruptionBudgetSpec.optional(),
+    observability: observabilitySpec.optional(),
   }),
   [
     {

@@ -16,6 +16,7 @@ import {
   SHUTDOWN_MARGIN_MS,
   TERMINATION_GRACE_SECONDS,
 } from './runtime-contract.js';
+import { observabilityEnv, observabilitySecretEnv } from './observability-env.js';
 import type { Track, TrackModel } from './tracks.js';
 import { parsePvcUri } from './volumes.js';
 
@@ -190,6 +191,8 @@ export function runtimeEnv(md: Source, opts: RuntimeEnvOptions): V1EnvVar[] {
     ...authEnv(md.spec),
     ...goldenEnv(opts),
     ...shutdownEnv(),
+    ...observabilityEnv(md),
   });
-  return withUserEnv([...operatorEnv, instanceEnvVar(md)], md.spec);
+  const secretEnv = observabilitySecretEnv(md);
+  return withUserEnv([...operatorEnv, ...secretEnv, instanceEnvVar(md)], md.spec);
 }

@@ -1,3 +1,6 @@
+import type { BatchSpan, BatchTracer } from '../observability/batch-tracing.js';
+import type { BatchMember } from '../observability/request-trace.js';
+import type { RunTiming, RunTimingListener } from '../observability/run-timing.js';
 import type { HostTensor, TensorMap } from '../tensor/host-tensor.js';
 import {
   ClientGoneError,
@@ -38,7 +41,11 @@ export interface BatcherOptions {
    * Runs one batch. `cancel` aborts once every request of the batch has timed out or been
    * abandoned; a model that has not started the run yet then skips it (and rejects).
    */
-  readonly run: (feeds: TensorMap, cancel: AbortSignal) => Promise<TensorMap>;
+  readonly run: (
+    feeds: TensorMap,
+    cancel: AbortSignal,
+    timed?: RunTimingListener,
+  ) => Promise<TensorMap>;
   /**
    * Batches that may be running at once (default 1). With the session in a worker thread,
    * 2 lets a full next batch be joined and handed to the worker while the current one
@@ -54,6 +61,8 @@ export interface BatcherOptions {
    */
   readonly moreArriving?: () => boolean;
   readonly observer?: BatchObserver;
+  /** Spans for the queue wait, the batch and its runs, of sampled requests (tracing on). */
+  readonly tracer?: BatchTracer;
 }
 
 interface Pending {
@@ -69,6 +78,8 @@ interface Pending {
   gone: DropReason | undefined;
   /** The batch it runs in, once taken from the queue. */
   batch: RunningBatch | undefined;
+  /** Its request's spans, when it is traced and sampled. */
+  readonly traced: BatchMember | undefined;
 }
 
 interface RunningBatch {
@@ -107,7 +118,7 @@ export class DynamicBatcher {
    * Queues one request (already validated); resolves with exactly its rows of every output.
    * `abandoned` aborts when the client hangs up: the request leaves the queue uncomputed.
    */
-  submit(feeds: TensorMap, abandoned?: AbortSignal): Promise<TensorMap> {
+  submit(feeds: TensorMap, abandoned?: AbortSignal, traced?: BatchMember): Promise<TensorMap> {
     if (this.closed) return Promise.reject(new ShuttingDownError());
     if (abandoned?.aborted === true) return Promise.reject(new ClientGoneError());
     if (this.queue.length >= this.options.maxQueue)
@@ -126,6 +137,7 @@ export class DynamicBatcher {
         state: 'queued',
         gone: undefined,
         batch: undefined,
+        traced,
       };
       pending.timer = setTimeout(() => this.expire(pending), this.options.timeoutMs);
       abandoned?.addEventListener('abort', () => this.abandon(pending), { once: true });
@@ -230,34 +242,63 @@ export class DynamicBatcher {
       p.state = 'running';
       p.batch = running;
       this.options.observer?.queued((now - p.enqueuedAt) / 1000);
+      p.traced?.queued(p.enqueuedAt, now);
     }
     return batch;
   }
 
   private async runBatch(batch: Pending[]): Promise<void> {
     const cancel = (batch[0] as Pending).batch?.cancel.signal;
+    const span = this.batchSpan(batch);
     try {
-      this.deliver(batch, await this.timedRun(batch, cancel));
+      this.deliver(batch, await this.timedRun(batch, span, cancel));
+      span?.end();
     } catch (err) {
       if (cancel?.aborted === true) {
         // Skipped before it started: every request in it had already left.
         for (const p of batch) this.options.observer?.dropped?.(p.gone ?? 'timeout');
+        span?.end(err as Error);
         return;
       }
-      await this.isolate(batch, err as Error);
+      await this.isolate(batch, err as Error, span);
+      span?.end(err as Error);
     }
+  }
+
+  /** A span for the batch when a tracer is set and one of its requests is sampled. */
+  private batchSpan(batch: readonly Pending[]): BatchSpan | undefined {
+    const tracer = this.options.tracer;
+    if (tracer === undefined) return undefined;
+    const members = batch.flatMap((p) => (p.traced === undefined ? [] : [p.traced]));
+    if (members.length === 0) return undefined;
+    return tracer.start(
+      members,
+      batch.length,
+      batch.reduce((n, p) => n + p.rows, 0),
+    );
   }
 
   /** `cancel` only for a batch's own run; isolation runs serve requests still waiting. */
   private async timedRun(
     batch: readonly Pending[],
+    span: BatchSpan | undefined,
     cancel: AbortSignal = NEVER_CANCELLED,
   ): Promise<TensorMap> {
     const rows = batch.reduce((n, p) => n + p.rows, 0);
     const started = performance.now();
-    const outputs = await this.options.run(this.joinFeeds(batch), cancel);
-    this.options.observer?.inference((performance.now() - started) / 1000, rows);
-    return outputs;
+    let timing: RunTiming | undefined;
+    const timed = span === undefined ? undefined : (t: RunTiming) => (timing = t);
+    let answered = false;
+    try {
+      const outputs = await this.options.run(this.joinFeeds(batch), cancel, timed);
+      answered = true;
+      this.options.observer?.inference((performance.now() - started) / 1000, rows);
+      return outputs;
+    } finally {
+      // A run that failed shows too; one skipped before it started (no timing) does not.
+      if (answered || timing !== undefined)
+        span?.inference(timing, started, performance.now(), rows, cancel === NEVER_CANCELLED);
+    }
   }
 
   /**
@@ -266,7 +307,11 @@ export class DynamicBatcher {
    * a half that succeeds is answered, a half that fails is split further, and a request that
    * fails alone gets the error. One culprit among n costs about 2·log2(n) extra runs.
    */
-  private async isolate(batch: readonly Pending[], error: Error): Promise<void> {
+  private async isolate(
+    batch: readonly Pending[],
+    error: Error,
+    span: BatchSpan | undefined,
+  ): Promise<void> {
     if (batch.length === 1) {
       const only = batch[0] as Pending;
       this.settle(only, () => only.reject(runFailure(error.message, this.options.inputNames)));
@@ -279,10 +324,10 @@ export class DynamicBatcher {
       if (live.length === 0) continue;
       this.options.observer?.isolationRun?.();
       try {
-        this.deliver(live, await this.timedRun(live));
+        this.deliver(live, await this.timedRun(live, span));
       } catch (err) {
         if (live.length === 1) this.options.observer?.isolatedFailure?.();
-        await this.isolate(live, err as Error);
+        await this.isolate(live, err as Error, span);
       }
     }
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactionVariable } from '../observability/payload-log-config.js';
 
 /** A whole number given as text, e.g. PORT=8080. */
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -20,7 +21,34 @@ const list = z.string().transform((v) =>
     .filter((s) => s.length > 0),
 );
 
+/** OpenTelemetry's `k1=v1,k2=v2` with URL-encoded values (OTEL_EXPORTER_OTLP_HEADERS). */
+const keyValuePairs = z.string().transform((v, ctx) => {
+  const pairs: Record<string, string> = {};
+  for (const pair of v.split(',')) {
+    if (pair.trim() === '') continue;
+    const at = pair.indexOf('=');
+    const key = pair.slice(0, at).trim();
+    try {
+      if (at < 1 || key === '') throw new Error('no key');
+      pairs[key.toLowerCase()] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected key=value pairs separated by commas, values URL-encoded',
+      });
+      return z.NEVER;
+    }
+  }
+  return pairs;
+});
+
 const str = z.string().min(1);
+
+/** A share between 0 and 1, e.g. 0.1. */
+const ratio = z
+  .string()
+  .regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, 'expected a ratio between 0 and 1')
+  .transform(Number);
 
 const JWT_ALGORITHMS = [
   'RS256',
@@ -141,6 +169,40 @@ export const envSchema = z.object({
   TERMINATION_MESSAGE_PATH: str.default('/dev/termination-log'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ORT_TELEMETRY: z.enum(['on', 'off']).default('off'),
+  // --- observability (observability/): OpenTelemetry's standard variables, then payload logging.
+  /** OTLP/HTTP base URL; traces go to <endpoint>/v1/traces. Unset (and no traces endpoint): tracing off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: 'expected a URL such as http://collector:4318' })
+    .optional(),
+  /** The full traces URL, used as given; wins over OTEL_EXPORTER_OTLP_ENDPOINT. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: 'expected a URL such as http://collector:4318/v1/traces' })
+    .optional(),
+  /** key=value pairs, comma-separated, values URL-encoded (e.g. authorization=Bearer%20x). */
+  OTEL_EXPORTER_OTLP_HEADERS: keyValuePairs.optional(),
+  OTEL_TRACES_SAMPLER: z
+    .enum([
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ])
+    .default('parentbased_always_on'),
+  /** The ratio of the traceidratio samplers, 0 to 1. */
+  OTEL_TRACES_SAMPLER_ARG: ratio.optional(),
+  OTEL_SERVICE_NAME: str.default('modeldeploy-runtime'),
+  /** true: no tracing whatever the endpoint says (OpenTelemetry's general off switch). */
+  OTEL_SDK_DISABLED: bool.default(false),
+  /** Share of successful inference requests whose payload is logged, 0 to 1. */
+  PAYLOAD_LOG_SAMPLE_RATIO: ratio.default(0),
+  /** Log every inference request answered 4xx/5xx, whatever the ratio. */
+  PAYLOAD_LOG_FAILURES: bool.default(false),
+  /** JSON list of {"input": "<name>", "mode": "drop" | "hash"}: inputs kept out of records. */
+  PAYLOAD_LOG_REDACT: redactionVariable.optional(),
+  PAYLOAD_LOG_MAX_RECORD_BYTES: int(1024, 64 * 1024 * 1024).default(16_384),
+  // --- end observability
 });
 
 export type RuntimeEnv = z.output<typeof envSchema>;

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { parseFlags, variableToFlag } from './cli-flags.js';
 import { envSchema, type RuntimeEnv } from './env-schema.js';
 import { goldenRequestsSchema, type GoldenRequest } from './golden-requests.js';
+import { payloadLogConfig } from '../observability/payload-log-config.js';
+import { tracingConfig } from '../observability/tracing-config.js';
 
 /**
  * Runtime configuration: the environment schema (defaults included) arranged by concern.
@@ -21,6 +23,9 @@ export const CONFIG_VARIABLES: ReadonlySet<string> = new Set([
   'HELP',
 ]);
 
+/** Variables whose values an error message must not repeat (tokens, API keys). */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['API_KEYS', 'OTEL_EXPORTER_OTLP_HEADERS']);
+
 /** Builds the configuration from the environment and flags; throws ConfigError naming the variable. */
 export function parseConfig(
   env: Readonly<Record<string, string | undefined>>,
@@ -33,7 +38,11 @@ export function parseConfig(
       const variable = String(issue.path[0] ?? '');
       const got = merged[variable];
       const shown =
-        got === undefined ? 'unset' : `'${got.length > 80 ? `${got.slice(0, 80)}…` : got}'`;
+        got === undefined
+          ? 'unset'
+          : SECRET_VARIABLES.has(variable)
+            ? 'a value not shown: it may hold credentials'
+            : `'${got.length > 80 ? `${got.slice(0, 80)}…` : got}'`;
       return `${variable} (${variableToFlag(variable)}): ${issue.message} (got ${shown})`;
     });
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
@@ -103,6 +112,8 @@ function toConfig(e: RuntimeEnv) {
     terminationMessagePath: e.TERMINATION_MESSAGE_PATH,
     logLevel: e.LOG_LEVEL,
     ortTelemetry: e.ORT_TELEMETRY === 'on',
+    tracing: tracingConfig(e),
+    payloadLog: payloadLogConfig(e),
   } as const;
 }
 

@@ -94,7 +94,7 @@ export async function loadModel(
   }
   return {
     signature: model.signature,
-    run: (feeds, outputNames, cancel) => model.run(feeds, outputNames, cancel),
+    run: (feeds, outputNames, cancel, timed) => model.run(feeds, outputNames, cancel, timed),
     release: () => model.release(),
     onFailure: (listener) => model.onFailure(listener),
     abandon: () => model.abandon(),

@@ -1,4 +1,5 @@
 import type { InferenceSession } from 'onnxruntime-node';
+import type { RunTiming } from '../observability/run-timing.js';
 import type { HostTensor } from '../tensor/host-tensor.js';
 import type { SessionSettings } from './session.js';
 
@@ -65,12 +66,16 @@ export interface RunResult {
   readonly kind: 'result';
   readonly id: number;
   readonly outputs: Readonly<Record<string, HostTensor>>;
+  /** When session.run ran in the worker, for the inference span. */
+  readonly timing: RunTiming;
 }
 
 export interface RunFailed {
   readonly kind: 'run-failed';
   readonly id: number;
   readonly message: string;
+  /** Set when session.run was called (and failed); absent when the run was not started. */
+  readonly timing?: RunTiming;
 }
 
 export type FromWorker = SessionOpened | SessionOpenFailed | RunResult | RunFailed;

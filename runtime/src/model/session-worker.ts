@@ -72,19 +72,22 @@ async function runUnlessStopped(
     return;
   }
   let outputs;
+  const startedNs = process.hrtime.bigint();
   try {
     outputs = await runSession(ort, session, signature, request.feeds, request.outputNames);
   } catch (err) {
-    send({ kind: 'run-failed', id: request.id, message: (err as Error).message });
+    const timing = { startedNs, endedNs: process.hrtime.bigint() };
+    send({ kind: 'run-failed', id: request.id, message: (err as Error).message, timing });
     return;
   }
+  const timing = { startedNs, endedNs: process.hrtime.bigint() };
   // onnxruntime allocates each output in its own ArrayBuffer, so these move without a copy.
   const transfer: ArrayBuffer[] = [];
   const movable = tensorsForTransfer(outputs, transfer);
   try {
-    send({ kind: 'result', id: request.id, outputs: movable }, transfer);
+    send({ kind: 'result', id: request.id, outputs: movable, timing }, transfer);
   } catch {
-    send({ kind: 'result', id: request.id, outputs: copiedTensors(outputs) });
+    send({ kind: 'result', id: request.id, outputs: copiedTensors(outputs), timing });
   }
 }
 

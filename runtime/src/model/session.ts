@@ -1,4 +1,5 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { RunTimingListener } from '../observability/run-timing.js';
 import type { TensorData } from '../tensor/datatypes.js';
 import type { HostTensor, TensorMap } from '../tensor/host-tensor.js';
 import { signatureFrom, type ModelSignature } from './metadata.js';
@@ -13,9 +14,15 @@ export interface InferenceModel {
    * session transfers whole ArrayBuffers instead of copying them), so callers must not read
    * or reuse feed data after calling run. When `cancel` aborts before the run has started
    * (the worker-thread session, with a run queued behind another), it is skipped and rejects;
-   * a run already started completes.
+   * a run already started completes. `timed` hears when session.run ran, measured on the
+   * thread that ran it (for the inference span), once the run was started.
    */
-  run(feeds: TensorMap, outputNames?: readonly string[], cancel?: AbortSignal): Promise<TensorMap>;
+  run(
+    feeds: TensorMap,
+    outputNames?: readonly string[],
+    cancel?: AbortSignal,
+    timed?: RunTimingListener,
+  ): Promise<TensorMap>;
   release(): Promise<void>;
   /**
    * Calls `listener` once if the model can no longer run (its worker thread died). An
@@ -68,7 +75,14 @@ export async function createInferenceModel(
   const signature = signatureFrom(session.inputMetadata, session.outputMetadata);
   return {
     signature,
-    run: (feeds, outputNames) => runSession(ort, session, signature, feeds, outputNames),
+    run: async (feeds, outputNames, _cancel, timed) => {
+      const startedNs = process.hrtime.bigint();
+      try {
+        return await runSession(ort, session, signature, feeds, outputNames);
+      } finally {
+        timed?.({ startedNs, endedNs: process.hrtime.bigint() });
+      }
+    },
     release: () => session.release(),
     onFailure: () => {},
     // On this thread no run can be in progress while the caller's code runs.

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { RunTimingListener } from '../observability/run-timing.js';
 import type { TensorMap } from '../tensor/host-tensor.js';
 import { signatureFrom } from './metadata.js';
 import { applyTelemetryChoice } from './onnxruntime.js';
@@ -38,6 +39,7 @@ interface OpenSettlers {
 interface PendingRun {
   readonly resolve: (outputs: TensorMap) => void;
   readonly reject: (error: Error) => void;
+  readonly timed: RunTimingListener | undefined;
 }
 
 /**
@@ -59,7 +61,7 @@ export async function createWorkerInferenceModel(
   const signature = signatureFrom(opened.inputs, opened.outputs);
   return {
     signature,
-    run: (feeds, outputNames, cancel) => connection.run(feeds, outputNames, cancel),
+    run: (feeds, outputNames, cancel, timed) => connection.run(feeds, outputNames, cancel, timed),
     release: () => connection.release(),
     onFailure: (listener) => connection.onFailure(listener),
     abandon: () => connection.abandon(),
@@ -166,6 +168,7 @@ class SessionWorkerConnection {
     feeds: TensorMap,
     outputNames: readonly string[] | undefined,
     cancel?: AbortSignal,
+    timed?: RunTimingListener,
   ): Promise<TensorMap> {
     if (this.failure !== undefined) return Promise.reject(new Error(this.failure));
     if (this.releasing !== undefined)
@@ -185,7 +188,7 @@ class SessionWorkerConnection {
         // A buffer that may not be transferred (Node marks some as untransferable): copy all.
         this.post({ ...request, feeds: copiedTensors(feeds) }, []);
       }
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, timed });
       // Shared memory: the worker reads it right before starting the run, even while it is
       // still busy with the previous one (a message would be read only after).
       cancel?.addEventListener(
@@ -256,12 +259,18 @@ class SessionWorkerConnection {
       case 'open-failed':
         this.settleOpen.reject(new Error(message.message));
         return;
-      case 'result':
-        this.take(message.id)?.resolve(message.outputs);
+      case 'result': {
+        const run = this.take(message.id);
+        run?.timed?.(message.timing);
+        run?.resolve(message.outputs);
         return;
-      case 'run-failed':
-        this.take(message.id)?.reject(new Error(message.message));
+      }
+      case 'run-failed': {
+        const run = this.take(message.id);
+        if (message.timing !== undefined) run?.timed?.(message.timing);
+        run?.reject(new Error(message.message));
         return;
+      }
     }
   }
 

@@ -16,6 +16,7 @@ export function registerPredict(app: FastifyInstance, state: RuntimeState): void
   const prefix = `{"model_name":${JSON.stringify(state.modelName)},"model_version":${JSON.stringify(state.modelVersion)},"outputs":{`;
   app.post('/predict', { config: { category: 'inference' } }, async (request, reply) => {
     const ctx = state.requireServing();
+    const decoding = request.trace.start('decode');
     const json = jsonOf(request.body);
     checkEntryCount(json, 'inputs', [...ctx.inputs.keys()]);
     checkEntryCount(json, 'outputs', [...ctx.outputs.keys()]);
@@ -24,7 +25,9 @@ export function registerPredict(app: FastifyInstance, state: RuntimeState): void
     const feeds: Record<string, HostTensor> = {};
     for (const [name, spec] of ctx.inputs)
       feeds[name] = await decodeTensorYielding(body.inputs[name], spec, undefined, admission);
-    const outputs = await ctx.infer(feeds, request.abandoned?.signal);
+    decoding.end();
+    const outputs = await ctx.infer(feeds, request.abandoned?.signal, request.trace.member);
+    const encoding = request.trace.start('encode');
     markNonFiniteOutputs(reply, outputs, ctx.outputs);
     let answer = prefix;
     let first = true;
@@ -34,6 +37,7 @@ export function registerPredict(app: FastifyInstance, state: RuntimeState): void
       answer += `${first ? '' : ','}${JSON.stringify(name)}:${writeNested(t.data, t.dims, spec.datatype.kind)}`;
       first = false;
     }
+    encoding.end();
     return reply.type(JSON_TYPE).send(`${answer}}}`);
   });
 }

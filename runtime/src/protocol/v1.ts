@@ -54,11 +54,16 @@ export function registerV1(app: FastifyInstance, state: RuntimeState): void {
       }
       checkModelName(state, target.slice(0, -':predict'.length));
       const ctx = state.requireServing();
+      const decoding = request.trace.start('decode');
       const body = parseBody(ctx.schemas.v1, jsonOf(request.body));
       const feeds = await instancesToFeeds(ctx, body.instances);
-      const outputs = await ctx.infer(feeds, request.abandoned?.signal);
+      decoding.end();
+      const outputs = await ctx.infer(feeds, request.abandoned?.signal, request.trace.member);
+      const encoding = request.trace.start('encode');
       markNonFiniteOutputs(reply, outputs, ctx.outputs);
-      return reply.type(JSON_TYPE).send(`{"predictions":${predictions(ctx, outputs)}}`);
+      const answer = `{"predictions":${predictions(ctx, outputs)}}`;
+      encoding.end();
+      return reply.type(JSON_TYPE).send(answer);
     },
   );
 }

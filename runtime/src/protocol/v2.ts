@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { HostTensor, TensorMap } from '../tensor/host-tensor.js';
 import type { RuntimeState } from '../runtime-state.js';
@@ -65,8 +65,7 @@ export function registerV2(app: FastifyInstance, state: RuntimeState, serverVers
       { config: { category: 'inference' } },
       async (request, reply) => {
         checkModelName(state, request.params.name, request.params.version);
-        const abandoned = request.abandoned?.signal;
-        return infer(state, state.requireServing(), request.body, reply, abandoned);
+        return infer(state, state.requireServing(), request, reply);
       },
     );
   }
@@ -92,16 +91,20 @@ type V2Request = RequestSchemas['v2'] extends z.ZodType<infer T> ? T : never;
 async function infer(
   state: RuntimeState,
   ctx: ServingContext,
-  raw: unknown,
+  incoming: FastifyRequest,
   reply: FastifyReply,
-  abandoned: AbortSignal | undefined,
 ): Promise<FastifyReply> {
+  const raw = incoming.body;
+  const decoding = incoming.trace.start('decode');
   const binary = raw instanceof BinaryBody ? raw.binary : undefined;
   const request = raw instanceof BinaryBody ? raw.json : raw;
   checkEntryCount(request, 'inputs', [...ctx.inputs.keys()]);
   checkEntryCount(request, 'outputs', [...ctx.outputs.keys()]);
   const body = parseBody(ctx.schemas.v2, request);
-  const outputs = await ctx.infer(await decodeInputs(ctx, body, binary), abandoned);
+  const feeds = await decodeInputs(ctx, body, binary);
+  decoding.end();
+  const outputs = await ctx.infer(feeds, incoming.abandoned?.signal, incoming.trace.member);
+  const encoding = incoming.trace.start('encode');
   markNonFiniteOutputs(reply, outputs, ctx.outputs);
   const wanted =
     body.outputs ?? [...ctx.outputs.keys()].map((name) => ({ name, parameters: undefined }));
@@ -125,12 +128,17 @@ async function infer(
   }
   const id = JSON.stringify(body.id ?? randomUUID());
   const json = `{"model_name":${JSON.stringify(state.modelName)},"model_version":${JSON.stringify(state.modelVersion)},"id":${id},"outputs":[${parts.join(',')}]}`;
-  if (buffers.length === 0) return reply.type(JSON_TYPE).send(json);
+  if (buffers.length === 0) {
+    encoding.end();
+    return reply.type(JSON_TYPE).send(json);
+  }
   const header = Buffer.from(json, 'utf8');
+  const binaryAnswer = Buffer.concat([header, ...buffers]);
+  encoding.end();
   return reply
     .header(INFERENCE_HEADER_LENGTH, String(header.length))
     .type('application/octet-stream')
-    .send(Buffer.concat([header, ...buffers]));
+    .send(binaryAnswer);
 }
 
 /** JSON data, or bytes of the binary part for inputs that declare binary_data_size, in order. */

@@ -1,0 +1,103 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import type { RuntimeConfig } from '../config/index.js';
+import { BinaryBody } from '../protocol/binary-body.js';
+import { inputsByName, type InferenceProtocol } from './payload-inputs.js';
+import type { PayloadLogConfig } from './payload-log-config.js';
+import { payloadRecord } from './payload-record.js';
+import { PayloadSampler, type RandomSource } from './payload-sampler.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The response body as sent, kept for a payload record (payload logging on only). */
+    sentPayload: string | Buffer | undefined;
+  }
+}
+
+/** The logger name payload records carry, for log pipelines to route them on. */
+export const PAYLOAD_LOGGER_NAME = 'payload';
+
+/**
+ * Payload records go through a pino logger of their own (name "payload"), not the runtime's:
+ * its level cannot hide them, and pipelines can send them elsewhere (an audit store) by name.
+ */
+export function createPayloadLogger(
+  config: RuntimeConfig,
+  destination?: DestinationStream,
+): Logger {
+  const options = {
+    name: PAYLOAD_LOGGER_NAME,
+    level: 'info',
+    base: { model: config.model.name, version: config.model.version, track: config.model.track },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  return destination === undefined ? pino(options) : pino(options, destination);
+}
+
+export interface PayloadLoggingOptions {
+  readonly logger: Logger;
+  readonly random?: RandomSource;
+  /** The model's input names, for V1 instances of a single-input model. */
+  readonly modelInputs: () => readonly string[];
+}
+
+const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
+
+/** Records sampled (and failed) inference requests (register it only when it is on). */
+export function registerPayloadLogging(
+  app: FastifyInstance,
+  config: PayloadLogConfig,
+  options: PayloadLoggingOptions,
+): void {
+  const sampler = new PayloadSampler(config.sampleRatio, config.logFailures, options.random);
+  app.decorateRequest('sentPayload', undefined);
+  app.addHook('onSend', (request, _reply, payload, done) => {
+    if (request.routeOptions.config.category === 'inference' && isBody(payload))
+      request.sentPayload = payload;
+    done(null, payload);
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.routeOptions.config.category !== 'inference' || !sampler.logs(reply.statusCode)) {
+      done();
+      return;
+    }
+    const record = payloadRecord(
+      {
+        requestId: request.id,
+        traceId: request.trace.traceId ?? incomingTraceId(request),
+        route: request.routeOptions.config.metricsRoute ?? request.routeOptions.url ?? '',
+        status: reply.statusCode,
+        latencyMs: reply.elapsedTime,
+        inputs: inputsByName(protocolOf(request), requestJson(request), options.modelInputs()),
+        response: request.sentPayload,
+      },
+      config.redact,
+      config.maxRecordBytes,
+    );
+    options.logger.info(record, 'inference payload');
+    done();
+  });
+}
+
+function isBody(payload: unknown): payload is string | Buffer {
+  return typeof payload === 'string' || Buffer.isBuffer(payload);
+}
+
+/** Without our own span, the caller's W3C trace id still correlates the record. */
+function incomingTraceId(request: FastifyRequest): string | undefined {
+  const header = request.headers['traceparent'];
+  return typeof header === 'string' ? TRACEPARENT.exec(header)?.[1] : undefined;
+}
+
+function protocolOf(request: FastifyRequest): InferenceProtocol {
+  const url = request.routeOptions.url ?? '';
+  if (url.startsWith('/v2/')) return 'v2';
+  if (url.startsWith('/v1/')) return 'v1';
+  return 'predict';
+}
+
+/** The parsed JSON body; a binary V2 body's JSON header (its tensor bytes are not logged). */
+function requestJson(request: FastifyRequest): unknown {
+  return request.body instanceof BinaryBody ? request.body.json : request.body;
+}

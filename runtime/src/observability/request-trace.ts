@@ -1,0 +1,120 @@
+import {
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type SpanContext,
+  type Tracer,
+} from '@opentelemetry/api';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+} from '@opentelemetry/semantic-conventions';
+import { spanTime } from './span-clock.js';
+import { SPAN } from './span-names.js';
+
+export type StepName = typeof SPAN.decode | typeof SPAN.encode;
+
+/** One step of a request's handler, timed as a child span; end() it when done. */
+export interface StepSpan {
+  end(): void;
+}
+
+/** What the batcher needs of a traced request: its queue wait and its link to the batch. */
+export interface BatchMember {
+  /** The request's server span, parent of a batch span it starts. */
+  readonly context: Context;
+  readonly spanContext: SpanContext;
+  /** The request waited in the queue between these performance.now() times. */
+  queued(enqueuedAt: number, takenAt: number): void;
+  /** The request rode in this batch (a link, since a batch serves several traces). */
+  rodeIn(batch: SpanContext): void;
+}
+
+/** A request's tracing as the handlers see it; NO_TRACE when tracing is off. */
+export interface RequestTrace {
+  /** For log lines; undefined when tracing is off. */
+  readonly traceId: string | undefined;
+  start(step: StepName): StepSpan;
+  /** Undefined unless this request is sampled. */
+  readonly member: BatchMember | undefined;
+  /** Ends the server span with the response status (idempotent). */
+  finish(status: number, errorType?: string): void;
+}
+
+const NO_STEP: StepSpan = { end: () => {} };
+
+/** Tracing off: one shared object, no spans. */
+export const NO_TRACE: RequestTrace = {
+  traceId: undefined,
+  start: () => NO_STEP,
+  member: undefined,
+  finish: () => {},
+};
+
+/** A traced request: its server span and the step spans opened under it (times: span-clock.ts). */
+export class SpanRequestTrace implements RequestTrace, BatchMember {
+  readonly context: Context;
+  private readonly open = new Set<Span>();
+  private finished = false;
+
+  constructor(
+    private readonly tracer: Tracer,
+    private readonly span: Span,
+    parent: Context,
+    private readonly attributes: Attributes,
+  ) {
+    this.context = trace.setSpan(parent, span);
+  }
+
+  get traceId(): string {
+    return this.span.spanContext().traceId;
+  }
+
+  get spanContext(): SpanContext {
+    return this.span.spanContext();
+  }
+
+  get member(): BatchMember | undefined {
+    return this.span.isRecording() ? this : undefined;
+  }
+
+  start(step: StepName): StepSpan {
+    if (!this.span.isRecording()) return NO_STEP;
+    const options = { attributes: this.attributes, startTime: spanTime() };
+    const child = this.tracer.startSpan(step, options, this.context);
+    this.open.add(child);
+    return {
+      end: () => {
+        if (this.open.delete(child)) child.end(spanTime());
+      },
+    };
+  }
+
+  queued(enqueuedAt: number, takenAt: number): void {
+    const options = { attributes: this.attributes, startTime: spanTime(enqueuedAt) };
+    this.tracer.startSpan(SPAN.queue, options, this.context).end(spanTime(takenAt));
+  }
+
+  rodeIn(batch: SpanContext): void {
+    this.span.addLink({ context: batch });
+  }
+
+  finish(status: number, errorType?: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    // A step a failure cut short still shows, ended where the request ended.
+    const now = spanTime();
+    for (const child of this.open) child.end(now);
+    this.open.clear();
+    this.span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+    const error = errorType ?? (status >= 500 ? String(status) : undefined);
+    if (error !== undefined) {
+      this.span.setAttribute(ATTR_ERROR_TYPE, error);
+      // Server spans mark 5xx as errors, not 4xx (the client's mistake): HTTP conventions.
+      this.span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    this.span.end(spanTime());
+  }
+}

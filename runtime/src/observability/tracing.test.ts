@@ -1,0 +1,116 @@
+import { TracerProvider, type TracerProviderOptions } from '@opentelemetry/sdk-trace';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../config/index.js';
+import { createTracing, samplerFor } from './tracing.js';
+
+const base = { MODEL_URI: '/models/m.onnx' };
+
+describe('tracing configuration from the OTEL_* variables', () => {
+  it('is off by default', () => {
+    expect(parseConfig(base).tracing).toBeUndefined();
+  });
+
+  it('appends /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT and reads sampler, ratio, service and headers', () => {
+    const tracing = parseConfig({
+      ...base,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector.obs:4318/',
+      OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Bearer%20s3cret, x-tenant = team-a',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.1',
+      OTEL_SERVICE_NAME: 'fraud-scorer',
+    }).tracing;
+    expect(tracing).toEqual({
+      url: 'http://collector.obs:4318/v1/traces',
+      headers: { authorization: 'Bearer s3cret', 'x-tenant': 'team-a' },
+      sampler: 'parentbased_traceidratio',
+      ratio: 0.1,
+      serviceName: 'fraud-scorer',
+    });
+  });
+
+  it('takes OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, and OpenTelemetry defaults otherwise', () => {
+    const tracing = parseConfig({
+      ...base,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://ignored:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://tempo.example/otlp/v1/traces',
+    }).tracing;
+    expect(tracing).toMatchObject({
+      url: 'https://tempo.example/otlp/v1/traces',
+      sampler: 'parentbased_always_on',
+      ratio: 1,
+      serviceName: 'modeldeploy-runtime',
+    });
+  });
+
+  it('OTEL_SDK_DISABLED=true turns it off whatever the endpoint', () => {
+    const env = {
+      ...base,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318',
+      OTEL_SDK_DISABLED: 'true',
+    };
+    expect(parseConfig(env).tracing).toBeUndefined();
+  });
+
+  it.each([
+    ['OTEL_TRACES_SAMPLER_ARG', '1.5', /between 0 and 1/],
+    ['OTEL_TRACES_SAMPLER', 'sometimes', /OTEL_TRACES_SAMPLER/],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318', /expected a URL/],
+  ])('refuses %s=%s, naming it', (variable, value, message) => {
+    expect(() => parseConfig({ ...base, [variable]: value })).toThrow(message);
+  });
+
+  it('refuses malformed headers without repeating them (they hold credentials)', () => {
+    const env = { ...base, OTEL_EXPORTER_OTLP_HEADERS: 'Bearer-token-without-key' };
+    expect(() => parseConfig(env)).toThrow(ConfigError);
+    expect(() => parseConfig(env)).toThrow(/key=value pairs.*not shown/);
+    expect(() => parseConfig(env)).not.toThrow(/Bearer-token/);
+  });
+});
+
+describe('createTracing', () => {
+  it('with tracing off, constructs no provider (so no span object is ever made)', () => {
+    let built = 0;
+    const factory = (options: TracerProviderOptions): TracerProvider => {
+      built++;
+      return new TracerProvider(options);
+    };
+    expect(createTracing(undefined, '0.1.0', factory)).toBeUndefined();
+    expect(built).toBe(0);
+  });
+
+  it('with an endpoint, builds one provider with the service name and the sampler', async () => {
+    const seen: TracerProviderOptions[] = [];
+    const factory = (options: TracerProviderOptions): TracerProvider => {
+      seen.push(options);
+      return new TracerProvider(options);
+    };
+    const config = parseConfig({
+      ...base,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1',
+      OTEL_TRACES_SAMPLER: 'traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+      OTEL_SERVICE_NAME: 'scorer',
+    }).tracing;
+    const tracing = createTracing(config, '0.1.0', factory);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.resource?.attributes).toMatchObject({
+      'service.name': 'scorer',
+      'service.version': '0.1.0',
+    });
+    expect(seen[0]?.sampler?.toString()).toBe('TraceIdRatioBased{0.25}');
+    await tracing?.shutdown();
+  });
+});
+
+describe('samplerFor', () => {
+  it.each([
+    ['always_on', 'AlwaysOnSampler'],
+    ['always_off', 'AlwaysOffSampler'],
+    ['traceidratio', 'TraceIdRatioBased{0.5}'],
+    ['parentbased_always_on', 'ParentBased{root=AlwaysOnSampler'],
+    ['parentbased_always_off', 'ParentBased{root=AlwaysOffSampler'],
+    ['parentbased_traceidratio', 'ParentBased{root=TraceIdRatioBased{0.5}'],
+  ] as const)('%s is %s', (name, shown) => {
+    expect(samplerFor(name, 0.5).toString()).toContain(shown);
+  });
+});

@@ -1,0 +1,76 @@
+import type { Tracer } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+  type Sampler,
+  type TracerProviderOptions,
+} from '@opentelemetry/sdk-trace';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { SamplerName, TracingConfig } from './tracing-config.js';
+
+/** What the runtime's spans need: a tracer, and a flush for shutdown. */
+export interface Tracing {
+  readonly tracer: Tracer;
+  /** Exports what is buffered and stops the exporter (graceful shutdown). */
+  shutdown(): Promise<void>;
+}
+
+/** Builds the SDK's provider; a test can count or replace the construction. */
+export type ProviderFactory = (options: TracerProviderOptions) => TracerProvider;
+
+const newProvider: ProviderFactory = (options) => new TracerProvider(options);
+
+/**
+ * The OpenTelemetry SDK when tracing is configured, else undefined: with tracing off no
+ * provider, exporter or span object is created, and requests take the NO_TRACE path.
+ * Nothing is registered globally; the runtime passes its tracer explicitly.
+ */
+export function createTracing(
+  config: TracingConfig | undefined,
+  runtimeVersion: string,
+  factory: ProviderFactory = newProvider,
+): Tracing | undefined {
+  if (config === undefined) return undefined;
+  const exporter = new OTLPTraceExporter({ url: config.url, headers: { ...config.headers } });
+  const provider = factory({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: config.serviceName,
+      [ATTR_SERVICE_VERSION]: runtimeVersion,
+    }),
+    sampler: samplerFor(config.sampler, config.ratio),
+    spanProcessors: [new BatchSpanProcessor({ exporter })],
+  });
+  return tracingFrom(provider, runtimeVersion);
+}
+
+/** The runtime's view of a provider (also how a test plugs in the SDK's in-memory exporter). */
+export function tracingFrom(provider: TracerProvider, runtimeVersion: string): Tracing {
+  return {
+    tracer: provider.getTracer('modeldeploy-runtime', runtimeVersion),
+    shutdown: () => provider.shutdown(),
+  };
+}
+
+/** OTEL_TRACES_SAMPLER's values, as OpenTelemetry's SDKs read them. */
+export function samplerFor(name: SamplerName, ratio: number): Sampler {
+  switch (name) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(ratio);
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+  }
+}
