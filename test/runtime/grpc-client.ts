@@ -3,6 +3,7 @@ import {
   loadPackageDefinition,
   Metadata,
   type Client,
+  type ClientUnaryCall,
   type ServiceError,
 } from '@grpc/grpc-js';
 import { loadInferencePackage } from '../../runtime/src/grpc/service-definition.js';
@@ -12,7 +13,7 @@ type UnaryMethod = (
   request: object,
   metadata: Metadata,
   callback: (error: ServiceError | null, response?: Record<string, unknown>) => void,
-) => void;
+) => ClientUnaryCall;
 
 type InferenceClient = Client & Record<string, UnaryMethod>;
 
@@ -23,6 +24,11 @@ export interface GrpcTestClient {
     request?: object,
     metadata?: Record<string, string>,
   ): Promise<Record<string, unknown>>;
+  /** A call's answer and the initial metadata the server sent with it. */
+  callWithMetadata(
+    method: string,
+    request?: object,
+  ): Promise<{ response: Record<string, unknown>; metadata: Record<string, unknown> }>;
   /** The error a call fails with (and the test fails if it succeeds). */
   fail(method: string, request?: object, metadata?: Record<string, string>): Promise<ServiceError>;
   close(): void;
@@ -33,18 +39,31 @@ export function grpcClient(address: string): GrpcTestClient {
     inference: { GRPCInferenceService: new (a: string, c: unknown) => InferenceClient };
   };
   const client = new pkg.inference.GRPCInferenceService(address, credentials.createInsecure());
-  const call = (method: string, request: object = {}, headers: Record<string, string> = {}) =>
+  const invoke = (
+    method: string,
+    request: object,
+    headers: Record<string, string>,
+    onMetadata: (m: Metadata) => void,
+  ) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const metadata = new Metadata();
       for (const [k, v] of Object.entries(headers)) metadata.set(k, v);
       const fn = client[method];
       if (fn === undefined) throw new Error(`no method ${method}`);
-      fn.call(client, request, metadata, (error, response) =>
+      const pending = fn.call(client, request, metadata, (error, response) =>
         error !== null ? reject(error) : resolve(response ?? {}),
       );
+      pending.on('metadata', onMetadata);
     });
+  const call = (method: string, request: object = {}, headers: Record<string, string> = {}) =>
+    invoke(method, request, headers, () => undefined);
   return {
     call,
+    callWithMetadata: async (method, request = {}) => {
+      let initial: Record<string, unknown> = {};
+      const response = await invoke(method, request, {}, (m) => (initial = m.getMap()));
+      return { response, metadata: initial };
+    },
     fail: async (method, request, headers) => {
       try {
         const answer = await call(method, request, headers);

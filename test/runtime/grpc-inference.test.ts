@@ -118,6 +118,26 @@ describe('Open Inference Protocol V2 over gRPC', () => {
     );
   });
 
+  it('sends the REST headers as metadata, and x-non-finite-outputs with exact non-finite values', async () => {
+    const finite = await rt.grpc.callWithMetadata(
+      'ModelInfer',
+      rawRequest(flat(goldenInput.data), 2),
+    );
+    expect(finite.metadata).toMatchObject({ 'x-model-name': 'mlp-tiny', 'x-model-version': '3' });
+    expect(finite.metadata['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(finite.metadata).not.toHaveProperty('x-non-finite-outputs');
+    // The largest FP32 inputs overflow the first layer's sums to ±Infinity (as in validation.test.ts).
+    const huge = Array.from({ length: 64 }, (_, i) => (i % 2 === 0 ? 3.4e38 : -3.4e38));
+    const { response, metadata } = await rt.grpc.callWithMetadata(
+      'ModelInfer',
+      rawRequest(huge, 1),
+    );
+    const output = fp32FromBytes((response['raw_output_contents'] as Buffer[])[0]!);
+    const nonFinite = output.filter((v) => !Number.isFinite(v)).length;
+    expect(nonFinite).toBeGreaterThan(0);
+    expect(metadata['x-non-finite-outputs']).toBe(`output=${nonFinite}`);
+  });
+
   it('refuses bad requests with INVALID_ARGUMENT and the messages of the REST route', async () => {
     const values = flat(goldenInput.data);
     const wrongType = await rt.grpc.fail('ModelInfer', typedRequest(values, 2, 'FP64'));

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type {
+import {
   Metadata,
-  sendUnaryData,
-  ServerUnaryCall,
-  UntypedServiceImplementation,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticator.js';
 import { protectedCategory } from '../auth/protected-categories.js';
 import type { RuntimeConfig } from '../config/index.js';
 import type { RuntimeMetrics } from '../metrics.js';
+import { NON_FINITE_HEADER, nonFiniteOutputs } from '../protocol/non-finite-outputs.js';
 import { checkModelName, type RouteCategory } from '../protocol/route-config.js';
 import type { ReplicaRateLimit } from '../rate-limit/replica-rate-limit.js';
 import type { RuntimeState } from '../runtime-state.js';
@@ -39,7 +40,12 @@ export interface GrpcServingDeps {
 
 export const SERVER_NAME = 'modeldeploy-runtime';
 
-type Handler = (request: never, abandoned: AbortSignal) => Promise<object>;
+/** `headers` collects what the method adds to the answer's initial metadata. */
+type Handler = (
+  request: never,
+  abandoned: AbortSignal,
+  headers: Record<string, string>,
+) => Promise<object>;
 
 /** The six methods of inference.GRPCInferenceService over the runtime's serving state. */
 export function inferenceService(deps: GrpcServingDeps): UntypedServiceImplementation {
@@ -64,7 +70,8 @@ export function inferenceService(deps: GrpcServingDeps): UntypedServiceImplement
     ],
     ModelInfer: [
       'inference',
-      (request: ModelInferRequest, abandoned) => modelInfer(state, request, abandoned),
+      (request: ModelInferRequest, abandoned, headers) =>
+        modelInfer(state, request, abandoned, headers),
     ],
   };
   deps.metrics.countErrorsFromZero(methodRoute('ModelInfer'));
@@ -105,12 +112,17 @@ async function modelInfer(
   state: RuntimeState,
   request: ModelInferRequest,
   abandoned: AbortSignal,
+  headers: Record<string, string>,
 ): Promise<ModelInferResponse> {
   checkModelName(state, request.model_name, request.model_version || undefined);
   const ctx = state.requireServing();
   const wanted = requestedOutputs(request, ctx.outputs);
   const feeds = await decodeInferInputs(ctx, request);
   const results = await ctx.infer(feeds, abandoned);
+  // Raw and typed float contents carry NaN and ±Infinity exactly; the metadata says they are
+  // there, as the REST header does.
+  const nonFinite = nonFiniteOutputs(results, ctx.outputs);
+  if (nonFinite.length > 0) headers[NON_FINITE_HEADER] = nonFinite.join(',');
   const raw = request.raw_input_contents.length > 0;
   return {
     model_name: state.modelName,
@@ -147,14 +159,21 @@ function unary(
   return (call, callback) => {
     const started = performance.now();
     const inference = category === 'inference';
-    const log = deps.logger.child({ request_id: requestId(call.metadata), grpc_method: method });
+    const id = requestId(call.metadata);
+    const log = deps.logger.child({ request_id: id, grpc_method: method });
+    // The headers every REST answer carries, as initial metadata.
+    const headers: Record<string, string> = {
+      'x-model-name': deps.state.modelName,
+      'x-model-version': deps.state.modelVersion,
+      'x-request-id': id,
+    };
     const abandoned = new AbortController();
     call.once('cancelled', () => abandoned.abort());
     if (inference) deps.metrics.inflight.inc();
     const run = async (): Promise<object> => {
       if (needsAuth) await deps.auth?.authenticate(credentialHeaders(call.metadata));
       if (inference) deps.rateLimit?.admit();
-      return handler(call.request as never, abandoned.signal);
+      return handler(call.request as never, abandoned.signal, headers);
     };
     const finish = (code: number): void => {
       if (inference) deps.metrics.inflight.dec();
@@ -168,6 +187,12 @@ function unary(
     run().then(
       (answer) => {
         finish(200);
+        if (headers[NON_FINITE_HEADER] !== undefined)
+          log.warn(
+            { nonFinite: headers[NON_FINITE_HEADER] },
+            'the model produced non-finite outputs',
+          );
+        call.sendMetadata(toMetadata(headers));
         callback(null, answer);
       },
       (err: unknown) => {
@@ -176,10 +201,17 @@ function unary(
         else
           log.debug({ status: failure.httpStatus, error: failure.message }, 'grpc call rejected');
         finish(failure.httpStatus);
+        call.sendMetadata(toMetadata(headers));
         callback(toServiceError(failure));
       },
     );
   };
+}
+
+function toMetadata(headers: Readonly<Record<string, string>>): Metadata {
+  const metadata = new Metadata();
+  for (const [name, value] of Object.entries(headers)) metadata.set(name, value);
+  return metadata;
 }
 
 function requestId(metadata: Metadata): string {
