@@ -262,3 +262,69 @@ describe('gRPC while the model loads and while draining', () => {
     }
   });
 });
+
+describe('gRPC with INT64 tensors (typed int64_contents and raw bytes)', () => {
+  let rt: GrpcTestRuntime;
+  const golden = goldenFor(MODELS.int64)[0]!;
+  const ids = flat(golden.inputs[0]!.data);
+  const [embedding, idsSum] = golden.outputs as { data: number[] }[];
+  beforeAll(async () => {
+    rt = await startGrpcRuntime(MODELS.int64, { MODEL_NAME: 'emb' });
+  });
+  afterAll(() => rt.close());
+
+  it('answers typed INT64 input with typed FP32 and INT64 outputs', async () => {
+    const answer = await rt.grpc.call('ModelInfer', {
+      model_name: 'emb',
+      inputs: [
+        { name: 'ids', datatype: 'INT64', shape: [2, 4], contents: { int64_contents: ids } },
+      ],
+    });
+    const outputs = answer['outputs'] as {
+      name: string;
+      datatype: string;
+      shape: number[];
+      contents: { fp32_contents: number[]; int64_contents: number[] };
+    }[];
+    expect(outputs.map((o) => [o.name, o.datatype, o.shape])).toEqual([
+      ['embedding_sum', 'FP32', [2, 2]],
+      ['ids_sum', 'INT64', [2, 1]],
+    ]);
+    expect(maxAbsDiff(outputs[0]!.contents.fp32_contents, embedding!.data)).toBeLessThanOrEqual(
+      golden.tolerance!,
+    );
+    expect(outputs[1]!.contents.int64_contents).toEqual(idsSum!.data);
+  });
+
+  it('answers raw INT64 bytes with raw outputs, and refuses an id the model cannot take', async () => {
+    const raw = Buffer.from(BigInt64Array.from(ids.map((v) => BigInt(v))).buffer);
+    const answer = await rt.grpc.call('ModelInfer', {
+      model_name: 'emb',
+      inputs: [{ name: 'ids', datatype: 'INT64', shape: [2, 4] }],
+      raw_input_contents: [raw],
+      outputs: [{ name: 'ids_sum' }],
+    });
+    const [sum] = answer['raw_output_contents'] as Buffer[];
+    const copy = Buffer.from(sum!);
+    expect(Array.from(new BigInt64Array(copy.buffer, copy.byteOffset, 2), Number)).toEqual(
+      idsSum!.data,
+    );
+    const outOfRange = await rt.grpc.fail('ModelInfer', {
+      model_name: 'emb',
+      inputs: [
+        {
+          name: 'ids',
+          datatype: 'INT64',
+          shape: [1, 4],
+          contents: { int64_contents: [0, 1, 2, 99] },
+        },
+      ],
+    });
+    expect(outOfRange.code).toBe(status.INVALID_ARGUMENT);
+    const rest = await call(rt.server, 'POST', '/v2/models/emb/infer', {
+      inputs: [{ name: 'ids', datatype: 'INT64', shape: [1, 4], data: [0, 1, 2, 99] }],
+    });
+    expect(rest.status).toBe(400);
+    expect(outOfRange.details).toBe(rest.body['error']);
+  });
+});
