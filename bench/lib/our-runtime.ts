@@ -37,6 +37,8 @@ export function ourRuntimeSpec(options: {
     ],
     env: {
       HOST: '127.0.0.1',
+      // Benchmarks that drive gRPC set GRPC_ENABLED and GRPC_PORT in options.env.
+      GRPC_ENABLED: 'false',
       BATCH_MAX_SIZE: batching ? String(OUR_MAX_BATCH) : '1',
       BATCH_MAX_DELAY_MS: String(OUR_MAX_DELAY_MS),
       LOG_LEVEL: 'warn',

@@ -2,20 +2,27 @@
 """Write the small ONNX models ModelDeploy's examples and tests use, plus golden files.
 
 Deterministic: every weight comes from a seeded numpy Generator, so running this script
-again writes byte-identical files. Needs `onnx` and `numpy` (PyPI):
+again writes byte-identical files (for the INT8 model: with the same onnxruntime). Needs
+the packages of requirements.txt here (PyPI):
 
     python3 -m venv ~/.cache/modeldeploy/venv-models
-    ~/.cache/modeldeploy/venv-models/bin/pip install onnx numpy
+    ~/.cache/modeldeploy/venv-models/bin/pip install -r examples/models/requirements.txt
     ~/.cache/modeldeploy/venv-models/bin/python examples/models/make_models.py
 
 Each model gets `<model>.golden.json` next to it: a JSON array in the runtime's
 GOLDEN_REQUESTS format (inputs with name/shape/datatype/flat data, expected outputs, an
 absolute tolerance). Expected values come from onnx's numpy reference evaluator.
+
+`mlp-heavy-int8.onnx` is mlp-heavy with onnxruntime's dynamic quantisation (INT8 weights,
+activations quantised per run). Its golden file expects the FP32 model's answers, with the
+tolerance the quantised model needs to reproduce them: what a user checks before serving an
+INT8 model instead of its FP32 original.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -199,6 +206,39 @@ def write(model: onnx.ModelProto, directory: str, stem: str, gold: list[dict]) -
 GOLDEN_FILES: list[str] = []
 
 
+def write_int8(fp32: onnx.ModelProto, directory: str, stem: str, name: str, feeds: dict[str, np.ndarray]) -> None:
+    """Quantises the model written as `<directory>/<fp32 stem>.onnx` to INT8 as `<stem>.onnx`.
+
+    The golden file keeps the FP32 reference answers; its tolerance is twice the largest
+    deviation of the INT8 model (run by onnxruntime) on these inputs, rounded up to two
+    significant digits, so the check passes for this quantisation and fails for a worse one.
+    """
+    import onnxruntime as ort
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    source = os.path.join(directory, f"{fp32.graph.name}.onnx")
+    path = os.path.join(directory, f"{stem}.onnx")
+    quantize_dynamic(source, path, weight_type=QuantType.QInt8)
+    gold = golden(fp32, name, feeds, 0.0)
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    deviation = max(
+        float(np.abs(r.astype(np.float64).flatten() - np.asarray(o["data"], dtype=np.float64)).max())
+        for r, o in zip(session.run(None, feeds), gold[0]["outputs"])
+    )
+    gold[0]["tolerance"] = ceil_two_digits(2 * deviation)
+    golden_path = os.path.join(directory, f"{stem}.golden.json")
+    GOLDEN_FILES.append(golden_path)
+    with open(golden_path, "w", encoding="utf-8") as f:
+        json.dump(gold, f, indent=1)
+        f.write("\n")
+    print(f"{path}: {os.path.getsize(path)} bytes, largest deviation {deviation:.4g}", file=sys.stderr)
+
+
+def ceil_two_digits(x: float) -> float:
+    scale = 10.0 ** (math.floor(math.log10(x)) - 1)
+    return round(math.ceil(x / scale) * scale, 12)
+
+
 def format_golden_files() -> None:
     """The repository formats JSON with prettier; do the same so a re-run changes nothing."""
     try:
@@ -214,6 +254,7 @@ def main() -> None:
     write(tiny_v2, EXAMPLES, "mlp-tiny-v2", golden(tiny_v2, "mlp-tiny-v2-sin-ramp", {"input": fixed_input(2, 64)}, 1e-4))
     hv = heavy(3)
     write(hv, EXAMPLES, "mlp-heavy", golden(hv, "mlp-heavy-sin-ramp", {"input": fixed_input(2, 512)}, 1e-3))
+    write_int8(hv, EXAMPLES, "mlp-heavy-int8", "mlp-heavy-int8-sin-ramp", {"input": fixed_input(2, 512)})
     fixed = mlp("mlp-fixed-batch", 4, 64, [32], 10, 1)
     write(fixed, FIXTURES, "mlp-fixed-batch", golden(fixed, "mlp-fixed-batch-sin-ramp", {"input": fixed_input(1, 64)}, 1e-4))
     ids = np.array([[0, 1, 2, 3], [15, 14, 13, 12]], dtype=np.int64)

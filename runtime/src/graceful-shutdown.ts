@@ -13,6 +13,8 @@ export interface ShutdownParts {
   readonly logger: Logger;
   readonly delayMs: number;
   readonly sleep: Sleep;
+  /** Listeners beside the HTTP one (gRPC): they stop accepting and drain with it. */
+  readonly otherListeners?: readonly { close(): Promise<void> }[];
 }
 
 /**
@@ -33,7 +35,10 @@ export async function shutdownGracefully(parts: ShutdownParts): Promise<void> {
       'shutdown delay over; no longer accepting connections; finishing accepted work',
     );
   }
-  const closed = app.close();
+  const closed = Promise.all([
+    app.close(),
+    ...(parts.otherListeners ?? []).map((listener) => listener.close()),
+  ]);
   state.serving?.batcher.flush();
   await closed;
   const serving = state.serving;

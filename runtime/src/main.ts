@@ -6,7 +6,7 @@ import { loadModel } from './model/load-model.js';
 import { buildServer, type RuntimeServer } from './server.js';
 import { writeTerminationMessage } from './termination-message.js';
 
-const USAGE = `modeldeploy-runtime: serve an ONNX model over REST (predict, KServe V1, Open Inference Protocol V2)
+const USAGE = `modeldeploy-runtime: serve an ONNX model over REST (predict, KServe V1, Open Inference Protocol V2) and V2 gRPC
 
 Usage: modeldeploy-runtime --model ./model.onnx [--port 8080] [--name NAME] [--version V] [flags]
 
@@ -26,7 +26,12 @@ async function main(argv: readonly string[]): Promise<void> {
   const config = configOrExit(argv);
   const server = await buildServer(config);
   const address = await server.app.listen({ host: config.server.host, port: config.server.port });
-  server.logger.info({ address }, 'listening; loading model');
+  const grpcPort = config.server.grpcPort;
+  const grpc =
+    server.grpc !== undefined && grpcPort !== undefined
+      ? { grpcPort: await server.grpc.listen(config.server.host, grpcPort) }
+      : {};
+  server.logger.info({ address, ...grpc }, 'listening; loading model');
   installSignalHandlers(server, config);
   await loadAndServe(server, config);
 }

@@ -12,6 +12,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
+import { protectedCategory } from './auth/protected-categories.js';
 import { ArrivalTracker } from './batching/arrivals.js';
 import type { RuntimeConfig } from './config/index.js';
 import {
@@ -21,6 +22,7 @@ import {
   type PendingWork,
   type Sleep,
 } from './graceful-shutdown.js';
+import { createGrpcEndpoint, type GrpcEndpoint } from './grpc/grpc-endpoint.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type RuntimeMetrics } from './metrics.js';
 import type { LoadedModel } from './model/load-model.js';
@@ -32,9 +34,10 @@ import { endConnectionsGracefully } from './connection-drain.js';
 import { discardRestOfRefusedBody } from './protocol/refused-body.js';
 import { registerRequestDecoding } from './protocol/request-encoding.js';
 import { registerResponseEncoding } from './protocol/response-encoding.js';
-import { JSON_TYPE, type RouteCategory } from './protocol/route-config.js';
+import { JSON_TYPE } from './protocol/route-config.js';
 import { registerV1 } from './protocol/v1.js';
 import { registerV2 } from './protocol/v2.js';
+import { ReplicaRateLimit } from './rate-limit/replica-rate-limit.js';
 import { RuntimeState } from './runtime-state.js';
 import { createServingContext } from './serving-context.js';
 import { createBatchTracer } from './observability/batch-tracing.js';
@@ -49,6 +52,8 @@ export interface RuntimeServer {
   readonly state: RuntimeState;
   readonly metrics: RuntimeMetrics;
   readonly logger: Logger;
+  /** The V2 gRPC listener over the same state (not listening until main or a test says so); undefined with GRPC_ENABLED=false. */
+  readonly grpc: GrpcEndpoint | undefined;
   /** Serve this model: builds the batcher and request schemas, then reports ready. */
   attachModel(model: LoadedModel): void;
   /**
@@ -117,10 +122,13 @@ export async function buildServer(
     });
   }
   const arrivals = new ArrivalTracker();
-  await registerHooks(app, config, metrics, arrivals, await createAuthenticator(config.auth));
+  const auth = await createAuthenticator(config.auth);
+  await registerHooks(app, config, metrics, arrivals, auth);
   closeConnectionsWhileDraining(app, state);
   endConnectionsGracefully(app.server);
-  if (config.rateLimit !== undefined) await registerRateLimit(app, config.rateLimit);
+  const rateLimit =
+    config.rateLimit !== undefined ? new ReplicaRateLimit(config.rateLimit) : undefined;
+  if (rateLimit !== undefined) await registerRateLimit(app, rateLimit);
   registerErrorHandling(app, config);
   registerJsonBody(app);
   registerBinaryBodies(app);
@@ -130,6 +138,18 @@ export async function buildServer(
   registerPredict(app, state);
   registerV1(app, state);
   registerV2(app, state, RUNTIME_VERSION);
+  const grpc =
+    config.server.grpcPort === undefined
+      ? undefined
+      : createGrpcEndpoint({
+          state,
+          config,
+          metrics,
+          logger,
+          auth,
+          rateLimit,
+          serverVersion: RUNTIME_VERSION,
+        });
 
   const attachModel = (loaded: LoadedModel): void => {
     // The session's worker thread died: stop reporting ready and live, so the Service
@@ -154,12 +174,14 @@ export async function buildServer(
     state,
     metrics,
     logger,
+    grpc,
     attachModel,
     shutdown: async () => {
       await shutdownGracefully({
         app,
         state,
         logger,
+        otherListeners: grpc === undefined ? [] : [grpc],
         delayMs: config.server.shutdownDelayMs,
         sleep: options.sleep ?? realSleep,
       });
@@ -171,7 +193,10 @@ export async function buildServer(
       queued: state.serving?.batcher.depth ?? 0,
       running: state.serving?.batcher.running ?? 0,
     }),
-    abandon: () => abandonWork(app, state),
+    abandon: () => {
+      grpc?.abandon();
+      return abandonWork(app, state);
+    },
   };
 }
 
@@ -181,20 +206,6 @@ function requestId(request: IncomingMessage): string {
   return typeof incoming === 'string' && /^[\w.:@/+=-]{1,128}$/.test(incoming)
     ? incoming
     : randomUUID();
-}
-
-function protectedCategory(config: RuntimeConfig, category: RouteCategory | undefined): boolean {
-  switch (category) {
-    case 'inference':
-    case 'metadata':
-      return true;
-    case 'health':
-      return config.auth.protectHealth;
-    case 'metrics':
-      return config.auth.protectMetrics;
-    default:
-      return false;
-  }
 }
 
 // The request flags that registerHooks decorates and keeps.
@@ -306,24 +317,18 @@ function closeConnectionsWhileDraining(app: FastifyInstance, state: RuntimeState
   });
 }
 
-async function registerRateLimit(
-  app: FastifyInstance,
-  limit: NonNullable<RuntimeConfig['rateLimit']>,
-): Promise<void> {
-  // A fixed window of `burst` requests per burst/rps seconds, for this replica as a whole.
-  const windowMs = Math.max(1, Math.round((limit.burst / limit.requestsPerSecond) * 1000));
+async function registerRateLimit(app: FastifyInstance, limit: ReplicaRateLimit): Promise<void> {
+  // A fixed window of `burst` requests per burst/rps seconds, for this replica as a whole,
+  // counted together with the gRPC methods.
   await app.register(rateLimit, {
     global: true,
-    max: limit.burst,
-    timeWindow: windowMs,
+    max: limit.max,
+    timeWindow: limit.windowMs,
+    store: limit.storeClass(),
     keyGenerator: () => 'replica',
     allowList: (request: FastifyRequest) => request.routeOptions.config.category !== 'inference',
     errorResponseBuilder: (_request, context) =>
-      new HttpError(
-        429,
-        `rate limit exceeded: ${limit.requestsPerSecond} requests/s, burst ${limit.burst} (RATE_LIMIT_RPS, RATE_LIMIT_BURST); retry after ${context.after}`,
-        { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))) },
-      ),
+      limit.exceeded(context.after, Math.max(1, Math.ceil(context.ttl / 1000))),
   });
 }
 

@@ -81,6 +81,7 @@ export async function startRuntime(options: {
     env: {
       ...process.env,
       HOST: '127.0.0.1',
+      GRPC_ENABLED: 'false',
       MODEL_NAME: options.model,
       MODEL_VERSION: options.version,
       MODEL_TRACK: options.track,

@@ -49,6 +49,7 @@ describe('the hostile-request corpus against the runtime process', () => {
         MODEL_NAME: 'mlp-tiny',
         HOST: '127.0.0.1',
         PORT: '0',
+        GRPC_ENABLED: 'false',
         INTRA_OP_THREADS: '1',
         BODY_LIMIT_BYTES: String(BODY_LIMIT),
         REQUEST_MAX_ROWS: '64',

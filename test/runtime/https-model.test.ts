@@ -60,6 +60,7 @@ function runtimeEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HOST: '127.0.0.1',
+    GRPC_ENABLED: 'false',
     MODEL_URI: modelUrl,
     MODEL_SHA256: TINY_SHA,
     MODEL_NAME: 'tiny',

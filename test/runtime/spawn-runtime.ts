@@ -22,6 +22,7 @@ export function spawnRuntime(env: Record<string, string>, args: string[] = []): 
       PATH: process.env.PATH,
       HOST: '127.0.0.1',
       PORT: '0',
+      GRPC_PORT: '0',
       INTRA_OP_THREADS: '1',
       LOG_LEVEL: 'info',
       ...env,

@@ -18,6 +18,7 @@ import {
   JWT_KEYS_DIR,
   MODEL_CACHE_DIR,
   PVC_MOUNT_ROOT,
+  RUNTIME_GRPC_PORT,
   RUNTIME_PORT,
   SHUTDOWN_DELAY_MS,
   SHUTDOWN_MARGIN_MS,
@@ -122,6 +123,7 @@ describe('the environment the operator writes, read by the runtime', () => {
       cacheDir: MODEL_CACHE_DIR,
     });
     expect(c.server.port).toBe(RUNTIME_PORT);
+    expect(c.server.grpcPort).toBe(RUNTIME_GRPC_PORT);
     expect(c.server.shutdownGraceMs).toBe(TERMINATION_GRACE_SECONDS * 1000 - SHUTDOWN_MARGIN_MS);
     expect(c.server.shutdownDelayMs).toBe(SHUTDOWN_DELAY_MS);
     expect(c.batching).toMatchObject({ maxSize: 16, maxDelayMs: 7, maxQueue: 900 });

@@ -344,11 +344,13 @@ describe('buildDeployment', () => {
     expect(d.spec?.template.spec?.terminationGracePeriodSeconds).toBe(35);
   });
 
-  it('exposes port 8080 as http and asks Prometheus to scrape /metrics there', () => {
+  it('exposes 8080 as http, 8081 as grpc, and asks Prometheus to scrape /metrics on http', () => {
     const d = buildDeployment(modelDeployment({}), stable);
     expect(runtimeContainer(d).ports).toEqual([
       { name: 'http', containerPort: 8080, protocol: 'TCP' },
+      { name: 'grpc', containerPort: 8081, protocol: 'TCP' },
     ]);
+    expect(envOf(d)).toMatchObject({ PORT: '8080', GRPC_PORT: '8081' });
     expect(d.spec?.template.metadata?.annotations).toEqual({
       'prometheus.io/scrape': 'true',
       'prometheus.io/port': '8080',

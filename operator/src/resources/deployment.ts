@@ -20,6 +20,8 @@ import {
   METRICS_PATH,
   READY_PATH,
   RUNTIME_CONTAINER_NAME,
+  RUNTIME_GRPC_PORT,
+  RUNTIME_GRPC_PORT_NAME,
   RUNTIME_PORT,
   RUNTIME_PORT_NAME,
   RUNTIME_UID,
@@ -105,7 +107,10 @@ function container(
     image: runtime?.image ?? opts.defaultImage,
     imagePullPolicy: runtime?.imagePullPolicy,
     // protocol is the API default, spelled out because it is part of the list's merge key.
-    ports: [{ name: RUNTIME_PORT_NAME, containerPort: RUNTIME_PORT, protocol: 'TCP' }],
+    ports: [
+      { name: RUNTIME_PORT_NAME, containerPort: RUNTIME_PORT, protocol: 'TCP' },
+      { name: RUNTIME_GRPC_PORT_NAME, containerPort: RUNTIME_GRPC_PORT, protocol: 'TCP' },
+    ],
     env: runtimeEnv(md, opts),
     resources: resources(runtime),
     volumeMounts: mounts,

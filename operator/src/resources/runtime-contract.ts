@@ -8,6 +8,13 @@
 export const RUNTIME_PORT = 8080;
 /** Services target the port by name, so the number can change without touching Services. */
 export const RUNTIME_PORT_NAME = 'http';
+/**
+ * The Open Inference Protocol V2 over gRPC (GRPC_PORT): the container port, and the port of
+ * every Service, named `grpc` with appProtocol grpc so meshes and gateways speak HTTP/2 to it.
+ * 8081 is KServe's gRPC port.
+ */
+export const RUNTIME_GRPC_PORT = 8081;
+export const RUNTIME_GRPC_PORT_NAME = 'grpc';
 export const RUNTIME_CONTAINER_NAME = 'runtime';
 
 /** The USER of the runtime image (Dockerfile.runtime); set on the pod so runAsNonRoot can verify it. */

@@ -11,6 +11,7 @@ import {
   JWT_KEYS_DIR,
   MODEL_CACHE_DIR,
   PVC_MOUNT_ROOT,
+  RUNTIME_GRPC_PORT,
   RUNTIME_PORT,
   SHUTDOWN_DELAY_MS,
   SHUTDOWN_MARGIN_MS,
@@ -41,6 +42,7 @@ function modelEnv(md: Source, opts: RuntimeEnvOptions): Env {
     MODEL_SHA256: opts.model.sha256,
     MODEL_TRACK: opts.track,
     PORT: String(RUNTIME_PORT),
+    GRPC_PORT: String(RUNTIME_GRPC_PORT),
     MODEL_CACHE_DIR,
     PVC_MOUNT_ROOT: parsePvcUri(opts.model.uri) ? PVC_MOUNT_ROOT : undefined,
   };

@@ -32,7 +32,10 @@ describe('buildService', () => {
         'app.kubernetes.io/name': 'modeldeploy-runtime',
         'app.kubernetes.io/instance': 'scorer',
       },
-      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+      ports: [
+        { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+        { name: 'grpc', port: 8081, targetPort: 'grpc', protocol: 'TCP', appProtocol: 'grpc' },
+      ],
     });
   });
 
@@ -70,5 +73,18 @@ describe('buildService', () => {
     expect(track.spec?.ports?.[0]?.port).toBe(9000);
     expect(track.spec).not.toHaveProperty('type');
     expect(track.metadata).not.toHaveProperty('annotations');
+  });
+
+  it('gives every Service the V2 gRPC port, named grpc with appProtocol grpc', () => {
+    const md = modelDeployment({ canary, traffic: gatewayTraffic, service: { port: 9000 } });
+    for (const kind of ['main', 'stable', 'canary'] as const) {
+      expect(buildService(md, kind).spec?.ports?.[1], kind).toEqual({
+        name: 'grpc',
+        port: 8081,
+        targetPort: 'grpc',
+        protocol: 'TCP',
+        appProtocol: 'grpc',
+      });
+    }
   });
 });

@@ -4,7 +4,11 @@ import { serviceSpec } from '../api/model-deployment-spec.js';
 import { commonLabels, LABEL_TRACK, selectorLabels } from './labels.js';
 import { serviceName } from './names.js';
 import { childMetadata } from './owner.js';
-import { RUNTIME_PORT_NAME } from './runtime-contract.js';
+import {
+  RUNTIME_GRPC_PORT,
+  RUNTIME_GRPC_PORT_NAME,
+  RUNTIME_PORT_NAME,
+} from './runtime-contract.js';
 import type { Track } from './tracks.js';
 
 type Source = Pick<ModelDeployment, 'metadata' | 'spec'>;
@@ -54,6 +58,13 @@ export function buildService(md: Source, kind: 'main' | Track): V1Service {
           port: settings.port,
           targetPort: RUNTIME_PORT_NAME,
           protocol: 'TCP',
+        },
+        {
+          name: RUNTIME_GRPC_PORT_NAME,
+          port: RUNTIME_GRPC_PORT,
+          targetPort: RUNTIME_GRPC_PORT_NAME,
+          protocol: 'TCP',
+          appProtocol: 'grpc',
         },
       ],
     },

@@ -28,6 +28,7 @@ describe('parseConfig', () => {
     expect(c.server).toEqual({
       host: '0.0.0.0',
       port: 8080,
+      grpcPort: 8081,
       bodyLimitBytes: 8 * 1024 * 1024,
       requestTimeoutMs: 10_000,
       shutdownDelayMs: 5_000,
@@ -52,7 +53,7 @@ describe('parseConfig', () => {
     const c = parseConfig({ MODEL_URI: 'a.onnx', PORT: '9000', MODEL_NAME: 'env' }, [
       '--model',
       './b.onnx',
-      '--port=8081',
+      '--port=8082',
       '--name',
       'x',
       '--version',
@@ -62,7 +63,7 @@ describe('parseConfig', () => {
       '--auth-protect-health',
     ]);
     expect(c.model.uri).toBe('./b.onnx');
-    expect(c.server.port).toBe(8081);
+    expect(c.server.port).toBe(8082);
     expect(c.model.name).toBe('x');
     expect(c.model.version).toBe('2');
     expect(c.batching.maxSize).toBe(1);
@@ -147,5 +148,17 @@ describe('parseConfig', () => {
       /GOLDEN_REQUESTS.*JSON/,
     );
     expect(() => parseConfig({ MODEL_URI: 'm.onnx', JWT_ISSUER: 'x' })).toThrow(/JWT_JWKS_FILE/);
+  });
+
+  it('serves gRPC on GRPC_PORT (8081) unless GRPC_ENABLED=false, never on PORT', () => {
+    expect(parseConfig({ MODEL_URI: 'm.onnx' }).server.grpcPort).toBe(8081);
+    expect(parseConfig({ MODEL_URI: 'm.onnx', GRPC_PORT: '9000' }).server.grpcPort).toBe(9000);
+    expect(parseConfig({ MODEL_URI: 'm.onnx', GRPC_ENABLED: 'false' }).server.grpcPort).toBe(
+      undefined,
+    );
+    expect(() => parseConfig({ MODEL_URI: 'm.onnx', PORT: '8081' })).toThrow(
+      /GRPC_PORT \(--grpc-port\) and PORT \(--port\) are both 8081/,
+    );
+    expect(parseConfig({ MODEL_URI: 'm.onnx', PORT: '0', GRPC_PORT: '0' }).server.grpcPort).toBe(0);
   });
 });

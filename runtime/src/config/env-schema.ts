@@ -102,6 +102,9 @@ export const envSchema = z.object({
     .optional(),
   PORT: int(0, 65535).default(8080),
   HOST: str.default('0.0.0.0'),
+  /** The Open Inference Protocol V2 over gRPC (inference.GRPCInferenceService), on HOST. */
+  GRPC_PORT: int(0, 65535).default(8081),
+  GRPC_ENABLED: bool.default(true),
   BATCH_MAX_SIZE: int(1, 65536).default(32),
   BATCH_MAX_DELAY_MS: int(0, 60_000).default(2),
   BATCH_MAX_QUEUE: int(1, 1_000_000).default(256),

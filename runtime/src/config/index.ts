@@ -59,6 +59,17 @@ function nonEmpty(env: Readonly<Record<string, string | undefined>>): Record<str
   return out;
 }
 
+/** GRPC_PORT unless GRPC_ENABLED=false; two listeners cannot share one port. */
+function grpcPort(e: RuntimeEnv): number | undefined {
+  if (!e.GRPC_ENABLED) return undefined;
+  if (e.GRPC_PORT !== 0 && e.GRPC_PORT === e.PORT) {
+    throw new ConfigError(
+      `GRPC_PORT (--grpc-port) and PORT (--port) are both ${e.PORT}: give gRPC another port or set GRPC_ENABLED=false`,
+    );
+  }
+  return e.GRPC_PORT;
+}
+
 /** Throws ConfigError for what the schema cannot see: files, JSON, settings that need each other. */
 function toConfig(e: RuntimeEnv) {
   return {
@@ -78,6 +89,7 @@ function toConfig(e: RuntimeEnv) {
     server: {
       host: e.HOST,
       port: e.PORT,
+      grpcPort: grpcPort(e),
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       requestMaxRows: e.REQUEST_MAX_ROWS,
       requestMaxElements: e.REQUEST_MAX_ELEMENTS,

@@ -17,6 +17,18 @@ export function markNonFiniteOutputs(
   outputs: TensorMap,
   specs: ReadonlyMap<string, TensorSpec>,
 ): void {
+  const found = nonFiniteOutputs(outputs, specs);
+  if (found.length > 0) {
+    reply.header(NON_FINITE_HEADER, found.join(','));
+    reply.log.warn({ nonFinite: found }, 'the model produced non-finite outputs; sent as null');
+  }
+}
+
+/** `name=count` for each float output holding NaN or ±Infinity (NON_FINITE_HEADER's items). */
+export function nonFiniteOutputs(
+  outputs: TensorMap,
+  specs: ReadonlyMap<string, TensorSpec>,
+): string[] {
   const found: string[] = [];
   for (const [name, spec] of specs) {
     const tensor = outputs[name];
@@ -24,10 +36,7 @@ export function markNonFiniteOutputs(
     const count = countNonFinite(tensor.data);
     if (count > 0) found.push(`${name}=${count}`);
   }
-  if (found.length > 0) {
-    reply.header(NON_FINITE_HEADER, found.join(','));
-    reply.log.warn({ nonFinite: found }, 'the model produced non-finite outputs; sent as null');
-  }
+  return found;
 }
 
 function countNonFinite(data: TensorData): number {

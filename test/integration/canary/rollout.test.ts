@@ -66,6 +66,7 @@ function startRuntime(
     env: {
       ...process.env,
       HOST: '127.0.0.1',
+      GRPC_ENABLED: 'false',
       MODEL_NAME: MODEL,
       MODEL_VERSION: version,
       MODEL_TRACK: track,
