@@ -43,7 +43,8 @@ Sends one inference through the API server's service proxy (needs create on
 services/proxy) and prints the answer and the version that served it. A body whose
 "inputs" is a list goes to the KServe v2 route /v2/models/MODEL/infer, any other to
 /predict. --version sends to the track serving that version (stable or canary);
--f - reads the request from stdin.`,
+-f - reads the request from stdin. For a model with spec.auth, put an API key in
+MODELDEPLOY_API_KEY (sent as x-api-key).`,
 };
 
 export function verbHelp(verb: Verb): string {

@@ -19,7 +19,13 @@ export interface ApiResponse {
 export interface KubeSession {
   readonly namespace: string;
   readonly context: string;
-  request(method: string, path: string, body?: string, contentType?: string): Promise<ApiResponse>;
+  request(
+    method: string,
+    path: string,
+    body?: string,
+    contentType?: string,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse>;
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -56,8 +62,11 @@ export function openSession(flags: KubeFlags): KubeSession {
   return {
     namespace,
     context,
-    request: (method, path, body, contentType) =>
-      send(kc, new URL(cluster.server.replace(/\/$/, '') + path), method, body, contentType),
+    request: (method, path, body, contentType, headers) =>
+      send(kc, new URL(cluster.server.replace(/\/$/, '') + path), method, body, {
+        ...headers,
+        ...(contentType && { 'content-type': contentType }),
+      }),
   };
 }
 
@@ -79,13 +88,13 @@ async function send(
   url: URL,
   method: string,
   body: string | undefined,
-  contentType: string | undefined,
+  headers: Record<string, string>,
 ): Promise<ApiResponse> {
   const opts: https.RequestOptions = {
     method,
     headers: {
       accept: 'application/json',
-      ...(contentType && { 'content-type': contentType }),
+      ...headers,
     },
     timeout: REQUEST_TIMEOUT_MS,
   };

@@ -5,6 +5,9 @@ import { fetchModelDeployment } from './fetch-snapshot.js';
 import type { KubeSession } from './kube-session.js';
 import { predictTarget, servingTrack } from './predict-target.js';
 
+/** Where predict reads an API key for a model with spec.auth (an env var keeps it out of shell history). */
+export const API_KEY_ENV = 'MODELDEPLOY_API_KEY';
+
 function readRequest(file: string): { text: string; json: unknown } {
   let text: string;
   try {
@@ -32,7 +35,16 @@ export async function runPredict(
   const choice = predictTarget(md, request.json, version);
   if (!choice.ok) throw new CliError(choice.reason);
   const { target } = choice;
-  const res = await session.request('POST', target.proxyPath, request.text, 'application/json');
+  // The API server keeps Authorization for itself; x-api-key reaches the runtime.
+  const key = process.env[API_KEY_ENV];
+  const headers: Record<string, string> = key ? { 'x-api-key': key } : {};
+  const res = await session.request(
+    'POST',
+    target.proxyPath,
+    request.text,
+    'application/json',
+    headers,
+  );
   const served = res.headers['x-model-version'];
   if (res.status === 403 && served === undefined) {
     throw apiFailure(res.status, res.body, {
@@ -42,6 +54,11 @@ export async function runPredict(
       namespace: session.namespace,
       context: session.context,
     });
+  }
+  if (res.status === 401 && served !== undefined) {
+    throw new CliError(
+      `the model (version ${String(served)}) requires an API key (spec.auth): put one in the ${API_KEY_ENV} environment variable`,
+    );
   }
   if (res.status < 200 || res.status > 299) {
     const from =
