@@ -19,26 +19,38 @@ export interface RequestSubject {
   context: string;
 }
 
+interface StatusWords {
+  message: string;
+  /** The Status object's reason (Forbidden, NotFound…); undefined when the body was not one. */
+  reason?: string;
+}
+
 /** The API server's own words, from its Status object when it sent one. */
-function serverMessage(body: string): string {
+function serverWords(body: string): StatusWords {
   try {
-    const parsed = JSON.parse(body) as { message?: unknown };
-    if (typeof parsed.message === 'string') return parsed.message;
+    const parsed = JSON.parse(body) as { kind?: unknown; message?: unknown; reason?: unknown };
+    if (parsed.kind === 'Status' && typeof parsed.message === 'string') {
+      return {
+        message: parsed.message,
+        reason: typeof parsed.reason === 'string' ? parsed.reason : undefined,
+      };
+    }
   } catch {
     // not a Status object: fall through to the raw text
   }
-  return body.trim().slice(0, 300);
+  return { message: body.trim().slice(0, 300) };
 }
 
 /** Turns a non-2xx answer into what happened and what to do next. Pure. */
 export function apiFailure(status: number, body: string, s: RequestSubject): CliError {
-  const said = serverMessage(body);
-  if (status === 404) {
+  const { message: said, reason } = serverWords(body);
+  if (status === 404 && reason === 'NotFound') {
     return new CliError(
       `${s.resource} "${s.name}" not found in namespace "${s.namespace}" (context ${s.context}); list them with: kubectl get ${s.resource} -n ${s.namespace}`,
     );
   }
-  if (status === 403) {
+  // Only a Status with reason Forbidden is RBAC; a proxy refusing its destination is not.
+  if (status === 403 && reason === 'Forbidden') {
     return new CliError(
       `forbidden: your identity may not ${s.verb} ${s.resource} in namespace "${s.namespace}" (context ${s.context}); ask for a Role granting it. The API server said: ${said}`,
     );

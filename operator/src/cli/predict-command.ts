@@ -46,14 +46,16 @@ export async function runPredict(
     headers,
   );
   const served = res.headers['x-model-version'];
-  if (res.status === 403 && served === undefined) {
-    throw apiFailure(res.status, res.body, {
+  if (served === undefined && (res.status === 403 || res.status === 404)) {
+    const failure = apiFailure(res.status, res.body, {
       verb: 'create',
       resource: 'services/proxy',
       name: target.service,
       namespace: session.namespace,
       context: session.context,
     });
+    // RBAC's refusal, or a Service that does not exist; anything else is the proxy's own answer.
+    if (!/answered HTTP/.test(failure.message)) throw failure;
   }
   if (res.status === 401 && served !== undefined) {
     throw new CliError(
