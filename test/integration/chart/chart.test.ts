@@ -424,6 +424,12 @@ describe('on the test cluster', () => {
     expect(install.stdout).toContain('STATUS: deployed');
     expect(install.stdout).toContain('kubectl apply -f examples/minimal.yaml');
     expect(install.stdout).toContain('kubectl get mdep -w');
+    // examples/minimal.yaml's model is only in the runtime-examples image, not in the default
+    // runtime image: the notes say how to build it and make it the operator's runtime image.
+    expect(install.stdout).toContain('bash scripts/build-images.sh runtime runtime-examples');
+    expect(install.stdout).toContain(
+      `helm upgrade ${release} ./charts/modeldeploy -n ${ns} --reuse-values --set runtimeImage=modeldeploy/runtime-examples:$TAG`,
+    );
     expect(install.stdout).toContain(`Lease ${ns}/modeldeploy-operator`);
     const deployment = JSON.parse(
       await kOk(['-n', ns, 'get', 'deployment', `${release}-modeldeploy`, '-o', 'json']),
@@ -451,6 +457,25 @@ describe('on the test cluster', () => {
     expect(left.trim()).toBe('');
     // Helm never deletes CRDs: the ModelDeployment API stays for the models still served.
     await kOk(['get', 'crd', 'modeldeployments.modeldeploy.io']);
+  });
+
+  it('NOTES go straight to examples/minimal.yaml when the runtime image already holds its model', async () => {
+    const ns = await createNamespace('chart-notes');
+    created.push(ns);
+    const res = await helm(binDir(), [
+      'install',
+      `notes-${ns}`,
+      CHART_DIR,
+      '--namespace',
+      ns,
+      '--kubeconfig',
+      inject('kubeconfigPath'),
+      '--dry-run',
+      ...valuesArgs({ runtimeImage: 'registry.example/modeldeploy/runtime-examples:1' }),
+    ]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain('kubectl apply -f examples/minimal.yaml');
+    expect(res.stdout).not.toContain('build-images.sh');
   });
 
   it('the API server accepts every rendered object (server-side dry-run)', async () => {
