@@ -35,6 +35,9 @@ export function s3Object(where: S3Location, settings: S3Settings): RemoteObject 
     ...(settings.endpoint !== undefined ? { endpoint: settings.endpoint } : {}),
     forcePathStyle: settings.forcePathStyle,
     maxAttempts: 1,
+    // The SDK's CRC check of every body runs in JS and halved the download rate; the
+    // model's integrity check is MODEL_SHA256, computed while streaming.
+    responseChecksumValidation: 'WHEN_REQUIRED',
     ...(settings.caBundle !== undefined
       ? {
           requestHandler: {

@@ -26,6 +26,13 @@ export interface CachedFile {
   readonly bytes: number;
 }
 
+/**
+ * Socket chunks are ~64 KiB; with fs streams' 16 KiB default every chunk became its own
+ * write on the thread pool. A few MiB queue up and go out together (fs.WriteStream writev),
+ * which is what lets the download keep up with the network; memory stays bounded by it.
+ */
+const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+
 /** A limit or a digest mismatch is final; anything else a stream throws is a reset or a timeout. */
 class LimitExceededError extends Error {}
 
@@ -61,7 +68,7 @@ async function streamToFile(
   target: CacheWrite,
 ): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
-  const out = createWriteStream(tmp);
+  const out = createWriteStream(tmp, { highWaterMark: WRITE_BUFFER_BYTES });
   const failed = once(out, 'error').then(([err]: unknown[]) => {
     throw err;
   });
