@@ -39,7 +39,7 @@ export async function fetchRemoteModel(
   if (cached !== undefined) return cached;
   return withRetries(async () => {
     const signal = AbortSignal.timeout(options.timeoutMs);
-    const describe = (err: Error): string => describeFailure(err, options.timeoutMs);
+    const describe = (err: Error): string => describeFailure(err, signal, options.timeoutMs);
     const opened = await guard(object.location, () => object.open(signal), describe);
     try {
       checkSize(object.location, opened.size, options);
@@ -83,7 +83,7 @@ function checkSize(location: string, size: number | undefined, options: FetchOpt
   );
 }
 
-/** A timeout (our signal) is retryable, whatever the client library made of the abort. */
+/** A timeout (ours or the client's own, e.g. connecting) is retryable, whatever the library named it. */
 async function guard<T>(
   location: string,
   step: () => Promise<T>,
@@ -100,8 +100,9 @@ async function guard<T>(
 
 const isTimeout = (err: Error): boolean => err.name === 'TimeoutError' || err.name === 'AbortError';
 
-function describeFailure(err: Error, timeoutMs: number): string {
-  if (isTimeout(err)) return `timed out after ${timeoutMs} ms (MODEL_DOWNLOAD_TIMEOUT_MS)`;
+/** Only our own signal's abort is MODEL_DOWNLOAD_TIMEOUT_MS; a client's connect timeout says its own words. */
+function describeFailure(err: Error, signal: AbortSignal, timeoutMs: number): string {
+  if (signal.aborted) return `timed out after ${timeoutMs} ms (MODEL_DOWNLOAD_TIMEOUT_MS)`;
   const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
   return `${err.message}${cause}`;
 }
