@@ -73,6 +73,8 @@ if $with_test; then
   test/cluster/build-kstatus.sh >/dev/null
   step "Jaeger v2 (Go module) as the tracing backend of the runtime's tracing test (cached)"
   test/cluster/build-jaeger.sh >/dev/null
+  step "versitygw: an S3-compatible server for the s3:// model tests (Go module; cached)"
+  test/cluster/build-versitygw.sh >/dev/null
   step "Lua 5.4 (Debian) to run the shipped Argo CD health check in its test"
   if ! command -v lua5.4 >/dev/null; then
     [ "$(id -u)" -eq 0 ] || { echo "need root to apt-get install lua5.4; rerun with sudo" >&2; exit 1; }

@@ -5,6 +5,7 @@ import { describePendingWork } from './graceful-shutdown.js';
 import { loadModel } from './model/load-model.js';
 import { buildServer, type RuntimeServer } from './server.js';
 import { writeTerminationMessage } from './termination-message.js';
+import { storageReason } from './model/storage/storage-errors.js';
 
 const USAGE = `modeldeploy-runtime: serve an ONNX model over REST (predict, KServe V1, Open Inference Protocol V2) and V2 gRPC
 
@@ -68,7 +69,9 @@ async function loadAndServe(server: RuntimeServer, config: RuntimeConfig): Promi
       'model loaded, warmed up and checked: ready',
     );
   } catch (err) {
-    const message = `model '${config.model.name}' version '${config.model.version}' failed to load: ${(err as Error).message}`;
+    // A storage failure leads with its reason (ModelAccessDenied: …) for the operator's status.
+    const reason = storageReason(err);
+    const message = `${reason !== undefined ? `${reason}: ` : ''}model '${config.model.name}' version '${config.model.version}' failed to load: ${(err as Error).message}`;
     server.state.markFailed(`model failed to load: ${(err as Error).message}`);
     server.logger.fatal({ err }, message);
     writeTerminationMessage(config.terminationMessagePath, message);

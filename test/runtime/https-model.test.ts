@@ -122,7 +122,7 @@ describe('an https:// model behind a private CA', () => {
         env: runtimeEnv({}),
         readyPath: '/ready',
       }),
-    ).rejects.toThrow(/fetch failed: unable to verify the first certificate.*NODE_EXTRA_CA_CERTS/);
+    ).rejects.toThrow(/unable to verify the first certificate.*NODE_EXTRA_CA_CERTS/);
     expect(downloads).toBe(before);
   });
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { withRules } from './cel-rule.js';
 import { observabilitySpec } from './observability-spec.js';
 import { secretKeyRef } from './secret-key-ref.js';
+import { modelCredentialsSpec, modelStorageSpec } from './model-storage-spec.js';
 import {
   DEFAULT_ERROR_STATUS_CODES,
   DEFAULT_IGNORED_STATUS_CODES,
@@ -26,7 +27,7 @@ const intOrString = (description: string) =>
   });
 
 const MODEL_URI_PATTERN =
-  '^(https?://[^\\s]+|pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?/[^\\s]+|file:///[^\\s]+)$';
+  '^(https?://[^\\s]+|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[^\\s]+|pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?/[^\\s]+|file:///[^\\s]+)$';
 const modelUriRegex = new RegExp(MODEL_URI_PATTERN);
 
 export const modelUri = withRules(
@@ -35,13 +36,13 @@ export const modelUri = withRules(
     .min(1)
     .max(2048)
     .describe(
-      'Where the runtime loads the ONNX file from: https://… or http://… (downloaded at start-up), pvc://<claim>/<path> (the claim is mounted read-only), or file:///<path> (baked into the runtime image).',
+      'Where the runtime loads the ONNX file from: https://… or http://… or s3://<bucket>/<key> (downloaded at start-up; see credentials and storage), pvc://<claim>/<path> (the claim is mounted read-only), or file:///<path> (baked into the runtime image).',
     ),
   [
     {
       rule: `self.matches('${MODEL_URI_PATTERN.replace(/\\/g, '\\\\')}')`,
       message:
-        'uri must start with https://, http://, pvc://<claim>/<path> or file:///<path>; other schemes (s3://, gs://, hf://) are not supported',
+        'uri must start with https://, http://, s3://<bucket>/<key>, pvc://<claim>/<path> or file:///<path>; other schemes (gs://, hf://) are not supported',
       holds: (uri) => modelUriRegex.test(uri),
     },
   ],
@@ -77,6 +78,10 @@ export const modelSpec = z
     version,
     uri: modelUri,
     sha256: sha256.optional(),
+    // --- model storage (model-storage-spec.ts) ---
+    credentials: modelCredentialsSpec.optional(),
+    storage: modelStorageSpec.optional(),
+    // --- end of model storage ---
   })
   .describe('The model the stable track serves.');
 

@@ -210,7 +210,8 @@ export class Reconciler {
         ...(canaryProblem?.reason === 'GoldenCheckFailed'
           ? { goldenFailure: canaryProblem.message }
           : {}),
-        ...(canaryProblem?.reason === 'ModelLoadFailed'
+        // Any load failure but a golden check (ModelLoadFailed, ModelAccessDenied, …).
+        ...(canaryProblem !== undefined && canaryProblem.reason !== 'GoldenCheckFailed'
           ? { crashLoop: canaryProblem.message }
           : {}),
       },
@@ -243,6 +244,7 @@ export class Reconciler {
     const names = [
       md.spec.auth?.apiKeySecretRef?.name,
       md.spec.auth?.jwt?.keysSecretRef.name,
+      md.spec.model.credentials?.secretName,
     ].filter((n): n is string => n !== undefined);
     const missing: string[] = [];
     for (const name of new Set(names)) {

@@ -20,6 +20,7 @@ import {
 import { observabilityEnv, observabilitySecretEnv } from './observability-env.js';
 import type { Track, TrackModel } from './tracks.js';
 import { parsePvcUri } from './volumes.js';
+import { modelStorageEnv } from './model-storage.js';
 
 /** What runtimeEnv needs of DeploymentOptions (deployment.ts extends this). */
 export interface RuntimeEnvOptions {
@@ -196,5 +197,6 @@ export function runtimeEnv(md: Source, opts: RuntimeEnvOptions): V1EnvVar[] {
     ...observabilityEnv(md),
   });
   const secretEnv = observabilitySecretEnv(md);
-  return withUserEnv([...operatorEnv, ...secretEnv, instanceEnvVar(md)], md.spec);
+  const storageEnv = modelStorageEnv(md.spec.model, opts.model); // model-storage.ts
+  return withUserEnv([...operatorEnv, ...secretEnv, ...storageEnv, instanceEnvVar(md)], md.spec);
 }

@@ -2,6 +2,7 @@ import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ModelDeployment } from '../api/model-deployment.js';
 import { API_KEYS_DIR, JWT_KEYS_DIR, PVC_MOUNT_ROOT, TMP_DIR } from './runtime-contract.js';
 import type { TrackModel } from './tracks.js';
+import { modelStorageVolumes } from './model-storage.js';
 
 /** Volumes of a runtime pod and where the runtime container mounts them. */
 export interface RuntimeVolumes {
@@ -22,9 +23,10 @@ export function parsePvcUri(uri: string): PvcLocation | undefined {
 }
 
 /** The writable scratch space: the root filesystem is read-only, the model cache lives here. */
-function tmpVolume(): RuntimeVolumes {
+function tmpVolume(md: Pick<ModelDeployment, 'spec'>): RuntimeVolumes {
+  const sizeLimit = md.spec.model.storage?.cacheSizeLimit;
   return {
-    volumes: [{ name: 'tmp', emptyDir: {} }],
+    volumes: [{ name: 'tmp', emptyDir: sizeLimit !== undefined ? { sizeLimit } : {} }],
     mounts: [{ name: 'tmp', mountPath: TMP_DIR }],
   };
 }
@@ -63,7 +65,12 @@ export function runtimeVolumes(
   md: Pick<ModelDeployment, 'spec'>,
   model: TrackModel,
 ): RuntimeVolumes {
-  const parts = [tmpVolume(), pvcVolume(model), ...authVolumes(md)];
+  const parts = [
+    tmpVolume(md),
+    pvcVolume(model),
+    ...authVolumes(md),
+    modelStorageVolumes(md.spec.model, model), // model-storage.ts
+  ];
   return {
     volumes: parts.flatMap((p) => p.volumes),
     mounts: parts.flatMap((p) => p.mounts),

@@ -1,4 +1,5 @@
 import type { CanaryStatus } from '../api/model-deployment-status.js';
+import type { StorageFailureReason } from './storage-failure.js';
 
 /** What the operator saw of one runtime Deployment, reduced to what status needs. */
 export interface DeploymentObservation {
@@ -19,7 +20,7 @@ export interface DeploymentObservation {
 
 /** A reason runtime pods cannot serve, read from their container statuses. */
 export interface PodProblem {
-  reason: 'ModelLoadFailed' | 'GoldenCheckFailed';
+  reason: 'ModelLoadFailed' | 'GoldenCheckFailed' | StorageFailureReason;
   message: string;
 }
 

@@ -43,6 +43,32 @@ describe('podProblem', () => {
     expect(podProblem([bad], '2', NOW)).toBeUndefined();
   });
 
+  it('takes the reason a storage failure leads its termination message with', () => {
+    const cases = [
+      [
+        "ModelAccessDenied: model 'm' version '1' failed to load: s3://b/k: AccessDenied (HTTP 403): access denied to access key id AKIA1",
+        'ModelAccessDenied',
+      ],
+      [
+        "ModelNotFound: model 'm' version '1' failed to load: no object 'k' in bucket 'b'",
+        'ModelNotFound',
+      ],
+      // The name of a golden-looking bucket does not make a digest mismatch a golden failure.
+      [
+        "ModelDigestMismatch: model 'm' version '1' failed to load: s3://golden/m.onnx: sha256 mismatch",
+        'ModelDigestMismatch',
+      ],
+      // Only a leading reason counts: a message that merely mentions one is a load failure.
+      ["model 'm' version '1' failed to load: see ModelNotFound: docs", 'ModelLoadFailed'],
+    ] as const;
+    for (const [message, reason] of cases) {
+      const p = pod('1', {
+        containerStatuses: [{ name: 'runtime', state: { terminated: { exitCode: 1, message } } }],
+      });
+      expect(podProblem([p], '1', NOW)).toEqual({ reason, message: `pod p-1: ${message}` });
+    }
+  });
+
   it('sees no problem in a pod that exited cleanly', () => {
     const ok = pod('1', {
       containerStatuses: [{ name: 'runtime', lastState: { terminated: { exitCode: 0 } } }],

@@ -1,5 +1,6 @@
 import type { KubeObject } from '../kube/object.js';
 import type { AutoscalerObservation, DeploymentObservation, PodProblem } from './observation.js';
+import { storageFailureReason } from './storage-failure.js';
 
 interface DeploymentCondition {
   type: string;
@@ -106,7 +107,9 @@ export function podProblem(
           terminated.reason ??
           `exit code ${terminated.exitCode}`
         ).trim();
-        const reason = GOLDEN_MARKER.test(message) ? 'GoldenCheckFailed' : 'ModelLoadFailed';
+        const reason =
+          storageFailureReason(message) ??
+          (GOLDEN_MARKER.test(message) ? 'GoldenCheckFailed' : 'ModelLoadFailed');
         return { reason, message: `pod ${pod.metadata.name}: ${message}` };
       }
       if (cs.state?.waiting?.reason === 'CrashLoopBackOff') {

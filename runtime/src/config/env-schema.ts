@@ -148,6 +148,18 @@ export const envSchema = z.object({
   MODEL_DOWNLOAD_TIMEOUT_MS: int(1, 86_400_000).default(300_000),
   MODEL_DOWNLOAD_RETRIES: int(0, 100).default(4),
   MODEL_MAX_BYTES: int(1).default(2 * 1024 ** 3),
+  // --- model storage (runtime/src/model/storage/storage-settings.ts) ---
+  /** The cache volume's sizeLimit; a model larger than this is refused before its download. */
+  MODEL_CACHE_SIZE_LIMIT_BYTES: int(1).optional(),
+  /** PEM bundle trusted for https:// and a custom S3 endpoint, besides the public roots. */
+  MODEL_CA_BUNDLE_FILE: str.optional(),
+  MODEL_HTTP_BEARER_TOKEN_FILE: str.optional(),
+  MODEL_HTTP_USERNAME_FILE: str.optional(),
+  MODEL_HTTP_PASSWORD_FILE: str.optional(),
+  MODEL_S3_ENDPOINT: z.url({ error: 'expected a URL such as http://minio:9000' }).optional(),
+  MODEL_S3_REGION: str.optional(),
+  MODEL_S3_FORCE_PATH_STYLE: bool.default(false),
+  // --- end of model storage ---
   API_KEYS_FILE: str.optional(),
   API_KEYS: list.default([]),
   JWT_ISSUER: str.optional(),

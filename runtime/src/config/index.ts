@@ -6,6 +6,7 @@ import { envSchema, type RuntimeEnv } from './env-schema.js';
 import { goldenRequestsSchema, type GoldenRequest } from './golden-requests.js';
 import { payloadLogConfig } from '../observability/payload-log-config.js';
 import { tracingConfig } from '../observability/tracing-config.js';
+import { storageSettings } from '../model/storage/storage-settings.js';
 
 /**
  * Runtime configuration: the environment schema (defaults included) arranged by concern.
@@ -85,6 +86,7 @@ function toConfig(e: RuntimeEnv) {
       downloadTimeoutMs: e.MODEL_DOWNLOAD_TIMEOUT_MS,
       downloadRetries: e.MODEL_DOWNLOAD_RETRIES,
       maxBytes: e.MODEL_MAX_BYTES,
+      storage: storageSettings(e),
     },
     server: {
       host: e.HOST,

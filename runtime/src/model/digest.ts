@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { ModelStorageError } from './storage/storage-errors.js';
 
 /** Hex sha256 of a file, streamed. */
 export async function sha256File(path: string): Promise<string> {
@@ -8,13 +9,14 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-export class DigestMismatchError extends Error {
+export class DigestMismatchError extends ModelStorageError {
   constructor(
     readonly source: string,
     readonly expected: string,
     readonly actual: string,
   ) {
     super(
+      'ModelDigestMismatch',
       `model ${source}: sha256 mismatch: expected ${expected} (MODEL_SHA256), got ${actual}; ` +
         'the model file is not the one the deployment names: fix MODEL_SHA256 or the model URI',
     );

@@ -1,8 +1,11 @@
 import { stat } from 'node:fs/promises';
 import type { GoldenRequest } from '../config/golden-requests.js';
 import { checkDigest, sha256File } from './digest.js';
-import { downloadModel, redact } from './download.js';
-import { resolveModelUri } from './model-uri.js';
+import { resolveModelUri, type ModelSource as UriSource } from './model-uri.js';
+import { fetchRemoteModel } from './storage/fetch-remote.js';
+import { openRemote } from './storage/open-remote.js';
+import { sleep } from './storage/retry.js';
+import type { StorageSettings } from './storage/storage-settings.js';
 import type { InferenceModel, SessionConfig, SessionSettings } from './session.js';
 import { openPlacedModel, type SessionThread } from './session-placement.js';
 import { runGoldenRequests } from './golden.js';
@@ -31,6 +34,7 @@ export interface ModelSource {
   readonly downloadTimeoutMs: number;
   readonly downloadRetries: number;
   readonly maxBytes: number;
+  readonly storage: StorageSettings;
 }
 
 /** What loading reads from the runtime configuration; a RuntimeConfig is one. */
@@ -47,7 +51,7 @@ export interface LoadConfig {
 
 export interface LoadProgress {
   (
-    step: 'retry' | 'fetched' | 'session' | 'warmed' | 'golden',
+    step: 'retry' | 'download' | 'fetched' | 'session' | 'warmed' | 'golden',
     detail: Record<string, unknown>,
   ): void;
 }
@@ -113,24 +117,7 @@ async function fetchModel(
 ): Promise<{ path: string; sha256: string }> {
   const m = config.model;
   const source = resolveModelUri(m.uri, m.pvcMountRoot);
-  if (source.kind === 'http') {
-    const result = await downloadModel({
-      url: source.url,
-      cacheDir: m.cacheDir,
-      timeoutMs: m.downloadTimeoutMs,
-      maxBytes: m.maxBytes,
-      retries: m.downloadRetries,
-      expectedSha256: m.sha256,
-      onRetry: (attempt, delayMs, error) =>
-        progress('retry', { attempt, delayMs, error: error.message }),
-    });
-    progress('fetched', {
-      uri: redact(source.url),
-      bytes: result.bytes,
-      fromCache: result.fromCache,
-    });
-    return result;
-  }
+  if (source.kind !== 'file') return fetchRemote(m, source, progress);
   const where = `model file ${source.path} (MODEL_URI=${m.uri})`;
   const info = await stat(source.path).catch((err: Error) => {
     throw new Error(`${where}: ${err.message}`);
@@ -149,4 +136,37 @@ async function fetchModel(
   checkDigest(source.path, m.sha256, sha256);
   progress('fetched', { path: source.path, bytes: info.size });
   return { path: source.path, sha256 };
+}
+
+/** The smaller of MODEL_MAX_BYTES and the cache volume's size limit, with its name. */
+function downloadLimit(m: ModelSource): { maxBytes: number; limitName: string } {
+  const cache = m.storage.cacheSizeLimitBytes;
+  return cache !== undefined && cache < m.maxBytes
+    ? { maxBytes: cache, limitName: 'MODEL_CACHE_SIZE_LIMIT_BYTES (the cache volume sizeLimit)' }
+    : { maxBytes: m.maxBytes, limitName: 'MODEL_MAX_BYTES' };
+}
+
+async function fetchRemote(
+  m: ModelSource,
+  source: Exclude<UriSource, { kind: 'file' }>,
+  progress: LoadProgress,
+): Promise<{ path: string; sha256: string }> {
+  const object = await openRemote(source, m.storage);
+  const result = await fetchRemoteModel(object, {
+    cacheDir: m.cacheDir,
+    expectedSha256: m.sha256,
+    timeoutMs: m.downloadTimeoutMs,
+    ...downloadLimit(m),
+    retry: {
+      retries: m.downloadRetries,
+      baseDelayMs: 500,
+      maxDelayMs: 30_000,
+      sleep,
+      onRetry: (attempt, delayMs, error) =>
+        progress('retry', { attempt, delayMs, error: error.message }),
+    },
+    onProgress: (event) => progress('download', { uri: object.location, ...event }),
+  });
+  progress('fetched', { uri: object.location, bytes: result.bytes, fromCache: result.fromCache });
+  return result;
 }

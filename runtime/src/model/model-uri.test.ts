@@ -25,6 +25,15 @@ describe('resolveModelUri', () => {
   it('rejects bad pvc URIs and unknown schemes', () => {
     expect(() => resolveModelUri('pvc://claim', '/r')).toThrow(/pvc:\/\/<claim>\/<path/);
     expect(() => resolveModelUri('pvc://claim/../../etc/passwd', '/r')).toThrow(/leaves the claim/);
-    expect(() => resolveModelUri('s3://bucket/m.onnx', '/r')).toThrow(/unsupported scheme/);
+    expect(() => resolveModelUri('hf://org/m.onnx', '/r')).toThrow(/unsupported scheme/);
+    expect(() => resolveModelUri('s3://bucket-only', '/r')).toThrow(/s3:\/\/<bucket>\/<key/);
+  });
+
+  it('splits s3:// into bucket and key, keeping slashes in the key', () => {
+    expect(resolveModelUri('s3://models/iris/v2/model.onnx', '/r')).toEqual({
+      kind: 's3',
+      bucket: 'models',
+      key: 'iris/v2/model.onnx',
+    });
   });
 });

@@ -4,19 +4,21 @@ import { fileURLToPath } from 'node:url';
 /** Where a model comes from: a file on this machine or a URL to download. */
 export type ModelSource =
   | { readonly kind: 'file'; readonly path: string }
-  | { readonly kind: 'http'; readonly url: string };
+  | { readonly kind: 'http'; readonly url: string }
+  | { readonly kind: 's3'; readonly bucket: string; readonly key: string };
 
 /**
  * MODEL_URI forms: a path, `file:///abs/path`, `pvc://<claim>/<path>` (the operator mounts
- * the claim at `<pvcMountRoot>/<claim>`), `http://` and `https://`.
+ * the claim at `<pvcMountRoot>/<claim>`), `http://`, `https://` and `s3://<bucket>/<key>`.
  */
 export function resolveModelUri(uri: string, pvcMountRoot: string): ModelSource {
   if (/^https?:\/\//i.test(uri)) return { kind: 'http', url: uri };
   if (uri.startsWith('file://')) return { kind: 'file', path: fileURLToPath(uri) };
   if (uri.startsWith('pvc://')) return { kind: 'file', path: pvcPath(uri, pvcMountRoot) };
+  if (uri.startsWith('s3://')) return s3Location(uri);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
     throw new Error(
-      `MODEL_URI '${uri}': unsupported scheme; use a path, file://, pvc://<claim>/<path>, http:// or https://`,
+      `MODEL_URI '${uri}': unsupported scheme; use a path, file://, pvc://<claim>/<path>, http://, https:// or s3://<bucket>/<key>`,
     );
   }
   return { kind: 'file', path: isAbsolute(uri) ? uri : resolve(uri) };
@@ -36,4 +38,12 @@ function pvcPath(uri: string, root: string): string {
     throw new Error(`MODEL_URI '${uri}': the path leaves the claim's mount ${claimRoot}`);
   }
   return full;
+}
+
+function s3Location(uri: string): ModelSource {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!match?.[1] || !match[2]) {
+    throw new Error(`MODEL_URI '${uri}': expected s3://<bucket>/<key of the .onnx file>`);
+  }
+  return { kind: 's3', bucket: match[1], key: match[2] };
 }
