@@ -31,7 +31,10 @@ export function observeChildren(
   const canary = observeDeployment(dep('canary'));
   const pods = source.pods(ns, md.metadata.name);
   const canaryPods = pods.filter((p) => p.metadata.labels?.[LABEL_TRACK] === 'canary');
-  const stablePods = pods.filter((p) => p.metadata.labels?.[LABEL_TRACK] !== 'canary');
+  const stablePods = pods.filter((p) => {
+    const track = p.metadata.labels?.[LABEL_TRACK];
+    return track !== 'canary' && track !== 'shadow';
+  });
   return {
     stable,
     canary,
