@@ -506,6 +506,20 @@ export const shadowSpec = z
       .describe(
         "Largest absolute difference between an element of the shadow's answer and the user's that still counts as agreement.",
       ),
+    prometheusUrl: z
+      .string()
+      .regex(/^https?:\/\/\S+$/)
+      .optional()
+      .describe(
+        "Prometheus that scrapes the stable pods. Set, status.shadow reports the disagreement rate and the shadow's p95 latency over windowSeconds. The operator queries only URLs its allow-list permits (chart value analysis.allowedPrometheusUrls).",
+      ),
+    windowSeconds: z
+      .number()
+      .int()
+      .min(30)
+      .max(86400)
+      .default(300)
+      .describe('The window status.shadow measures over, in seconds.'),
   })
   .describe(
     'A model run as a shadow: stable pods copy a share of their answered requests to it and compare its answers with their own. It never answers users. Remove this field to remove the shadow track.',
