@@ -46,6 +46,8 @@ import type { RandomSource } from './observability/payload-sampler.js';
 import { registerTracing } from './observability/request-tracing.js';
 import { modelAttributes } from './observability/span-names.js';
 import { createTracing, type Tracing } from './observability/tracing.js';
+import { registerShadow } from './shadow/register-shadow.js';
+import type { ShadowMirror } from './shadow/shadow-mirror.js';
 
 export interface RuntimeServer {
   readonly app: FastifyInstance;
@@ -54,6 +56,8 @@ export interface RuntimeServer {
   readonly logger: Logger;
   /** The V2 gRPC listener over the same state (not listening until main or a test says so); undefined with GRPC_ENABLED=false. */
   readonly grpc: GrpcEndpoint | undefined;
+  /** Copies answered requests to the shadow track; undefined unless SHADOW_TARGET_URL is set. */
+  readonly shadow: ShadowMirror | undefined;
   /** Serve this model: builds the batcher and request schemas, then reports ready. */
   attachModel(model: LoadedModel): void;
   /**
@@ -133,6 +137,11 @@ export async function buildServer(
   registerJsonBody(app);
   registerBinaryBodies(app);
   registerRequestDecoding(app, config.server.bodyLimitBytes);
+  // Between decoding and encoding: the shadow gets the decoded body, compares the plain answer.
+  const shadow =
+    config.shadow === undefined
+      ? undefined
+      : registerShadow(app, config.shadow, metrics.registry, logger, config.auth.apiKeys[0]);
   registerResponseEncoding(app);
   registerHealth(app, state, metrics);
   registerPredict(app, state);
@@ -175,6 +184,7 @@ export async function buildServer(
     metrics,
     logger,
     grpc,
+    shadow,
     attachModel,
     shutdown: async () => {
       await shutdownGracefully({

@@ -29,6 +29,7 @@ import { parseConfig, type RuntimeConfig } from '../../runtime/src/config/index.
 
 const STABLE_SHA = 'a'.repeat(64);
 const CANARY_SHA = 'b'.repeat(64);
+const SHADOW_SHA = 'c'.repeat(64);
 
 /** What a case changes in the fixture: the JWT algorithms and the stable golden requests. */
 interface Variation {
@@ -67,6 +68,11 @@ function fullModelDeployment(variation: Variation = {}): ModelDeployment {
         model: { version: 'v2', uri: 'pvc://models/scorer/v2.onnx', sha256: CANARY_SHA },
         steps: [{ weight: 20, pauseSeconds: 30 }],
         goldenRequests: [golden('canary-check', 0.25)],
+      },
+      shadow: {
+        model: { version: 'v3', uri: 'https://models.example/scorer-v3.onnx', sha256: SHADOW_SHA },
+        percent: 30,
+        tolerance: 0.002,
       },
     },
   });
@@ -177,6 +183,32 @@ describe('the environment the operator writes, read by the runtime', () => {
       pvcMountRoot: PVC_MOUNT_ROOT,
     });
     expect(c.goldenRequests.map((g) => [g.name, g.tolerance])).toEqual([['canary-check', 0.25]]);
+  });
+
+  it('points stable pods at the shadow Service with its percent and tolerance', () => {
+    expect(parsedFor('stable').shadow).toEqual({
+      targetUrl: `http://scorer-shadow.ml.svc:80`,
+      percent: 30,
+      tolerance: 0.002,
+      maxInflight: 64,
+      timeoutMs: 1000,
+    });
+    expect(parsedFor('canary').shadow).toBeUndefined();
+  });
+
+  it('runs the shadow model as track shadow, mirroring nowhere', () => {
+    const md = fullModelDeployment();
+    const shadow = md.spec.shadow;
+    if (shadow === undefined) throw new Error('the fixture has a shadow');
+    const c = parseConfig(podEnvironment(md, { track: 'shadow', model: shadow.model }));
+    expect(c.model).toMatchObject({
+      uri: 'https://models.example/scorer-v3.onnx',
+      name: 'fraud-scorer',
+      version: 'v3',
+      sha256: SHADOW_SHA,
+      track: 'shadow',
+    });
+    expect(c.shadow).toBeUndefined();
   });
 
   it('turns batching off with a batch of one', () => {

@@ -95,6 +95,17 @@ const envVar = z
   })
   .describe('An environment variable added to the runtime container.');
 
+const resourcesSpec = z.strictObject({
+  requests: z
+    .record(z.string(), intOrString('A quantity.'))
+    .optional()
+    .describe('Minimum resources, e.g. {cpu: 500m, memory: 512Mi}.'),
+  limits: z
+    .record(z.string(), intOrString('A quantity.'))
+    .optional()
+    .describe('Maximum resources.'),
+});
+
 export const runtimeSpec = z
   .strictObject({
     image: z
@@ -106,19 +117,7 @@ export const runtimeSpec = z
       .enum(['Always', 'IfNotPresent', 'Never'])
       .optional()
       .describe('Image pull policy of the runtime container.'),
-    resources: z
-      .strictObject({
-        requests: z
-          .record(z.string(), intOrString('A quantity.'))
-          .optional()
-          .describe('Minimum resources, e.g. {cpu: 500m, memory: 512Mi}.'),
-        limits: z
-          .record(z.string(), intOrString('A quantity.'))
-          .optional()
-          .describe('Maximum resources.'),
-      })
-      .optional()
-      .describe('Compute resources of the runtime container.'),
+    resources: resourcesSpec.optional().describe('Compute resources of the runtime container.'),
     env: z
       .array(envVar)
       .max(64)
@@ -482,6 +481,50 @@ export const canarySpec = withRules(
   'A candidate model rolled out in weighted steps with analysis; remove this field to end a rollout.',
 );
 
+export const shadowSpec = z
+  .strictObject({
+    model: z
+      .strictObject({ version, uri: modelUri, sha256: sha256.optional() })
+      .describe('The model the shadow track serves.'),
+    percent: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(10)
+      .describe(
+        "Share (1–100) of the stable track's answered inference requests each stable pod copies to the shadow.",
+      ),
+    replicas: z.number().int().min(1).max(1000).default(1).describe('Shadow pods.'),
+    resources: resourcesSpec
+      .optional()
+      .describe('Compute resources of the shadow pods; defaults to spec.runtime.resources.'),
+    tolerance: z
+      .number()
+      .min(0)
+      .default(0.0001)
+      .describe(
+        "Largest absolute difference between an element of the shadow's answer and the user's that still counts as agreement.",
+      ),
+    prometheusUrl: z
+      .string()
+      .regex(/^https?:\/\/\S+$/)
+      .optional()
+      .describe(
+        "Prometheus that scrapes the stable pods. Set, status.shadow reports the disagreement rate and the shadow's p95 latency over windowSeconds. The operator queries only URLs its allow-list permits (chart value analysis.allowedPrometheusUrls).",
+      ),
+    windowSeconds: z
+      .number()
+      .int()
+      .min(30)
+      .max(86400)
+      .default(300)
+      .describe('The window status.shadow measures over, in seconds.'),
+  })
+  .describe(
+    'A model run as a shadow: stable pods copy a share of their answered requests to it and compare its answers with their own. It never answers users. Remove this field to remove the shadow track.',
+  );
+
 const gatewayRef = z
   .strictObject({
     group: z
@@ -690,6 +733,7 @@ export const modelDeploymentSpec = withRules(
     batching: batchingSpec.optional(),
     autoscaling: autoscalingSpec.optional(),
     canary: canarySpec.optional(),
+    shadow: shadowSpec.optional(),
     goldenRequests: goldenRequests.optional(),
     traffic: trafficSpec.optional(),
     auth: authSpec.optional(),
@@ -706,6 +750,13 @@ export const modelDeploymentSpec = withRules(
       path: ['canary', 'model', 'version'],
       holds: (s) => s.canary === undefined || s.canary.model.version !== s.model.version,
     },
+    {
+      rule: '!has(self.shadow) || self.shadow.model.version != self.model.version',
+      message:
+        'shadow.model.version must differ from model.version: a shadow of the served version would compare the model with itself',
+      path: ['shadow', 'model', 'version'],
+      holds: (s) => s.shadow === undefined || s.shadow.model.version !== s.model.version,
+    },
   ],
 ).describe('Desired state of a served model.');
 
@@ -713,6 +764,7 @@ export type ModelDeploymentSpec = z.output<typeof modelDeploymentSpec>;
 export type ModelDeploymentSpecInput = z.input<typeof modelDeploymentSpec>;
 export type GoldenRequest = z.output<typeof goldenRequest>;
 export type CanarySpec = z.output<typeof canarySpec>;
+export type ShadowSpec = z.output<typeof shadowSpec>;
 export type AutoscalingSpec = z.output<typeof autoscalingSpec>;
 export type TrafficSpec = z.output<typeof trafficSpec>;
 export type AuthSpec = z.output<typeof authSpec>;

@@ -115,6 +115,33 @@ const canaryStatus = trackStatus
   })
   .describe('The canary track and the state of its rollout.');
 
+const shadowStatus = z
+  .object({
+    version: z.string().optional().describe('Model version the shadow track serves.'),
+    replicas: z.number().int().optional().describe('Shadow pods.'),
+    readyReplicas: z.number().int().optional().describe('Shadow pods that passed readiness.'),
+    measuredAt: z
+      .string()
+      .optional()
+      .describe('When the figures below were read from Prometheus (RFC 3339).'),
+    compared: z
+      .number()
+      .optional()
+      .describe('Requests the stable pods compared with the shadow over the window.'),
+    disagreementRate: z
+      .number()
+      .optional()
+      .describe(
+        "Share (0–1) of compared requests whose shadow answer differed from the user's or failed, over the window.",
+      ),
+    latencyP95Ms: z
+      .number()
+      .optional()
+      .describe("p95 of the shadow's answer time as the stable pods saw it, milliseconds."),
+    message: z.string().optional().describe('Why the figures are missing, when they are.'),
+  })
+  .describe('The shadow track and how its answers compare with the stable ones.');
+
 export const modelDeploymentStatus = z
   .object({
     observedGeneration: z
@@ -133,6 +160,7 @@ export const modelDeploymentStatus = z
     url: z.string().optional().describe('In-cluster URL of the Service.'),
     stable: trackStatus.optional(),
     canary: canaryStatus.optional(),
+    shadow: shadowStatus.optional(),
     replicas: z
       .number()
       .int()
@@ -155,5 +183,6 @@ export const modelDeploymentStatus = z
 
 export type ModelDeploymentStatus = z.output<typeof modelDeploymentStatus>;
 export type CanaryStatus = z.output<typeof canaryStatus>;
+export type ShadowStatus = z.output<typeof shadowStatus>;
 export type TrackStatus = z.output<typeof trackStatus>;
 export type AnalysisResult = z.output<typeof analysisResult>;

@@ -68,6 +68,22 @@ export function desiredChildren(
       ),
     );
   }
+  // The shadow track: its own Deployment and Service, which no user traffic reaches.
+  if (spec.shadow) {
+    children.push(
+      ...child(
+        KINDS.deployment,
+        buildDeployment(md, {
+          track: 'shadow',
+          model: spec.shadow.model,
+          replicas: spec.shadow.replicas,
+          defaultImage: opts.defaultImage,
+          ...(spec.shadow.resources ? { resources: spec.shadow.resources } : {}),
+        }),
+      ),
+      ...child(KINDS.service, buildService(md, 'shadow')),
+    );
+  }
   children.push(...child(KINDS.service, buildService(md, 'main')));
   // The HTTPRoute always points at the stable Service, so it exists whenever a route does.
   if (decision.runCanary || spec.traffic?.router === 'gatewayAPI') {

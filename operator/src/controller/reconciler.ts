@@ -1,5 +1,9 @@
 import type { Logger } from 'pino';
-import { parseModelDeployment, type ModelDeployment } from '../api/model-deployment.js';
+import {
+  parseModelDeployment,
+  servedModelName,
+  type ModelDeployment,
+} from '../api/model-deployment.js';
 import type { AnalysisResult, ModelDeploymentStatus } from '../api/model-deployment-status.js';
 import { isNotFound } from '../kube/api-error.js';
 import { KINDS, objectPath, type Kind } from '../kube/kinds.js';
@@ -22,6 +26,12 @@ import type {
   ReconcileFailure,
   RolloutSummary,
 } from '../status/observation.js';
+import { measureShadow, type ShadowMeasurement } from '../shadow/measure-shadow.js';
+import {
+  SHADOW_MEASURE_INTERVAL_MS,
+  shadowMeasurementDue,
+  shadowStatus,
+} from '../shadow/shadow-status.js';
 import { ChildSync, type SyncOutcome } from './child-sync.js';
 import { desiredChildren } from './desired-children.js';
 import type { EventInput } from './events.js';
@@ -77,6 +87,8 @@ interface Pass {
   decision: RolloutDecision;
   now: Date;
   log: Logger;
+  /** Read from Prometheus this pass for status.shadow; undefined while not due. */
+  shadowMeasurement: ShadowMeasurement | undefined;
 }
 
 /**
@@ -102,7 +114,8 @@ export class Reconciler {
     const now = this.deps.now();
     const observation = observeChildren(md, this.deps.caches, now);
     const decision = await this.decide(md, observation, now, log);
-    const pass: Pass = { raw, md, decision, now, log };
+    const shadowMeasurement = await this.measureShadowIfDue(md, now, log);
+    const pass: Pass = { raw, md, decision, now, log, shadowMeasurement };
     let missingSecrets: string[] = [];
     let synced = NOTHING_SYNCED;
     try {
@@ -133,13 +146,14 @@ export class Reconciler {
     const requeue = [
       decision.requeueAfterMs,
       missingSecrets.length > 0 ? SECRET_RECHECK_MS : undefined,
+      md.spec.shadow?.prometheusUrl !== undefined ? SHADOW_MEASURE_INTERVAL_MS : undefined,
     ].filter((x): x is number => x !== undefined);
     return { writes, ...(requeue.length > 0 ? { requeueAfterMs: Math.min(...requeue) } : {}) };
   }
 
   private statusOf(pass: Pass, observed: Observed): ModelDeploymentStatus {
     const { md, decision, now } = pass;
-    return computeStatus({
+    const status = computeStatus({
       md,
       observed,
       rollout: rolloutSummary(md, decision),
@@ -147,6 +161,32 @@ export class Reconciler {
       selector: selectorString(selectorLabels(md, 'stable')),
       now,
     });
+    const shadow = shadowStatus(md, observed.shadow, pass.shadowMeasurement);
+    return shadow === undefined ? status : { ...status, shadow };
+  }
+
+  /** status.shadow's disagreement rate and p95, when spec.shadow.prometheusUrl asks for them. */
+  private async measureShadowIfDue(
+    md: ModelDeployment,
+    now: Date,
+    log: Logger,
+  ): Promise<ShadowMeasurement | undefined> {
+    const spec = md.spec.shadow;
+    if (spec?.prometheusUrl === undefined || !shadowMeasurementDue(md, now)) return undefined;
+    const measurement = await measureShadow({
+      prometheusUrl: spec.prometheusUrl,
+      series: {
+        namespace: md.metadata.namespace,
+        name: md.metadata.name,
+        model: servedModelName(md),
+      },
+      windowSeconds: spec.windowSeconds,
+      now,
+      allowed: this.deps.prometheusUrlAllowed,
+      log: log.child({ part: 'shadow' }),
+    });
+    log.info({ shadow: measurement }, 'shadow measured');
+    return measurement;
   }
 
   /**

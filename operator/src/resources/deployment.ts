@@ -36,6 +36,8 @@ export interface DeploymentOptions extends RuntimeEnvOptions {
   replicas: number | undefined;
   /** The image the operator was configured with, used when spec.runtime.image is unset. */
   defaultImage: string;
+  /** This track's own resources (spec.shadow.resources); spec.runtime.resources otherwise. */
+  resources?: RuntimeSpec['resources'];
 }
 
 /** Old ReplicaSets kept for `kubectl rollout undo`; each one is a full pod template in etcd. */
@@ -88,8 +90,7 @@ function containerSecurityContext(): V1SecurityContext {
 }
 
 /** The API accepts numbers for quantities (cpu: 1); the typed client wants strings. */
-function resources(runtime: RuntimeSpec | undefined): V1ResourceRequirements | undefined {
-  const spec = runtime?.resources;
+function resources(spec: RuntimeSpec['resources']): V1ResourceRequirements | undefined {
   if (!spec) return undefined;
   const quantities = (q: Record<string, number | string> | undefined) =>
     q && Object.fromEntries(Object.entries(q).map(([k, v]) => [k, String(v)]));
@@ -112,7 +113,7 @@ function container(
       { name: RUNTIME_GRPC_PORT_NAME, containerPort: RUNTIME_GRPC_PORT, protocol: 'TCP' },
     ],
     env: runtimeEnv(md, opts),
-    resources: resources(runtime),
+    resources: resources(opts.resources ?? runtime?.resources),
     volumeMounts: mounts,
     ...probes(runtime),
     securityContext: containerSecurityContext(),

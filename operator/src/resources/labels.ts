@@ -12,6 +12,12 @@ export const LABEL_TRACK = 'modeldeploy.io/track';
 export const LABEL_MODEL = 'modeldeploy.io/model';
 
 export const RUNTIME_APP_NAME = 'modeldeploy-runtime';
+/**
+ * The app name of shadow pods. Service selectors can only match labels, not exclude them,
+ * and the main Service selects every runtime pod of the instance (both tracks share traffic
+ * under replicaRatio): shadow pods carry another app name so that no user request reaches them.
+ */
+export const SHADOW_APP_NAME = 'modeldeploy-runtime-shadow';
 export const MANAGED_BY = 'modeldeploy-operator';
 export const COMPONENT = 'model-server';
 
@@ -27,7 +33,7 @@ export function selectorLabels(
   track?: Track,
 ): Record<string, string> {
   const labels: Record<string, string> = {
-    [LABEL_NAME]: RUNTIME_APP_NAME,
+    [LABEL_NAME]: track === 'shadow' ? SHADOW_APP_NAME : RUNTIME_APP_NAME,
     [LABEL_INSTANCE]: md.metadata.name,
   };
   if (track !== undefined) labels[LABEL_TRACK] = track;
@@ -46,7 +52,11 @@ export function commonLabels(md: Source): Record<string, string> {
 
 /** Labels of one track's Deployment and pods: the common ones plus track and model version. */
 export function trackLabels(md: Source, track: Track, version: string): Record<string, string> {
-  return { ...commonLabels(md), [LABEL_TRACK]: track, [LABEL_VERSION]: version };
+  return {
+    ...commonLabels(md),
+    ...selectorLabels(md, track),
+    [LABEL_VERSION]: version,
+  };
 }
 
 /**

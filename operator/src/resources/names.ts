@@ -4,14 +4,14 @@ import type { Track } from './tracks.js';
 /*
  * Child names derive from metadata.name only, so they stay stable across spec edits and
  * a user can find them with `kubectl get deploy <name>`. The API caps metadata.name at 56
- * characters so that "-canary" still fits a 63-character DNS label.
+ * characters so that "-canary" still fits a 63-character DNS label (so does "-shadow").
  */
 
 type Named = Pick<ModelDeployment, 'metadata'>;
 
-/** stable: <name> (what users expect to `kubectl scale` or inspect), canary: <name>-canary. */
+/** stable: <name> (what users expect to `kubectl scale` or inspect), else <name>-<track>. */
 export function deploymentName(md: Named, track: Track): string {
-  return track === 'stable' ? md.metadata.name : `${md.metadata.name}-canary`;
+  return track === 'stable' ? md.metadata.name : `${md.metadata.name}-${track}`;
 }
 
 /**

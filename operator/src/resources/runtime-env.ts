@@ -17,6 +17,8 @@ import {
   SHUTDOWN_MARGIN_MS,
   TERMINATION_GRACE_SECONDS,
 } from './runtime-contract.js';
+import { serviceName } from './names.js';
+import { servicePort } from './service.js';
 import { observabilityEnv, observabilitySecretEnv } from './observability-env.js';
 import type { Track, TrackModel } from './tracks.js';
 import { parsePvcUri } from './volumes.js';
@@ -133,6 +135,21 @@ function goldenEnv(opts: RuntimeEnvOptions): Env {
   return { GOLDEN_REQUESTS: JSON.stringify(runtimeGoldenRequests(requests)) };
 }
 
+/**
+ * Stable pods mirror to the shadow track's Service while spec.shadow is set; the canary does
+ * not, so the comparison is always against the answers users of the stable model got.
+ */
+function shadowEnv(md: Source, opts: RuntimeEnvOptions): Env {
+  const shadow = md.spec.shadow;
+  if (shadow === undefined || opts.track !== 'stable') return {};
+  const host = `${serviceName(md, 'shadow')}.${md.metadata.namespace ?? 'default'}.svc`;
+  return {
+    SHADOW_TARGET_URL: `http://${host}:${servicePort(md)}`,
+    SHADOW_PERCENT: String(shadow.percent),
+    SHADOW_TOLERANCE: String(shadow.tolerance),
+  };
+}
+
 /** The runtime's shutdown timing, matched to the pod's terminationGracePeriodSeconds. */
 function shutdownEnv(): Env {
   return {
@@ -193,6 +210,7 @@ export function runtimeEnv(md: Source, opts: RuntimeEnvOptions): V1EnvVar[] {
     ...requestLimitsEnv(md.spec),
     ...authEnv(md.spec),
     ...goldenEnv(opts),
+    ...shadowEnv(md, opts),
     ...shutdownEnv(),
     ...observabilityEnv(md),
   });

@@ -42,6 +42,8 @@ export interface RouteObservation {
 export interface ChildObservation {
   stable: DeploymentObservation | undefined;
   canary: DeploymentObservation | undefined;
+  /** The shadow track's Deployment, when spec.shadow asks for one (status.shadow). */
+  shadow?: DeploymentObservation | undefined;
   stableProblem: PodProblem | undefined;
   canaryProblem: PodProblem | undefined;
   autoscaler: AutoscalerObservation | undefined;

@@ -3,6 +3,7 @@ import { KINDS, type Kind } from '../kube/kinds.js';
 import { objectKey, type KubeObject } from '../kube/object.js';
 import { LABEL_TRACK } from '../resources/labels.js';
 import { deploymentName, singletonName } from '../resources/names.js';
+import type { Track } from '../resources/tracks.js';
 import { observeRoute } from './observe-route.js';
 import type { ChildObservation } from './observation.js';
 import { observeAutoscaler, observeDeployment, podProblem } from './observe.js';
@@ -25,16 +26,20 @@ export function observeChildren(
   now: Date,
 ): ChildObservation {
   const ns = md.metadata.namespace;
-  const dep = (track: 'stable' | 'canary'): KubeObject | undefined =>
+  const dep = (track: Track): KubeObject | undefined =>
     source.child(KINDS.deployment, objectKey(ns, deploymentName(md, track)));
   const stable = observeDeployment(dep('stable'));
   const canary = observeDeployment(dep('canary'));
   const pods = source.pods(ns, md.metadata.name);
   const canaryPods = pods.filter((p) => p.metadata.labels?.[LABEL_TRACK] === 'canary');
-  const stablePods = pods.filter((p) => p.metadata.labels?.[LABEL_TRACK] !== 'canary');
+  const stablePods = pods.filter((p) => {
+    const track = p.metadata.labels?.[LABEL_TRACK];
+    return track !== 'canary' && track !== 'shadow';
+  });
   return {
     stable,
     canary,
+    ...(md.spec.shadow ? { shadow: observeDeployment(dep('shadow')) } : {}),
     stableProblem: podProblem(stablePods, stable?.version, now),
     canaryProblem: podProblem(canaryPods, md.spec.canary?.model.version, now),
     autoscaler: md.spec.autoscaling

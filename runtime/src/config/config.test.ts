@@ -161,4 +161,27 @@ describe('parseConfig', () => {
     );
     expect(parseConfig({ MODEL_URI: 'm.onnx', PORT: '0', GRPC_PORT: '0' }).server.grpcPort).toBe(0);
   });
+
+  it('reads the SHADOW_* settings only with a target, and checks them', () => {
+    expect(parseConfig({ MODEL_URI: 'm.onnx', SHADOW_PERCENT: '50' }).shadow).toBeUndefined();
+    const c = parseConfig({
+      MODEL_URI: 'm.onnx',
+      SHADOW_TARGET_URL: 'http://scorer-shadow.ml.svc:8080/',
+      SHADOW_PERCENT: '12.5',
+      SHADOW_TOLERANCE: '1e-3',
+    });
+    expect(c.shadow).toEqual({
+      targetUrl: 'http://scorer-shadow.ml.svc:8080',
+      percent: 12.5,
+      tolerance: 0.001,
+      maxInflight: 64,
+      timeoutMs: 1000,
+    });
+    expect(() =>
+      parseConfig({ MODEL_URI: 'm.onnx', SHADOW_TARGET_URL: 'http://s', SHADOW_PERCENT: '101' }),
+    ).toThrow(/SHADOW_PERCENT.*at most 100/);
+    expect(() => parseConfig({ MODEL_URI: 'm.onnx', SHADOW_TARGET_URL: 'scorer-shadow' })).toThrow(
+      /SHADOW_TARGET_URL.*http\(s\) URL/,
+    );
+  });
 });

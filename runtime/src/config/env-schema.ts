@@ -50,6 +50,14 @@ const ratio = z
   .regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, 'expected a ratio between 0 and 1')
   .transform(Number);
 
+/** A decimal number given as text, e.g. SHADOW_PERCENT=12.5 or SHADOW_TOLERANCE=1e-4. */
+const decimal = (min: number, max = Number.MAX_VALUE) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?([eE][-+]?\d+)?$/, `expected a number between ${min} and ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
 const JWT_ALGORITHMS = [
   'RS256',
   'RS384',
@@ -87,7 +95,7 @@ export const envSchema = z.object({
     .regex(/^(sha256:)?[0-9a-fA-F]{64}$/, 'expected 64 hex digits')
     .transform((v) => v.replace(/^sha256:/, '').toLowerCase())
     .optional(),
-  MODEL_TRACK: z.enum(['stable', 'canary']).default('stable'),
+  MODEL_TRACK: z.enum(['stable', 'canary', 'shadow']).default('stable'),
   /**
    * `<namespace>/<name>` of the ModelDeployment this pod serves, set by the operator and
    * exported as the `modeldeployment` label, which canary analysis selects on. Unset (a
@@ -182,6 +190,21 @@ export const envSchema = z.object({
   /** JSON; parsed and checked in index.ts so its errors can say what is wrong inside it. */
   GOLDEN_REQUESTS: z.string().optional(),
   TERMINATION_MESSAGE_PATH: str.default('/dev/termination-log'),
+  // --- shadow traffic (runtime/src/shadow/): set on stable pods while spec.shadow is set ---
+  /** Base URL of the shadow track's Service; unset: nothing is mirrored. */
+  SHADOW_TARGET_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'expected an http(s) URL with no query')
+    .transform((v) => v.replace(/\/+$/, ''))
+    .optional(),
+  /** Share of answered inference requests copied to the shadow, 0–100. */
+  SHADOW_PERCENT: decimal(0, 100).default(10),
+  /** Largest absolute difference between the two answers' elements that still agrees. */
+  SHADOW_TOLERANCE: decimal(0).default(1e-4),
+  /** Copies waiting for the shadow at once; beyond it a copy is dropped and counted. */
+  SHADOW_MAX_INFLIGHT: int(1, 100_000).default(64),
+  /** A copy the shadow has not answered within this long counts as an error. */
+  SHADOW_TIMEOUT_MS: int(1, 600_000).default(1_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ORT_TELEMETRY: z.enum(['on', 'off']).default('off'),
   // --- observability (observability/): OpenTelemetry's standard variables, then payload logging.

@@ -123,6 +123,7 @@ function toConfig(e: RuntimeEnv) {
         ? undefined
         : { requestsPerSecond: e.RATE_LIMIT_RPS, burst: e.RATE_LIMIT_BURST ?? e.RATE_LIMIT_RPS },
     goldenRequests: goldenRequests(e.GOLDEN_REQUESTS),
+    shadow: shadowSettings(e),
     terminationMessagePath: e.TERMINATION_MESSAGE_PATH,
     logLevel: e.LOG_LEVEL,
     ortTelemetry: e.ORT_TELEMETRY === 'on',
@@ -139,6 +140,18 @@ function shutdownDelay(e: RuntimeEnv): number {
     );
   }
   return e.SHUTDOWN_DELAY_MS;
+}
+
+/** The mirror's settings, or undefined when no shadow is configured. */
+function shadowSettings(e: RuntimeEnv) {
+  if (e.SHADOW_TARGET_URL === undefined) return undefined;
+  return {
+    targetUrl: e.SHADOW_TARGET_URL,
+    percent: e.SHADOW_PERCENT,
+    tolerance: e.SHADOW_TOLERANCE,
+    maxInflight: e.SHADOW_MAX_INFLIGHT,
+    timeoutMs: e.SHADOW_TIMEOUT_MS,
+  } as const;
 }
 
 function defaultModelName(uri: string): string {

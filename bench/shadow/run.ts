@@ -1,0 +1,199 @@
+/**
+ * What mirroring to a shadow costs the user (docs/shadow.md#what-it-costs, issue 21).
+ *
+ *   node --import tsx bench/shadow/run.ts [--seconds 10] [--warmup 2] [--concurrency 64]
+ *        [--percents 0,10,100] [--out bench/results/shadow-<time>.json] [--no-build]
+ *
+ * One shadow runtime (the tiny model, track shadow) runs throughout; for each percent a
+ * stable runtime (runtime/dist, the tiny model, default batching) mirrors that share of its
+ * answered requests to it (0: SHADOW_TARGET_URL unset, no mirroring code on the path) while
+ * wrk drives the stable one over loopback with one-row V2 infer requests. After each cell
+ * the stable runtime's shadow counters are read from /metrics. Both runtimes share this
+ * machine's cores, so at 100 % the shadow's own inference competes with the stable's (on a
+ * cluster it runs in its own pods). Needs `wrk` (apt-get install wrk).
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  benchLog,
+  goalLine,
+  LOAD_FLAGS,
+  loadLine,
+  loadSettings,
+  startRun,
+  writeResults,
+  type Goal,
+} from '../lib/bench-run.js';
+import { checkAnswers, loadRequest } from '../lib/correctness.js';
+import { currentLoad } from '../lib/machine.js';
+import { loadBenchModel } from '../lib/models.js';
+import { buildRuntime, ourInferUrl, ourRuntimeSpec } from '../lib/our-runtime.js';
+import { freePort, ServerProcess } from '../lib/server-process.js';
+import { fmtInt, fmtMs, formatTable } from '../lib/table.js';
+import { measureCell, type LoadResult } from '../lib/wrk.js';
+
+interface ShadowCounters {
+  readonly mirrored: number;
+  readonly dropped: number;
+  readonly compared: number;
+  readonly disagreed: number;
+}
+
+interface Row {
+  readonly percent: number;
+  readonly connections: number;
+  readonly result: LoadResult;
+  readonly shadow: ShadowCounters;
+}
+
+const { values: args } = parseArgs({
+  options: {
+    ...LOAD_FLAGS,
+    concurrency: { type: 'string', default: '64' },
+    percents: { type: 'string', default: '0,10,100' },
+  },
+});
+const { seconds, warmupSeconds, concurrencies } = loadSettings({ ...args, models: 'tiny' });
+const percents = args.percents.split(',').map(Number);
+const log = benchLog('shadow');
+
+/** The sum of one counter's samples in Prometheus text (one series per reason for disagreed). */
+function counter(text: string, name: string): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+async function shadowCounters(port: number): Promise<ShadowCounters> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return {
+    mirrored: counter(text, 'modeldeploy_shadow_mirrored_total'),
+    dropped: counter(text, 'modeldeploy_shadow_dropped_total'),
+    compared: counter(text, 'modeldeploy_shadow_compared_total'),
+    disagreed: counter(text, 'modeldeploy_shadow_disagreed_total'),
+  };
+}
+
+async function main(): Promise<void> {
+  const start = await startRun('shadow', log);
+  if (!args['no-build']) {
+    log('building runtime/dist');
+    await buildRuntime();
+  }
+  const model = await loadBenchModel('tiny');
+  const request = loadRequest('v2', model, 1);
+  const shadowPort = await freePort();
+  const shadow = await ServerProcess.start({
+    ...ourRuntimeSpec({
+      model,
+      port: shadowPort,
+      batching: true,
+      logFile: join(start.logDir, 'shadow.log'),
+      env: { MODEL_TRACK: 'shadow' },
+    }),
+    label: 'shadow',
+  });
+  const rows: Row[] = [];
+  try {
+    for (const percent of percents) {
+      const port = await freePort();
+      const env: Record<string, string> =
+        percent > 0
+          ? { SHADOW_TARGET_URL: `http://127.0.0.1:${shadowPort}`, SHADOW_PERCENT: String(percent) }
+          : {};
+      const spec = ourRuntimeSpec({
+        model,
+        port,
+        batching: true,
+        logFile: join(start.logDir, `stable-${percent}.log`),
+        env,
+      });
+      log(`starting stable, shadow ${percent} %`);
+      const stable = await ServerProcess.start(spec);
+      try {
+        await checkAnswers(ourInferUrl(model, port), 'v2', model);
+        for (const connections of concurrencies) {
+          const result = await measureCell({
+            url: ourInferUrl(model, port),
+            body: request.body,
+            contentType: request.contentType,
+            headers: request.headers,
+            connections,
+            seconds,
+            warmupSeconds,
+          });
+          const counters = await shadowCounters(port);
+          log(
+            `  ${percent} % c=${connections}: ${fmtInt(result.rps)} req/s, p99 ${fmtMs(result.p99Ms)} ms, mirrored ${counters.mirrored}, dropped ${counters.dropped}, disagreed ${counters.disagreed}`,
+          );
+          rows.push({ percent, connections, result, shadow: counters });
+        }
+      } finally {
+        await stable.stop();
+      }
+    }
+  } finally {
+    await shadow.stop();
+  }
+  report(
+    rows,
+    start,
+    await writeResults('shadow', start, args.out, { machine: start.machine, wrk: start.wrk, rows }),
+  );
+}
+
+function report(
+  rows: readonly Row[],
+  start: Awaited<ReturnType<typeof startRun>>,
+  path: string,
+): void {
+  const table = formatTable(
+    [
+      'shadow',
+      'conns',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'errors',
+      'mirrored',
+      'dropped',
+      'compared',
+      'disagreed',
+    ],
+    rows.map((r) => [
+      r.percent === 0 ? 'none' : `${r.percent} %`,
+      String(r.connections),
+      fmtInt(r.result.rps),
+      fmtMs(r.result.p50Ms),
+      fmtMs(r.result.p99Ms),
+      String(r.result.errors),
+      fmtInt(r.shadow.mirrored),
+      fmtInt(r.shadow.dropped),
+      fmtInt(r.shadow.compared),
+      fmtInt(r.shadow.disagreed),
+    ]),
+  );
+  process.stdout.write(`${table}\n\n`);
+  const top = Math.max(...concurrencies);
+  const none = rows.find((r) => r.percent === 0 && r.connections === top);
+  const ten = rows.find((r) => r.percent === 10 && r.connections === top);
+  if (none !== undefined && ten !== undefined) {
+    const rise = ten.result.p99Ms / none.result.p99Ms - 1;
+    const goal: Goal = {
+      goal: `p99 rise at 10 % shadow, c=${top}`,
+      value: rise,
+      target: 0.1,
+      met: rise < 0.1,
+    };
+    process.stdout.write(`${goalLine(goal, (n) => `${(n * 100).toFixed(1)} %`, '< ')}\n`);
+  }
+  process.stdout.write(`${loadLine(start.machine.loadAtStart, currentLoad())}\nresults: ${path}\n`);
+}
+
+main().catch((err: unknown) => {
+  log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(1);
+});

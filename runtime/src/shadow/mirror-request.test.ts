@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { mirrorHeaders, mirrorPath, SHADOW_MARKER_HEADER } from './mirror-request.js';
+import { EvenSampler } from './sampler.js';
+
+describe('mirrorHeaders', () => {
+  it('drops credentials and framing, keeps the rest, adds the marker', () => {
+    const headers = mirrorHeaders(
+      {
+        Authorization: 'Bearer user-token',
+        'x-api-key': 'user-key',
+        cookie: 'session=1',
+        'proxy-authorization': 'Basic x',
+        'content-length': '10',
+        'content-encoding': 'gzip',
+        'content-type': 'application/json',
+        'x-request-id': 'r-1',
+        'inference-header-content-length': '42',
+        'x-forwarded-for': ['10.0.0.1', '10.0.0.2'],
+      },
+      undefined,
+    );
+    expect(headers).toEqual({
+      'content-type': 'application/json',
+      'x-request-id': 'r-1',
+      'inference-header-content-length': '42',
+      'x-forwarded-for': '10.0.0.1, 10.0.0.2',
+      'accept-encoding': 'identity',
+      [SHADOW_MARKER_HEADER]: '1',
+    });
+  });
+
+  it("authenticates with the deployment's own key, not the user's", () => {
+    expect(mirrorHeaders({ 'x-api-key': 'user-key' }, 'deployment-key')['x-api-key']).toBe(
+      'deployment-key',
+    );
+  });
+});
+
+describe('mirrorPath', () => {
+  it('drops the V2 version segment and keeps every other path', () => {
+    expect(mirrorPath('/v2/models/m/versions/3/infer')).toBe('/v2/models/m/infer');
+    expect(mirrorPath('/v2/models/m/infer?x=1')).toBe('/v2/models/m/infer?x=1');
+    expect(mirrorPath('/v1/models/m:predict')).toBe('/v1/models/m:predict');
+    expect(mirrorPath('/predict')).toBe('/predict');
+  });
+});
+
+describe('EvenSampler', () => {
+  const picks = (percent: number, n: number): number => {
+    const sampler = new EvenSampler(percent);
+    let count = 0;
+    for (let i = 0; i < n; i++) if (sampler.pick()) count++;
+    return count;
+  };
+
+  it('picks exactly the percent over a whole cycle', () => {
+    expect(picks(10, 1000)).toBe(100);
+    expect(picks(12.5, 800)).toBe(100);
+    expect(picks(100, 7)).toBe(7);
+    expect(picks(0, 1000)).toBe(0);
+  });
+
+  it('spreads the picks evenly', () => {
+    const sampler = new EvenSampler(25);
+    expect(Array.from({ length: 8 }, () => sampler.pick())).toEqual([
+      false,
+      false,
+      false,
+      true,
+      false,
+      false,
+      false,
+      true,
+    ]);
+  });
+});

@@ -1,0 +1,106 @@
+import type { Logger } from 'pino';
+import { answerOutputs, type MirroredProtocol, type WireAnswer } from './answer-outputs.js';
+import { compareOutputs } from './compare.js';
+import { mirrorHeaders, mirrorPath } from './mirror-request.js';
+import type { DisagreementLabel, ShadowMetrics } from './shadow-metrics.js';
+
+/** SHADOW_* settings (config/env-schema.ts). */
+export interface ShadowSettings {
+  /** Base URL of the shadow, e.g. http://scorer-shadow.ml.svc:8080. */
+  readonly targetUrl: string;
+  readonly percent: number;
+  readonly tolerance: number;
+  readonly maxInflight: number;
+  readonly timeoutMs: number;
+}
+
+/** A request the user has had its answer to, with that answer, ready to be sent to the shadow. */
+export interface AnsweredRequest {
+  readonly requestId: string;
+  readonly protocol: MirroredProtocol;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The decoded body the user's request carried. */
+  readonly body: Buffer;
+  readonly served: WireAnswer;
+}
+
+const INFERENCE_HEADER_LENGTH = 'inference-header-content-length';
+
+/**
+ * Sends copies of answered requests to the shadow and compares the answers. Nothing here
+ * runs before the user's answer is sent, and nothing the shadow does reaches the user: a
+ * copy beyond SHADOW_MAX_INFLIGHT is dropped (counted), a slow shadow is cut off after
+ * SHADOW_TIMEOUT_MS, and every failure is a counted `error` verdict, never an exception.
+ */
+export class ShadowMirror {
+  private inflight = 0;
+
+  constructor(
+    private readonly settings: ShadowSettings,
+    private readonly metrics: ShadowMetrics,
+    private readonly logger: Logger,
+    /** Sent as x-api-key when the deployment has API keys: the shadow asks for one too. */
+    private readonly apiKey: string | undefined,
+  ) {}
+
+  /** Copies still waiting for the shadow. */
+  get inFlight(): number {
+    return this.inflight;
+  }
+
+  /** Starts the exchange and returns at once; never throws. */
+  send(request: AnsweredRequest): void {
+    if (this.inflight >= this.settings.maxInflight) {
+      this.metrics.dropped();
+      return;
+    }
+    this.inflight++;
+    this.metrics.mirrored();
+    void this.exchange(request).finally(() => this.inflight--);
+  }
+
+  private async exchange(request: AnsweredRequest): Promise<void> {
+    const started = performance.now();
+    let verdict: DisagreementLabel | undefined;
+    try {
+      const answer = await this.ask(request);
+      this.metrics.shadowLatency((performance.now() - started) / 1000);
+      const result = compareOutputs(
+        answerOutputs(request.protocol, request.served),
+        answerOutputs(request.protocol, answer),
+        this.settings.tolerance,
+      );
+      if (!result.agree) {
+        verdict = result.reason;
+        this.logger.debug(
+          { request_id: request.requestId, reason: result.reason, detail: result.detail },
+          'shadow answer disagrees',
+        );
+      }
+    } catch (err) {
+      this.metrics.shadowLatency((performance.now() - started) / 1000);
+      verdict = 'error';
+      this.logger.debug(
+        { request_id: request.requestId, err: (err as Error).message },
+        'shadow gave no comparable answer',
+      );
+    }
+    this.metrics.compared(verdict);
+  }
+
+  private async ask(request: AnsweredRequest): Promise<WireAnswer> {
+    const response = await fetch(`${this.settings.targetUrl}${mirrorPath(request.url)}`, {
+      method: 'POST',
+      headers: mirrorHeaders(request.headers, this.apiKey),
+      body: request.body,
+      signal: AbortSignal.timeout(this.settings.timeoutMs),
+    });
+    const body = Buffer.from(await response.arrayBuffer());
+    if (!response.ok) {
+      throw new Error(`shadow answered ${response.status}: ${body.toString('utf8', 0, 200)}`);
+    }
+    const length = response.headers.get(INFERENCE_HEADER_LENGTH);
+    return { body, jsonLength: length === null ? undefined : Number(length) };
+  }
+}
