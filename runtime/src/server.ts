@@ -344,7 +344,7 @@ async function registerRateLimit(app: FastifyInstance, limit: ReplicaRateLimit):
 
 function registerErrorHandling(app: FastifyInstance, config: RuntimeConfig): void {
   app.setErrorHandler(
-    (error: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply) => {
+    async (error: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply) => {
       const status =
         error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
       if (error instanceof HttpError) reply.headers(error.headers);
@@ -352,7 +352,7 @@ function registerErrorHandling(app: FastifyInstance, config: RuntimeConfig): voi
       // fastify's own 413 does not say which setting to change.
       if (status === 413 && !(error instanceof HttpError))
         message = `request body is larger than BODY_LIMIT_BYTES=${config.server.bodyLimitBytes}`;
-      if (status === 413) discardRestOfRefusedBody(request, reply);
+      if (status === 413) await discardRestOfRefusedBody(request, reply);
       if (status >= 500) {
         request.log.error({ err: error }, 'request failed');
         if (!(error instanceof HttpError)) message = `internal error: ${error.message}`;

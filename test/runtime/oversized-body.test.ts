@@ -74,4 +74,32 @@ describe('a body over BODY_LIMIT_BYTES', () => {
     expect(errors).toEqual([]);
     socket.destroy();
   });
+
+  it('answers a client that asked to close only after reading its whole body, so it never sees a reset', async () => {
+    const { port } = new URL(rt.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const errors: Error[] = [];
+    socket.on('error', (err) => errors.push(err));
+    const { until } = reader(socket);
+    const length = 128 * LIMIT;
+    await write(
+      socket,
+      `POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`,
+    );
+    // Node closes the socket right after an answer to Connection: close: an answer sent
+    // while this loop still writes would make the next write fail with EPIPE.
+    for (let sent = 0; sent < length; sent += LIMIT) {
+      await write(socket, Buffer.alloc(LIMIT, 0x20));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const answer = await until(/\r\n\r\n\{[^}]*\}/);
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).toMatch(/request body is larger than BODY_LIMIT_BYTES=65536/);
+    expect(errors).toEqual([]);
+    socket.destroy();
+  });
 });
