@@ -137,6 +137,19 @@ async function untilReceived(
 
 async function drain(model: BenchModel, inflight: number): Promise<DrainRow> {
   const server = await startRuntime(model, true);
+  try {
+    return await drainOnce(server, model, inflight);
+  } finally {
+    // Already stopped unless the round failed before the signal: never leave it running.
+    await server.stop();
+  }
+}
+
+async function drainOnce(
+  server: ServerProcess,
+  model: BenchModel,
+  inflight: number,
+): Promise<DrainRow> {
   const url = ourInferUrl(model, Number(new URL(server.spec.readyUrl).port));
   // Requests of DRAIN_ROWS rows: enough work that all of them are still queued or computing
   // when the signal arrives.
