@@ -28,6 +28,20 @@ function reader(socket: Socket): { until: (pattern: RegExp) => Promise<string> }
   return { until };
 }
 
+/** A raw loopback connection to `url`, the errors it sees, and a reader of what it receives. */
+async function openClient(
+  url: string,
+): Promise<{ socket: Socket; errors: Error[]; until: (pattern: RegExp) => Promise<string> }> {
+  const socket = connect(Number(new URL(url).port), '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  const errors: Error[] = [];
+  socket.on('error', (err) => errors.push(err));
+  return { socket, errors, until: reader(socket).until };
+}
+
 function write(socket: Socket, data: string | Buffer): Promise<void> {
   return new Promise((resolve, reject) =>
     socket.write(data, (err) => (err ? reject(err) : resolve())),
@@ -46,15 +60,7 @@ describe('a body over BODY_LIMIT_BYTES', () => {
   });
 
   it('gets 413 naming the limit while the client is still sending, and the connection reads the rest and serves the next request', async () => {
-    const { port } = new URL(rt.url);
-    const socket = connect(Number(port), '127.0.0.1');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
-    const errors: Error[] = [];
-    socket.on('error', (err) => errors.push(err));
-    const { until } = reader(socket);
+    const { socket, errors, until } = await openClient(rt.url);
     const length = 16 * LIMIT;
     await write(
       socket,
@@ -76,15 +82,7 @@ describe('a body over BODY_LIMIT_BYTES', () => {
   });
 
   it('answers a client that asked to close only after reading its whole body, so it never sees a reset', async () => {
-    const { port } = new URL(rt.url);
-    const socket = connect(Number(port), '127.0.0.1');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
-    const errors: Error[] = [];
-    socket.on('error', (err) => errors.push(err));
-    const { until } = reader(socket);
+    const { socket, errors, until } = await openClient(rt.url);
     const length = 128 * LIMIT;
     await write(
       socket,
