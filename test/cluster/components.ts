@@ -65,8 +65,9 @@ export function apiserverArgs(
     `--service-account-signing-key-file=${pki.serviceAccountKey}`,
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
     '--allow-privileged=true',
-    // The "kubernetes" Service would point at 127.0.0.1, which Endpoints reject as
-    // loopback; no pod of this cluster talks to the API through it.
+    // The reconciler would publish 127.0.0.1, which Endpoints reject as loopback. With a
+    // real node the harness publishes the node's relay instead (kubernetes-endpoints.ts);
+    // kwok's fake pods never call the API.
     '--endpoint-reconciler-type=none',
     // Aggregation layer (metrics APIs, e.g. prometheus-adapter later).
     `--requestheader-client-ca-file=${pki.frontProxyCa.certFile}`,

@@ -25,6 +25,7 @@ import {
 } from './components.js';
 import { buildKubeconfig, type ApiCredentials } from './kubeconfig.js';
 import { kubectl, kubectlOk, type KubectlResult } from './kubectl.js';
+import { publishKubernetesEndpoints } from './kubernetes-endpoints.js';
 import type { NodePorts } from './node-config.js';
 import { ensureNodeTools, type NodeTools } from './node-tools.js';
 import {
@@ -478,6 +479,7 @@ async function startRealNodeIfAsked(
     ports: booting.nodePorts,
     tools: nodeTools,
     supervisor: booting.supervisor,
+    apiServerPort: booting.ports.apiserver,
     kubeletKubeconfig: identityKubeconfig(
       server,
       pki,
@@ -495,8 +497,11 @@ async function startRealNodeIfAsked(
     async () => nodesReady(await apiCall(booting.admin, 'GET', '/api/v1/nodes'), [REAL_NODE_NAME]),
     { timeoutMs: Math.max(booting.timeoutMs, 120_000), watch: [...watch, ...node.components] },
   );
+  await publishKubernetesEndpoints(booting.admin, node.apiServerAddress);
   const readyMs = Date.now() - booting.began;
-  booting.log(`real node ${node.name} Ready after ${readyMs} ms`);
+  booting.log(
+    `real node ${node.name} Ready after ${readyMs} ms; pods reach the API server through the kubernetes Service at ${node.apiServerAddress}`,
+  );
   return { node, readyMs };
 }
 

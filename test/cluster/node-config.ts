@@ -103,6 +103,10 @@ export function containerdConfig(layout: NodeLayout, pauseImage: string): string
  * The pod network: one Linux bridge whose gateway address is the node IP, host-local
  * IPAM with its state under the node dir. No IP masquerade, so pods cannot reach past
  * this machine; portmap serves hostPort (it adds iptables rules only for pods that ask).
+ * The firewall plugin accepts each pod's traffic in iptables' FORWARD chain: with
+ * bridge-nf-call-iptables on (kube-proxy needs it) bridged pod-to-pod packets pass
+ * through FORWARD, whose policy Docker sets to DROP, so without it a pod could reach
+ * neither another pod nor a ClusterIP backed by one.
  */
 export function cniConfList(layout: NodeLayout): string {
   const conf = {
@@ -123,6 +127,7 @@ export function cniConfList(layout: NodeLayout): string {
         },
       },
       { type: 'portmap', capabilities: { portMappings: true } },
+      { type: 'firewall', backend: 'iptables' },
     ],
   };
   return JSON.stringify(conf, null, 2) + '\n';

@@ -22,6 +22,7 @@ import {
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { imageName } from '../support/image-tag.js';
+import { startApiServerRelay, type ApiServerRelay } from './apiserver-relay.js';
 import { dockerCli, dockerImageExists } from './docker.js';
 import { cgroupV1Problem } from './cgroup-support.js';
 import {
@@ -68,7 +69,7 @@ const BRIDGE = 'mdbr0';
 const CGROUP_ROOT = '/modeldeploy-real-node';
 const LOCK_FILE = '/run/modeldeploy-real-node.json';
 const CNI_BIN_DIRS = ['/usr/lib/cni', '/opt/cni/bin'];
-const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap'];
+const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap', 'firewall'];
 /** A closed loopback port: containerd's image pulls (which must never happen) fail here. */
 const NO_REGISTRY_PROXY = 'http://127.0.0.1:9';
 
@@ -152,6 +153,8 @@ export interface RealNode {
   readonly components: readonly Component[];
   /** Images imported into containerd's k8s.io namespace (besides the pause image). */
   readonly images: readonly string[];
+  /** `ip:port` where pods reach the API server: the `kubernetes` Service's endpoint. */
+  readonly apiServerAddress: string;
   /** Stop everything the node started or changed; returns what could not be undone. */
   stop(): Promise<string[]>;
 }
@@ -164,6 +167,8 @@ export interface StartRealNodeOptions {
   readonly ports: NodePorts;
   readonly tools: NodeTools;
   readonly supervisor: ProcessSupervisor;
+  /** kube-apiserver's port on 127.0.0.1; pods reach it on the node IP, same port. */
+  readonly apiServerPort: number;
   /** Kubeconfig text for kubelet (node identity) and kube-proxy. */
   readonly kubeletKubeconfig: string;
   readonly kubeProxyKubeconfig: string;
@@ -355,12 +360,14 @@ export async function startRealNode(opts: StartRealNodeOptions): Promise<RealNod
     { mode: 0o755 },
   );
   const components: Component[] = [];
+  let relay: ApiServerRelay | undefined;
 
   let stopped = false;
   const stop = async (): Promise<string[]> => {
     if (stopped) return [];
     stopped = true;
     const problems: string[] = [];
+    await relay?.close();
     // kubelet first (it would restart containers), then every container process (they
     // live in our cgroup tree), then containerd and its shims.
     for (const c of [...components].reverse()) {
@@ -406,6 +413,7 @@ export async function startRealNode(opts: StartRealNodeOptions): Promise<RealNod
     }
     createCgroup(CGROUP_ROOT);
     await createBridge(BRIDGE, `${REAL_NODE_IP}/24`);
+    relay = await startApiServerRelay(REAL_NODE_IP, opts.apiServerPort);
     writeFileSync(layout.containerdConfig, containerdConfig(layout, opts.tools.pauseImage));
     writeFileSync(join(layout.cniConfDir, '10-modeldeploy.conflist'), cniConfList(layout));
     writeFileSync(
@@ -492,6 +500,7 @@ export async function startRealNode(opts: StartRealNodeOptions): Promise<RealNod
       layout,
       components,
       images,
+      apiServerAddress: relay.address,
       stop,
     };
   } catch (error) {
