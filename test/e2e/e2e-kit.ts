@@ -4,7 +4,10 @@
  * (the API server, kubectl port-forward) and from there into pods this suite created.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
+import { parse } from 'yaml';
 import { apiRequest, type ApiResponse } from '../cluster/api-client.js';
 import { parseKubeconfig } from '../cluster/kubeconfig.js';
 
@@ -116,4 +119,34 @@ export function maxDifference(expected: readonly Tensor[], actual: readonly Tens
     e.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - (a.data[i] ?? NaN)))));
   }
   return worst;
+}
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+/** An example's ModelDeployment (JSON text), renamed and pinned to the real node. */
+export function exampleOnRealNode(
+  file: string,
+  name: string,
+  extraSpec: Record<string, unknown> = {},
+): string {
+  const docs = readFileSync(`${REPO}examples/${file}`, 'utf8')
+    .split(/^---$/m)
+    .map((d) => parse(d) as Record<string, unknown> | null)
+    .filter((d): d is Record<string, unknown> => d !== null && d['kind'] === 'ModelDeployment');
+  const md = docs[0];
+  if (md === undefined) throw new Error(`no ModelDeployment in examples/${file}`);
+  const spec = (md['spec'] ?? {}) as Record<string, unknown>;
+  const runtime = (spec['runtime'] ?? {}) as Record<string, unknown>;
+  return JSON.stringify({
+    ...md,
+    metadata: { name },
+    spec: {
+      ...spec,
+      ...extraSpec,
+      runtime: {
+        ...runtime,
+        nodeSelector: { 'kubernetes.io/hostname': inject('realNodeName') },
+      },
+    },
+  });
 }

@@ -13,6 +13,8 @@ import { guardTeardown } from '../support/teardown-guard.js';
 
 /** The runtime with every examples/models/*.onnx in /models (scripts/build-images.sh). */
 export const E2E_RUNTIME_IMAGE = imageName('runtime-examples');
+/** The operator image the chart installs as a pod on the real node (chart-install.test.ts). */
+export const E2E_OPERATOR_IMAGE = imageName('operator');
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,26 +24,34 @@ declare module 'vitest' {
     realNodeName: string;
     /** Image the operator's runtime pods use (RUNTIME_IMAGE). */
     e2eRuntimeImage: string;
+    /** Operator image in the node's containerd, for the chart's in-cluster install. */
+    e2eOperatorImage: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const support = realNodeSupport();
   project.provide('e2eRuntimeImage', E2E_RUNTIME_IMAGE);
+  project.provide('e2eOperatorImage', E2E_OPERATOR_IMAGE);
   if (!support.ok) {
     project.provide('e2eSkipReason', support.reason);
     project.provide('realNodeName', '');
     return async () => undefined;
   }
-  if (!(await dockerImageExists(E2E_RUNTIME_IMAGE))) {
-    throw new Error(
-      `the e2e suites run ${E2E_RUNTIME_IMAGE} on the real node and it is not in the local Docker daemon; build it with: bash scripts/build-images.sh runtime runtime-examples`,
-    );
+  for (const [image, target] of [
+    [E2E_RUNTIME_IMAGE, 'runtime runtime-examples'],
+    [E2E_OPERATOR_IMAGE, 'operator'],
+  ] as const) {
+    if (!(await dockerImageExists(image))) {
+      throw new Error(
+        `the e2e suites run ${image} on the real node and it is not in the local Docker daemon; build it with: bash scripts/build-images.sh ${target}`,
+      );
+    }
   }
   const cluster = await startCluster({
     realNode: true,
     nodes: 1,
-    nodeImages: [E2E_RUNTIME_IMAGE],
+    nodeImages: [E2E_RUNTIME_IMAGE, E2E_OPERATOR_IMAGE],
     // The autoscaling suite (autoscaling.test.ts) watches HPAs react; the default sync is 15 s.
     controllerManagerArgs: ['--horizontal-pod-autoscaler-sync-period=5s'],
     log: (line) => process.stderr.write(`[cluster] ${line}\n`),

@@ -7,13 +7,13 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parse } from 'yaml';
 import { OperatorProcess } from '../support/operator-process.js';
 import { kstatusOf } from '../support/kstatus.js';
 import {
   api,
   createNamespace,
   eventually,
+  exampleOnRealNode,
   getJson,
   k,
   kOk,
@@ -72,34 +72,6 @@ interface ModelDeploymentStatus {
 
 function condition(md: ModelDeploymentStatus, type: string): Condition | undefined {
   return md.status?.conditions?.find((c) => c.type === type);
-}
-
-/** examples/minimal.yaml (or any example document) pinned to the real node. */
-function exampleOnRealNode(
-  file: string,
-  name: string,
-  extraSpec: Record<string, unknown> = {},
-): string {
-  const docs = readFileSync(`${REPO}examples/${file}`, 'utf8')
-    .split(/^---$/m)
-    .map((d) => parse(d) as Record<string, unknown> | null)
-    .filter((d): d is Record<string, unknown> => d !== null && d['kind'] === 'ModelDeployment');
-  const md = docs[0];
-  if (md === undefined) throw new Error(`no ModelDeployment in examples/${file}`);
-  const spec = (md['spec'] ?? {}) as Record<string, unknown>;
-  const runtime = (spec['runtime'] ?? {}) as Record<string, unknown>;
-  return JSON.stringify({
-    ...md,
-    metadata: { name },
-    spec: {
-      ...spec,
-      ...extraSpec,
-      runtime: {
-        ...runtime,
-        nodeSelector: { 'kubernetes.io/hostname': inject('realNodeName') },
-      },
-    },
-  });
 }
 
 /** Runtime pods of both tracks (status.selector, the scale selector, covers only stable). */
