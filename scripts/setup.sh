@@ -75,6 +75,8 @@ if $with_test; then
   test/cluster/build-jaeger.sh >/dev/null
   step "versitygw: an S3-compatible server for the s3:// model tests (Go module; cached)"
   test/cluster/build-versitygw.sh >/dev/null
+  step "fake-gcs-server: a GCS emulator for the gs:// model tests (Go module; cached)"
+  test/cluster/build-fake-gcs-server.sh >/dev/null
   step "Lua 5.4 (Debian) to run the shipped Argo CD health check in its test"
   if ! command -v lua5.4 >/dev/null; then
     [ "$(id -u)" -eq 0 ] || { echo "need root to apt-get install lua5.4; rerun with sudo" >&2; exit 1; }

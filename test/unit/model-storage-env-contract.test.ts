@@ -58,6 +58,7 @@ describe('model storage settings across the contract', () => {
       caBundleFile: `${MODEL_CA_DIR}/ca.crt`,
       http: { bearerTokenFile: undefined, usernameFile: undefined, passwordFile: undefined },
       s3: { endpoint: 'http://minio.storage.svc:9000', region: 'eu-west-3', forcePathStyle: true },
+      gcs: { credentialsFile: undefined, endpoint: undefined },
     });
     expect(env['AWS_ACCESS_KEY_ID']).toBe('AKIDEXAMPLE');
     expect(env['AWS_SESSION_TOKEN']).toBeUndefined();
@@ -68,5 +69,17 @@ describe('model storage settings across the contract', () => {
       credentials: { secretName: 'tok', bearerTokenKey: 'bearer' },
     });
     expect(config.model.storage.http.bearerTokenFile).toBe(`${MODEL_CREDENTIALS_DIR}/bearer`);
+  });
+
+  it('gs:// key file and endpoint reach the runtime as its GCS settings', () => {
+    const { config } = configFor('gs://models/iris.onnx', {
+      credentials: { secretName: 'gcs-key' },
+      storage: { endpoint: 'http://fake-gcs.test.svc:4443' },
+    });
+    expect(config.model.storage.gcs).toEqual({
+      credentialsFile: `${MODEL_CREDENTIALS_DIR}/key.json`,
+      endpoint: 'http://fake-gcs.test.svc:4443',
+    });
+    expect(config.model.storage.s3.endpoint).toBeUndefined();
   });
 });

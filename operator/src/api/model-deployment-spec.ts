@@ -27,7 +27,7 @@ const intOrString = (description: string) =>
   });
 
 const MODEL_URI_PATTERN =
-  '^(https?://[^\\s]+|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[^\\s]+|pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?/[^\\s]+|file:///[^\\s]+)$';
+  '^(https?://[^\\s]+|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[^\\s]+|gs://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]/[^\\s]+|pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?/[^\\s]+|file:///[^\\s]+)$';
 const modelUriRegex = new RegExp(MODEL_URI_PATTERN);
 
 export const modelUri = withRules(
@@ -36,13 +36,13 @@ export const modelUri = withRules(
     .min(1)
     .max(2048)
     .describe(
-      'Where the runtime loads the ONNX file from: https://… or http://… or s3://<bucket>/<key> (downloaded at start-up; see credentials and storage), pvc://<claim>/<path> (the claim is mounted read-only), or file:///<path> (baked into the runtime image).',
+      'Where the runtime loads the ONNX file from: https://… or http://… or s3://<bucket>/<key> or gs://<bucket>/<object> (downloaded at start-up; see credentials and storage), pvc://<claim>/<path> (the claim is mounted read-only), or file:///<path> (baked into the runtime image).',
     ),
   [
     {
       rule: `self.matches('${MODEL_URI_PATTERN.replace(/\\/g, '\\\\')}')`,
       message:
-        'uri must start with https://, http://, s3://<bucket>/<key>, pvc://<claim>/<path> or file:///<path>; other schemes (gs://, hf://) are not supported',
+        'uri must start with https://, http://, s3://<bucket>/<key>, gs://<bucket>/<object>, pvc://<claim>/<path> or file:///<path>; other schemes (hf://) are not supported',
       holds: (uri) => modelUriRegex.test(uri),
     },
   ],

@@ -26,7 +26,7 @@ const secretKey = (description: string) =>
 const credentialsShape = z
   .strictObject({
     secretName: resourceName.describe(
-      'Secret in the ModelDeployment namespace holding the credentials. s3:// keys reach the runtime as AWS_* variables from secretKeyRef (never in clear in the pod spec); for https:// the Secret is mounted read-only as files.',
+      'Secret in the ModelDeployment namespace holding the credentials. s3:// keys reach the runtime as AWS_* variables from secretKeyRef (never in clear in the pod spec); for https:// and gs:// the Secret is mounted read-only as files.',
     ),
     accessKeyIdKey: secretKey('s3://: key of the access key id (default "AWS_ACCESS_KEY_ID").'),
     secretAccessKeyKey: secretKey(
@@ -40,9 +40,12 @@ const credentialsShape = z
     ),
     usernameKey: secretKey('https://: key of the basic-auth user name (with passwordKey).'),
     passwordKey: secretKey('https://: key of the basic-auth password (with usernameKey).'),
+    serviceAccountKeyKey: secretKey(
+      'gs://: key of the Google service account key file (JSON) in the Secret (default "key.json").',
+    ),
   })
   .describe(
-    'Credentials for s3:// and https:// models (the canary model included). Leave unset for public models and for workload identity through spec.runtime.serviceAccountName.',
+    'Credentials for s3://, gs:// and https:// models (the canary model included). Leave unset for public models and for workload identity (IRSA, GKE) through spec.runtime.serviceAccountName.',
   );
 
 export const modelCredentialsSpec = withRules(credentialsShape, [
@@ -78,7 +81,7 @@ export const modelStorageSpec = z
       .regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/)
       .optional()
       .describe(
-        's3://: endpoint of an S3-compatible store (MinIO, Ceph, R2), e.g. https://minio.storage.svc:9000.',
+        's3://: endpoint of an S3-compatible store (MinIO, Ceph, R2), e.g. https://minio.storage.svc:9000. gs://: the JSON API endpoint of an emulator (fake-gcs-server), e.g. http://gcs.test.svc:4443; requests to it carry credentials only when a key Secret is set.',
       ),
     forcePathStyle: z
       .boolean()
@@ -93,7 +96,7 @@ export const modelStorageSpec = z
       })
       .optional()
       .describe(
-        'Certificates trusted, besides the public roots, for an https:// model server or an S3 endpoint behind a private CA.',
+        'Certificates trusted, besides the public roots, for an https:// model server or an S3 endpoint behind a private CA (not used for gs://).',
       ),
     cacheSizeLimit: z
       .string()
@@ -103,5 +106,7 @@ export const modelStorageSpec = z
         "sizeLimit of the pod's scratch volume that caches the downloaded model, e.g. 4Gi. A model larger than this is refused before its download, with the sizes in the message.",
       ),
   })
-  .describe('How the runtime reaches the store of an s3:// or https:// model, and its cache size.');
+  .describe(
+    'How the runtime reaches the store of an s3://, gs:// or https:// model, and its cache size.',
+  );
 export type ModelStorageSpec = z.output<typeof modelStorageSpec>;

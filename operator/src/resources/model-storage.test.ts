@@ -100,6 +100,45 @@ describe('model storage in the runtime Deployment', () => {
     expect(vars.get('MODEL_HTTP_BEARER_TOKEN_FILE')?.value).toBe(`${MODEL_CREDENTIALS_DIR}/token`);
   });
 
+  it('mounts a gs:// service account key as a file, names it, and sets the emulator endpoint', () => {
+    const gsUri = 'gs://models/iris/v1.onnx';
+    const md = modelDeployment({
+      uri: gsUri,
+      credentials: { secretName: 'gcs-key', serviceAccountKeyKey: 'sa.json' },
+      storage,
+    });
+    const d = buildDeployment(md, track(gsUri));
+    const vars = env(d);
+    expect(vars.get('MODEL_GCS_CREDENTIALS_FILE')?.value).toBe(`${MODEL_CREDENTIALS_DIR}/sa.json`);
+    expect(vars.get('MODEL_GCS_ENDPOINT')?.value).toBe('https://minio.storage.svc:9000');
+    const names = [...vars.keys()];
+    expect(names.filter((n) => n.startsWith('AWS_') || n.startsWith('MODEL_S3_'))).toEqual([]);
+    // The GCS client takes no CA bundle: mounting one would promise what it does not do.
+    expect(names).not.toContain('MODEL_CA_BUNDLE_FILE');
+    const pod = d.spec?.template.spec;
+    expect(pod?.volumes?.map((v) => v.name)).not.toContain('model-ca');
+    expect(pod?.volumes).toContainEqual({
+      name: 'model-credentials',
+      secret: { secretName: 'gcs-key' },
+    });
+    expect(JSON.stringify(d)).not.toContain('private_key');
+  });
+
+  it('defaults the gs:// key to "key.json" and sets nothing without credentials (workload identity)', () => {
+    const gsUri = 'gs://models/iris/v1.onnx';
+    const keyed = env(
+      buildDeployment(
+        modelDeployment({ uri: gsUri, credentials: { secretName: 'k' } }),
+        track(gsUri),
+      ),
+    );
+    expect(keyed.get('MODEL_GCS_CREDENTIALS_FILE')?.value).toBe(
+      `${MODEL_CREDENTIALS_DIR}/key.json`,
+    );
+    const ambient = env(buildDeployment(modelDeployment({ uri: gsUri }), track(gsUri)));
+    expect([...ambient.keys()].filter((n) => n.startsWith('MODEL_GCS_'))).toEqual([]);
+  });
+
   it('sets the cache volume sizeLimit and adds nothing for a pvc:// track', () => {
     const md = modelDeployment({ credentials: { secretName: 'keys' }, storage });
     const d = buildDeployment(md, track('pvc://claim/iris.onnx'));

@@ -4,7 +4,7 @@ import { parseQuantity } from '../kube/quantity.js';
 import type { TrackModel } from './tracks.js';
 import type { RuntimeVolumes } from './volumes.js';
 
-/** Where the credentials Secret of an https:// model is mounted (read-only). */
+/** Where the credentials Secret of an https:// or gs:// model is mounted (read-only). */
 export const MODEL_CREDENTIALS_DIR = '/etc/modeldeploy/model-credentials';
 /** Where the CA bundle ConfigMap is mounted (read-only). */
 export const MODEL_CA_DIR = '/etc/modeldeploy/model-ca';
@@ -15,10 +15,11 @@ export interface ModelStorageSource {
   readonly storage?: ModelStorageSpec | undefined;
 }
 
-type Scheme = 's3' | 'http' | 'local';
+type Scheme = 's3' | 'gs' | 'http' | 'local';
 
 function schemeOf(uri: string): Scheme {
   if (uri.startsWith('s3://')) return 's3';
+  if (uri.startsWith('gs://')) return 'gs';
   if (/^https?:\/\//.test(uri)) return 'http';
   return 'local';
 }
@@ -56,11 +57,24 @@ function httpCredentialEnv(c: ModelCredentialsSpec): V1EnvVar[] {
   return [{ name: 'MODEL_HTTP_BEARER_TOKEN_FILE', value: file(c.bearerTokenKey ?? 'token') }];
 }
 
+/** A GCS service account key stays a file of the mounted Secret, like https:// credentials. */
+function gcsCredentialEnv(c: ModelCredentialsSpec): V1EnvVar[] {
+  const key = c.serviceAccountKeyKey ?? 'key.json';
+  return [{ name: 'MODEL_GCS_CREDENTIALS_FILE', value: `${MODEL_CREDENTIALS_DIR}/${key}` }];
+}
+
 function credentialEnv(source: ModelStorageSource, scheme: Scheme): V1EnvVar[] {
   const c = source.credentials;
   if (c === undefined || scheme === 'local') return [];
-  return scheme === 's3' ? s3CredentialEnv(c) : httpCredentialEnv(c);
+  if (scheme === 's3') return s3CredentialEnv(c);
+  return scheme === 'gs' ? gcsCredentialEnv(c) : httpCredentialEnv(c);
 }
+
+/** Whether the scheme reads the credentials Secret as mounted files. */
+const mountsCredentials = (scheme: Scheme): boolean => scheme === 'http' || scheme === 'gs';
+
+/** The CA bundle is for Node's https client and the AWS SDK's; the GCS client takes none. */
+const usesCaBundle = (scheme: Scheme): boolean => scheme === 'http' || scheme === 's3';
 
 /** The cache volume's sizeLimit in bytes, when spec.model.storage.cacheSizeLimit sets one. */
 export function cacheSizeLimitBytes(source: ModelStorageSource): number | undefined {
@@ -77,8 +91,11 @@ function settingsEnv(source: ModelStorageSource, scheme: Scheme): V1EnvVar[] {
     MODEL_S3_REGION: scheme === 's3' ? s?.region : undefined,
     MODEL_S3_ENDPOINT: scheme === 's3' ? s?.endpoint : undefined,
     MODEL_S3_FORCE_PATH_STYLE: scheme === 's3' ? s?.forcePathStyle?.toString() : undefined,
+    MODEL_GCS_ENDPOINT: scheme === 'gs' ? s?.endpoint : undefined,
     MODEL_CA_BUNDLE_FILE:
-      ca !== undefined && scheme !== 'local' ? `${MODEL_CA_DIR}/${ca.key ?? 'ca.crt'}` : undefined,
+      ca !== undefined && usesCaBundle(scheme)
+        ? `${MODEL_CA_DIR}/${ca.key ?? 'ca.crt'}`
+        : undefined,
     MODEL_CACHE_SIZE_LIMIT_BYTES: limit?.toString(),
   };
   return Object.entries(values).flatMap(([name, value]) =>
@@ -92,12 +109,12 @@ export function modelStorageEnv(source: ModelStorageSource, model: TrackModel): 
   return [...credentialEnv(source, scheme), ...settingsEnv(source, scheme)];
 }
 
-/** The credentials Secret (https:// only) and the CA bundle ConfigMap, mounted read-only. */
+/** The credentials Secret (https://, gs://) and the CA bundle ConfigMap, mounted read-only. */
 export function modelStorageVolumes(source: ModelStorageSource, model: TrackModel): RuntimeVolumes {
   const scheme = schemeOf(model.uri);
   const out: RuntimeVolumes = { volumes: [], mounts: [] };
   const c = source.credentials;
-  if (c !== undefined && scheme === 'http') {
+  if (c !== undefined && mountsCredentials(scheme)) {
     out.volumes.push({ name: 'model-credentials', secret: { secretName: c.secretName } });
     out.mounts.push({
       name: 'model-credentials',
@@ -106,7 +123,7 @@ export function modelStorageVolumes(source: ModelStorageSource, model: TrackMode
     });
   }
   const ca = source.storage?.caBundle;
-  if (ca !== undefined && scheme !== 'local') {
+  if (ca !== undefined && usesCaBundle(scheme)) {
     out.volumes.push({ name: 'model-ca', configMap: { name: ca.configMapName } });
     out.mounts.push({ name: 'model-ca', mountPath: MODEL_CA_DIR, readOnly: true });
   }

@@ -167,6 +167,10 @@ export const envSchema = z.object({
   MODEL_S3_ENDPOINT: z.url({ error: 'expected a URL such as http://minio:9000' }).optional(),
   MODEL_S3_REGION: str.optional(),
   MODEL_S3_FORCE_PATH_STYLE: bool.default(false),
+  /** gs://: a service account key (JSON) from the credentials Secret; unset: ambient credentials. */
+  MODEL_GCS_CREDENTIALS_FILE: str.optional(),
+  /** gs://: the JSON API endpoint of an emulator or a private endpoint, e.g. http://gcs:4443. */
+  MODEL_GCS_ENDPOINT: z.url({ error: 'expected a URL such as http://fake-gcs:4443' }).optional(),
   // --- end of model storage ---
   API_KEYS_FILE: str.optional(),
   API_KEYS: list.default([]),

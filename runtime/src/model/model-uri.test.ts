@@ -27,6 +27,7 @@ describe('resolveModelUri', () => {
     expect(() => resolveModelUri('pvc://claim/../../etc/passwd', '/r')).toThrow(/leaves the claim/);
     expect(() => resolveModelUri('hf://org/m.onnx', '/r')).toThrow(/unsupported scheme/);
     expect(() => resolveModelUri('s3://bucket-only', '/r')).toThrow(/s3:\/\/<bucket>\/<key/);
+    expect(() => resolveModelUri('gs://bucket-only', '/r')).toThrow(/gs:\/\/<bucket>\/<object/);
   });
 
   it('splits s3:// into bucket and key, keeping slashes in the key', () => {
@@ -34,6 +35,14 @@ describe('resolveModelUri', () => {
       kind: 's3',
       bucket: 'models',
       key: 'iris/v2/model.onnx',
+    });
+  });
+
+  it('splits gs:// into bucket and object name, keeping slashes in the name', () => {
+    expect(resolveModelUri('gs://models/iris/v2/model.onnx', '/r')).toEqual({
+      kind: 'gs',
+      bucket: 'models',
+      object: 'iris/v2/model.onnx',
     });
   });
 });

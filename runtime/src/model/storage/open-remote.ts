@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ModelSource } from '../model-uri.js';
+import { gcsObject } from './gcs-object.js';
+import { readGcsKey } from './gcs-identity.js';
 import { httpsObject, type HttpAuth } from './https-object.js';
 import type { RemoteObject } from './remote-object.js';
 import { s3Object } from './s3-object.js';
@@ -12,6 +14,11 @@ export async function openRemote(
   source: RemoteSource,
   settings: StorageSettings,
 ): Promise<RemoteObject> {
+  if (source.kind === 'gs') {
+    const { credentialsFile, endpoint } = settings.gcs;
+    const key = credentialsFile !== undefined ? await readGcsKey(credentialsFile) : undefined;
+    return gcsObject({ bucket: source.bucket, object: source.object }, { key, endpoint });
+  }
   const caBundle = await optionalFile(settings.caBundleFile, 'MODEL_CA_BUNDLE_FILE');
   if (source.kind === 's3') {
     return s3Object({ bucket: source.bucket, key: source.key }, { ...settings.s3, caBundle });

@@ -3,6 +3,7 @@
  * sets from spec.model.credentials and spec.model.storage. Secrets are named by file (a
  * mounted Secret), never carried in a variable; AWS keys are the exception the SDK defines
  * (AWS_ACCESS_KEY_ID etc.), which the operator sets from secretKeyRef, never in clear.
+ * A GCS service account key is a mounted file too (MODEL_GCS_CREDENTIALS_FILE).
  */
 export interface StorageSettings {
   /** The cache volume's sizeLimit in bytes; a larger model is refused before its download. */
@@ -19,6 +20,11 @@ export interface StorageSettings {
     readonly region: string | undefined;
     readonly forcePathStyle: boolean;
   };
+  readonly gcs: {
+    /** A service account key file; unset, the ambient credentials (workload identity, ADC). */
+    readonly credentialsFile: string | undefined;
+    readonly endpoint: string | undefined;
+  };
 }
 
 /** The env variables storageSettings reads, as env-schema.ts parses them. */
@@ -31,6 +37,8 @@ export interface StorageEnv {
   readonly MODEL_S3_ENDPOINT?: string | undefined;
   readonly MODEL_S3_REGION?: string | undefined;
   readonly MODEL_S3_FORCE_PATH_STYLE: boolean;
+  readonly MODEL_GCS_CREDENTIALS_FILE?: string | undefined;
+  readonly MODEL_GCS_ENDPOINT?: string | undefined;
 }
 
 export function storageSettings(e: StorageEnv): StorageSettings {
@@ -47,6 +55,7 @@ export function storageSettings(e: StorageEnv): StorageSettings {
       region: e.MODEL_S3_REGION,
       forcePathStyle: e.MODEL_S3_FORCE_PATH_STYLE,
     },
+    gcs: { credentialsFile: e.MODEL_GCS_CREDENTIALS_FILE, endpoint: e.MODEL_GCS_ENDPOINT },
   };
 }
 
