@@ -118,6 +118,22 @@ describe('a gs:// model', () => {
     }
   });
 
+  it('reaches an emulator named by STORAGE_EMULATOR_HOST, the variable Google documents', async () => {
+    // The client takes that variable as its JSON API base, path included.
+    const saved = process.env['STORAGE_EMULATOR_HOST'];
+    process.env['STORAGE_EMULATOR_HOST'] = `${gcs.endpoint}/storage/v1`;
+    try {
+      const env = gcsEnv(gcs.endpoint);
+      delete env['MODEL_GCS_ENDPOINT'];
+      const loaded = await loadModel(testConfig(URI, env));
+      expect(loaded.sha256).toBe(TINY_SHA);
+      await loaded.release();
+    } finally {
+      if (saved === undefined) delete process.env['STORAGE_EMULATOR_HOST'];
+      else process.env['STORAGE_EMULATOR_HOST'] = saved;
+    }
+  });
+
   it('signs its requests with the service account key of MODEL_GCS_CREDENTIALS_FILE', async () => {
     const before = gate.callers.length;
     const loaded = await loadModel(
