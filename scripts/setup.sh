@@ -86,7 +86,7 @@ if $with_test; then
       --no-install-recommends lua5.4
   fi
   lua5.4 -v
-  step "Python test clients from PyPI (tritonclient[grpc]) in a venv, for the runtime suite"
+  step "Python test clients and servers from PyPI (tritonclient[grpc], moto) in a venv, for the runtime suite"
   if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
     [ "$(id -u)" -eq 0 ] || { echo "need root to apt-get install python3-venv; rerun with sudo" >&2; exit 1; }
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq
