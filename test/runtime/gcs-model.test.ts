@@ -165,6 +165,27 @@ describe('a gs:// model', () => {
     expect(err.message).toContain('HTTP 401: access denied to an anonymous request');
   });
 
+  it('retries a download reset half-way and leaves no half-written file', async () => {
+    const cacheDir = mkdtempSync(join(dir, 'cache-'));
+    const before = gate.downloads();
+    gate.resetNextDownloadAfter(Math.floor(model.byteLength / 2));
+    const loaded = await loadModel(
+      testConfig(
+        URI,
+        gcsEnv(gate.endpoint, {
+          MODEL_CACHE_DIR: cacheDir,
+          MODEL_GCS_CREDENTIALS_FILE: keyFile(reader),
+          MODEL_SHA256: TINY_SHA,
+          MODEL_DOWNLOAD_RETRIES: '2',
+        }),
+      ),
+    );
+    expect(loaded.sha256).toBe(TINY_SHA);
+    await loaded.release();
+    expect(gate.downloads() - before).toBe(2);
+    expect(readdirSync(cacheDir)).toEqual([`sha256-${TINY_SHA}.onnx`]);
+  });
+
   it('answers a missing object as ModelNotFound naming bucket and object, and a missing bucket too', async () => {
     const object = await loadFailure(`gs://${BUCKET}/iris/v9/none.onnx`, gcsEnv(gcs.endpoint));
     expect(storageReason(object)).toBe('ModelNotFound');

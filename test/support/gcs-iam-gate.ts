@@ -38,6 +38,10 @@ export interface IamGate {
   readonly endpoint: string;
   /** The JWT issuers (service accounts) whose requests reached the gate, in order. */
   readonly callers: readonly string[];
+  /** Cuts the connection of the next media download after this many body bytes. */
+  resetNextDownloadAfter(bytes: number): void;
+  /** Media downloads answered so far, cut ones included. */
+  downloads(): number;
   stop(): Promise<void>;
 }
 
@@ -46,10 +50,16 @@ export async function startIamGate(
   readers: readonly ServiceAccountKey[],
 ): Promise<IamGate> {
   const callers: string[] = [];
+  let cutAfter: number | undefined;
+  let downloads = 0;
   const server = createServer((req, res) => {
     void verdict(req, readers, callers).then((refusal) => {
-      if (refusal === undefined) forward(req, res, upstream);
-      else refuse(res, refusal.status, refusal.message);
+      if (refusal !== undefined) return refuse(res, refusal.status, refusal.message);
+      const media = new URL(req.url ?? '/', upstream).searchParams.get('alt') === 'media';
+      if (media) downloads++;
+      const cut = media ? cutAfter : undefined;
+      if (media) cutAfter = undefined;
+      forward(req, res, upstream, cut);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -57,6 +67,10 @@ export async function startIamGate(
   return {
     endpoint: `http://127.0.0.1:${port}`,
     callers,
+    resetNextDownloadAfter: (bytes) => {
+      cutAfter = bytes;
+    },
+    downloads: () => downloads,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -79,7 +93,12 @@ async function verdict(
   if (token === undefined) {
     return { status: 401, message: 'Anonymous caller does not have storage.objects.get access' };
   }
-  const caller = String(decodeJwt(token).iss);
+  let caller: string;
+  try {
+    caller = String(decodeJwt(token).iss);
+  } catch {
+    return { status: 401, message: 'Invalid Credentials' };
+  }
   callers.push(caller);
   const reader = readers.find((r) => r.email === caller);
   if (
@@ -107,13 +126,21 @@ function refuse(res: ServerResponse, status: number, message: string): void {
   );
 }
 
-function forward(req: IncomingMessage, res: ServerResponse, upstream: string): void {
+function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  upstream: string,
+  cutAfter: number | undefined,
+): void {
   const out = request(
     new URL(req.url ?? '/', upstream),
     { method: req.method, headers: req.headers },
     (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
+      if (cutAfter === undefined) return void answer.pipe(res);
+      // A connection reset half-way through the body, as a flaky network gives.
+      res.write(Buffer.alloc(cutAfter, 0x2a), () => res.socket?.resetAndDestroy());
+      answer.resume();
     },
   );
   out.on('error', () => res.destroy());

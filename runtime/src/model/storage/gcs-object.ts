@@ -1,7 +1,7 @@
-import { Storage, type File } from '@google-cloud/storage';
-import type { Readable } from 'node:stream';
+import { Storage } from '@google-cloud/storage';
 import { gcsIdentity, type GcsKey } from './gcs-identity.js';
 import { classifyGcsError } from './gcs-errors.js';
+import { getMedia, mediaStatusError } from './gcs-media.js';
 import type { OpenedObject, RemoteObject } from './remote-object.js';
 
 export interface GcsLocation {
@@ -21,8 +21,8 @@ export interface GcsSettings {
  * from the credentials Secret, else the ambient credentials (GKE workload identity, the
  * metadata server, GOOGLE_APPLICATION_CREDENTIALS). The object's metadata comes first, so
  * its size is checked before the body, and the body is read at that generation so both
- * describe the same bytes. The client's own retries and hash checks are off: ours retry the
- * whole download and MODEL_SHA256 is the integrity check.
+ * describe the same bytes (gcs-media.ts reads them). The client's own retries are off: ours
+ * retry the whole download, and MODEL_SHA256 is the integrity check.
  */
 export function gcsObject(where: GcsLocation, settings: GcsSettings): RemoteObject {
   const storage = new Storage({
@@ -56,41 +56,15 @@ async function open(
   const file = storage.bucket(where.bucket).file(where.object);
   const [metadata] = await abortable(file.getMetadata(), signal).catch(fail);
   const size = Number(metadata.size);
-  const generation = metadata.generation;
-  const pinned: File =
-    generation === undefined
-      ? file
-      : storage.bucket(where.bucket).file(where.object, { generation });
-  const stream = pinned.createReadStream({ validation: false, decompress: false });
-  const stop = (): void => {
-    stream.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-  };
-  signal.addEventListener('abort', stop, { once: true });
+  const generation = metadata.generation === undefined ? undefined : String(metadata.generation);
+  const response = await getMedia(storage, where, generation, signal).catch(fail);
+  if (response.statusCode !== 200) return fail(mediaStatusError(response));
   return {
     size: Number.isFinite(size) ? size : undefined,
-    body: classified(stream, fail, () => signal.removeEventListener('abort', stop)),
-    discard: () => stream.destroy(),
+    body: response,
+    discard: () => response.destroy(),
   };
 }
-
-/** The body's chunks; a 403 or 404 answered to the media request keeps its reason. */
-async function* classified(
-  stream: Readable,
-  fail: (err: unknown) => Promise<never>,
-  done: () => void,
-): AsyncIterable<Uint8Array> {
-  try {
-    for await (const chunk of stream) yield chunk as Uint8Array;
-  } catch (err) {
-    if (isHttpError(err)) await fail(err);
-    throw err;
-  } finally {
-    done();
-  }
-}
-
-const isHttpError = (err: unknown): boolean =>
-  typeof (err as { code?: unknown } | null)?.code === 'number';
 
 /** The client takes no signal for metadata: the attempt ends at the deadline all the same. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
