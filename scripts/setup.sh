@@ -57,6 +57,8 @@ echo "tools: $tools_dir"
 step "real node: containerd, runc, CNI plugins (Debian), kubelet, kube-proxy and pause (cached)"
 bash scripts/node-setup.sh
 test/cluster/build-node-tools.sh >/dev/null
+step "CoreDNS (Go module): the real node's cluster DNS (cached)"
+test/cluster/build-coredns.sh >/dev/null
 
 if ! $with_test; then
   step "runtime image with the example models, for the real node"

@@ -26,6 +26,7 @@ import {
 import { buildKubeconfig, type ApiCredentials } from './kubeconfig.js';
 import { kubectl, kubectlOk, type KubectlResult } from './kubectl.js';
 import { publishKubernetesEndpoints } from './kubernetes-endpoints.js';
+import { ensureCoreDns } from './coredns.js';
 import type { NodePorts } from './node-config.js';
 import { ensureNodeTools, type NodeTools } from './node-tools.js';
 import {
@@ -240,9 +241,10 @@ async function applyCrds(
 /** Start a cluster. Builds or reuses the tools first (see build-tools.sh). */
 export async function startCluster(opts: StartClusterOptions = {}): Promise<Cluster> {
   const log: Log = opts.log ?? ((): void => undefined);
-  const [tools, nodeTools] = await Promise.all([
+  const [tools, nodeTools, coreDns] = await Promise.all([
     ensureTools(),
     opts.realNode === true ? ensureNodeTools() : Promise.resolve(undefined),
+    opts.realNode === true ? ensureCoreDns() : Promise.resolve(undefined),
   ]);
   for (let attempt = 1; ; attempt++) {
     const began = Date.now();
@@ -250,7 +252,17 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
     const supervisor = new ProcessSupervisor(tempDir);
     const started: { node?: RealNode } = {};
     try {
-      return await boot({ tools, nodeTools, tempDir, supervisor, opts, log, began, started });
+      return await boot({
+        tools,
+        nodeTools,
+        coreDns,
+        tempDir,
+        supervisor,
+        opts,
+        log,
+        began,
+        started,
+      });
     } catch (error) {
       await started.node?.stop();
       await supervisor.stopAll(1_000);
@@ -283,6 +295,8 @@ interface BootAttempt {
   readonly tools: ClusterTools;
   /** Set when a real node was asked for. */
   readonly nodeTools: NodeTools | undefined;
+  /** The CoreDNS binary, when a real node was asked for. */
+  readonly coreDns: string | undefined;
   readonly tempDir: string;
   readonly supervisor: ProcessSupervisor;
   readonly opts: StartClusterOptions;
@@ -468,8 +482,8 @@ async function startRealNodeIfAsked(
   booting: Booting,
   watch: readonly Component[],
 ): Promise<ReadyRealNode | undefined> {
-  const { nodeTools, nodePki, pki, server } = booting;
-  if (nodeTools === undefined || nodePki === undefined) return undefined;
+  const { nodeTools, nodePki, pki, server, coreDns } = booting;
+  if (nodeTools === undefined || nodePki === undefined || coreDns === undefined) return undefined;
   booting.log(`starting the real node ${REAL_NODE_NAME} (containerd, kubelet, kube-proxy)`);
   const node = await startRealNode({
     tempDir: booting.tempDir,
@@ -480,6 +494,8 @@ async function startRealNodeIfAsked(
     tools: nodeTools,
     supervisor: booting.supervisor,
     apiServerPort: booting.ports.apiserver,
+    coreDns,
+    adminKubeconfigPath: booting.kubeconfigPath,
     kubeletKubeconfig: identityKubeconfig(
       server,
       pki,

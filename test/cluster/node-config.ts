@@ -178,8 +178,10 @@ export function kubeletConfig(
     imageGCHighThresholdPercent: 100,
     imageGCLowThresholdPercent: 99,
     serializeImagePulls: false,
-    // No cluster DNS in the test cluster; pods get the host's resolver file.
+    // CoreDNS listens on the node IP (coredns.ts); pods get it as their nameserver and the
+    // cluster search domains. The host's file only adds its search domains.
     resolvConf: '/etc/resolv.conf',
+    clusterDNS: [layout.ip],
     clusterDomain: 'cluster.local',
     hairpinMode: 'hairpin-veth',
     podCIDR: layout.podCidr,

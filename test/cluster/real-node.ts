@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { imageName } from '../support/image-tag.js';
 import { startApiServerRelay, type ApiServerRelay } from './apiserver-relay.js';
+import { corefile, dnsAnswers } from './coredns.js';
 import { dockerCli, dockerImageExists } from './docker.js';
 import { cgroupV1Problem } from './cgroup-support.js';
 import {
@@ -58,6 +59,7 @@ import {
   processesMentioning,
   type Component,
   type ProcessSupervisor,
+  type StartSpec,
 } from './processes.js';
 import { waitFor } from './readiness.js';
 
@@ -65,6 +67,8 @@ export const REAL_NODE_NAME = 'real-node';
 /** The node's pod subnet; its gateway is the node IP. kwok's fake pods use 10.244/16. */
 export const REAL_NODE_POD_CIDR = '10.245.0.0/24';
 export const REAL_NODE_IP = '10.245.0.1';
+/** The `kubernetes` Service's ClusterIP: the first address of SERVICE_CIDR. */
+const KUBERNETES_SERVICE_IP = '10.96.0.1';
 const BRIDGE = 'mdbr0';
 const CGROUP_ROOT = '/modeldeploy-real-node';
 const LOCK_FILE = '/run/modeldeploy-real-node.json';
@@ -72,6 +76,28 @@ const CNI_BIN_DIRS = ['/usr/lib/cni', '/opt/cni/bin'];
 const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap', 'firewall'];
 /** A closed loopback port: containerd's image pulls (which must never happen) fail here. */
 const NO_REGISTRY_PROXY = 'http://127.0.0.1:9';
+
+type Spec = (name: string, binary: string, args: string[]) => StartSpec;
+
+/**
+ * CoreDNS for the node's pods (kubelet's clusterDNS is the node IP), before kubelet starts
+ * any pod; resolves once it answers the kubernetes Service's name.
+ */
+async function startDns(
+  opts: StartRealNodeOptions,
+  layout: NodeLayout,
+  spec: Spec,
+  components: Component[],
+): Promise<void> {
+  const conf = join(layout.dir, 'Corefile');
+  writeFileSync(conf, corefile(layout.ip, opts.adminKubeconfigPath));
+  const dns = opts.supervisor.start(spec('coredns', opts.coreDns, ['-conf', conf]));
+  components.push(dns);
+  await waitFor(`CoreDNS on ${layout.ip}:53`, () => dnsAnswers(layout.ip, KUBERNETES_SERVICE_IP), {
+    timeoutMs: 30_000,
+    watch: [dns],
+  });
+}
 
 /** Images the node gets from the local Docker daemon when they exist. */
 export const DEFAULT_NODE_IMAGES: readonly string[] = [
@@ -169,6 +195,10 @@ export interface StartRealNodeOptions {
   readonly supervisor: ProcessSupervisor;
   /** kube-apiserver's port on 127.0.0.1; pods reach it on the node IP, same port. */
   readonly apiServerPort: number;
+  /** The CoreDNS binary (build-coredns.sh): the cluster's DNS, on the node IP. */
+  readonly coreDns: string;
+  /** Kubeconfig CoreDNS reads Services and EndpointSlices with. */
+  readonly adminKubeconfigPath: string;
   /** Kubeconfig text for kubelet (node identity) and kube-proxy. */
   readonly kubeletKubeconfig: string;
   readonly kubeProxyKubeconfig: string;
@@ -489,6 +519,7 @@ export async function startRealNode(opts: StartRealNodeOptions): Promise<RealNod
       `imported ${opts.tools.pauseImage}${images.length > 0 ? `, ${images.join(', ')}` : ''} into the node's containerd in ${Date.now() - t0} ms`,
     );
 
+    await startDns(opts, layout, spec, components);
     components.push(supervisor.start(spec('kubelet', opts.tools.kubelet, kubeletArgs(layout))));
     components.push(
       supervisor.start(spec('kube-proxy', opts.tools.kubeProxy, kubeProxyArgs(layout))),

@@ -2,8 +2,9 @@
  * What an in-cluster client of the real node needs from the network, checked from inside
  * pods the suite made: the API server through the `kubernetes` Service (the ClusterIP,
  * kube-proxy's rules, the ServiceAccount token and CA that kubelet mounts), and another pod
- * through its ClusterIP and its pod IP. The operator installed by the chart, a model
- * fetched from an in-cluster S3 server and a shadow track all depend on these paths.
+ * through its Service's DNS name (CoreDNS on the node), its ClusterIP and its pod IP. The
+ * operator installed by the chart, a model fetched from an in-cluster S3 server and a
+ * shadow track all depend on these paths.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createNamespace, eventually, getJson, k, kOk } from './e2e-kit.js';
@@ -95,11 +96,14 @@ async function ask(url) {
   }
 }
 (async () => {
+  const viaName = await ask('http://' + process.env.SERVICE_NAME + '/');
   const viaService = await ask('http://' + process.env.SERVICE_IP + '/');
   const viaPod = await ask('http://' + process.env.POD_IP + ':8080/');
+  console.log('name: ' + viaName);
   console.log('service: ' + viaService);
   console.log('pod: ' + viaPod);
-  process.exit(viaService.startsWith('200') && viaPod.startsWith('200') ? 0 : 1);
+  const ok = [viaName, viaService, viaPod].every((a) => a.startsWith('200'));
+  process.exit(ok ? 0 : 1);
 })();
 `;
 
@@ -145,7 +149,7 @@ describe.skipIf(skipReason !== '')(
       expect(phase).toBe('Succeeded');
     });
 
-    it('a pod reaches another pod through its ClusterIP and through its pod IP', async () => {
+    it('a pod reaches another pod through its Service name (cluster DNS), its ClusterIP and its pod IP', async () => {
       await kOk(
         ['-n', namespace, 'apply', '-f', '-'],
         JSON.stringify({
@@ -169,12 +173,16 @@ describe.skipIf(skipReason !== '')(
         ['-n', namespace, 'apply', '-f', '-'],
         JSON.stringify(
           scriptPod('echo-client', ASK_ECHO, {
+            // As the operator writes Service URLs: <service>.<namespace>.svc, found through
+            // the cluster search domains.
+            SERVICE_NAME: `echo.${namespace}.svc`,
             SERVICE_IP: service.spec.clusterIP,
             POD_IP: echo.status.podIP,
           }),
         ),
       );
       const { phase, log } = await outcome(namespace, 'echo-client');
+      expect(log).toContain('name: 200 hello from echo');
       expect(log).toContain('service: 200 hello from echo');
       expect(log).toContain('pod: 200 hello from echo');
       expect(phase).toBe('Succeeded');
