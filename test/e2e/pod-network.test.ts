@@ -87,13 +87,20 @@ require('node:http')
 
 // Asks the echo pod through each address it is given, and prints each answer.
 const ASK_ECHO = `
+// A Service's endpoints reach kube-proxy's rules a moment after its pod turned Ready, so
+// a refused connection is tried again, as a client would, for at most 20 s.
 async function ask(url) {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(15000) });
-    return res.status + ' ' + (await res.text());
-  } catch (e) {
-    return 'error ' + e.message;
+  let last = '';
+  for (let attempt = 0; attempt < 40; attempt++) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(15000) });
+      return res.status + ' ' + (await res.text());
+    } catch (e) {
+      last = 'error ' + e.message + ' ' + (e.cause ? e.cause.code : '');
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
+  return last;
 }
 (async () => {
   const viaName = await ask('http://' + process.env.SERVICE_NAME + '/');

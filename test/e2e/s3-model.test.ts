@@ -7,6 +7,7 @@
  * the ModelAccessDenied reason, naming the access key id.
  */
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -142,6 +143,20 @@ function s3Deployment(name: string, secretName: string, endpoint: string): strin
   });
 }
 
+/** True when a TCP connection to ip:port opens (bounded: 2 s). */
+function reachable(ip: string, port: number): Promise<true | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: ip, port, timeout: 2_000 });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok ? true : undefined);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
+}
+
 /** Through the Service's ClusterIP, which kube-proxy's rules also serve to this host. */
 async function upload(endpoint: string): Promise<void> {
   const client = new S3Client({
@@ -193,6 +208,13 @@ describe.skipIf(skipReason !== '')(
       // use the Service's name, as a ModelDeployment would name an in-cluster MinIO.
       uploadEndpoint = `http://${service.spec.clusterIP}:${S3_PORT}`;
       endpoint = `http://e2e-s3.${namespace}.svc:${S3_PORT}`;
+      // A Ready pod reaches kube-proxy's rules a moment later; until then the ClusterIP refuses.
+      await eventually(
+        'the S3 Service answers on its ClusterIP',
+        () => reachable(service.spec.clusterIP, S3_PORT),
+        60_000,
+        500,
+      );
       await upload(uploadEndpoint);
       operator = await OperatorProcess.start({
         kubeconfigPath: inject('kubeconfigPath'),

@@ -86,7 +86,9 @@ describe.skipIf(skipReason !== '')(
           spec: {
             model: { version: '1', uri: 'file:///models/mlp-tiny.onnx' },
             replicas: 1,
-            runtime: onNode,
+            // The claim here is reachability by name and the comparison, not the shadow's
+            // speed: a copy may wait for the busy node longer than the default 1 s.
+            runtime: { ...onNode, env: [{ name: 'SHADOW_TIMEOUT_MS', value: '30000' }] },
             // Another model of the same shape: its answers differ, so every copy disagrees.
             shadow: {
               model: { version: '2', uri: 'file:///models/mlp-tiny-v2.onnx' },
