@@ -366,7 +366,7 @@ describe('helm template', () => {
         'modeldeploy_request_duration_seconds_bucket{namespace!="",pod!=""}',
       );
       expect(latency?.metricsQuery).toContain(
-        `histogram_quantile(0.95, sum(rate(<<.Series>>{<<.LabelMatchers>>,route!~".*/(health|ready|live|metrics)(/.*)?"}[${window}])) by (le, <<.GroupBy>>))`,
+        `histogram_quantile(0.95, sum(rate(<<.Series>>{<<.LabelMatchers>>,route!~".*/(health|ready|live|metrics)(/.*)?|/inference.GRPCInferenceService/(ServerLive|ServerReady|ModelReady)"}[${window}])) by (le, <<.GroupBy>>))`,
       );
       expect(inflight?.seriesQuery).toBe('modeldeploy_inflight_requests{namespace!="",pod!=""}');
       expect(inflight?.metricsQuery).toBe(
