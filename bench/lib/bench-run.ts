@@ -98,6 +98,8 @@ export async function writeResults(
   start: RunStart,
   out: string | undefined,
   body: Readonly<Record<string, unknown>>,
+  /** The script, when it is not bench/<benchmark>/run.ts. */
+  script = `bench/${benchmark}/run.ts`,
 ): Promise<string> {
   const path =
     out ??
@@ -110,8 +112,7 @@ export async function writeResults(
   await mkdir(join(path, '..'), { recursive: true });
   const results = {
     benchmark,
-    command:
-      `node --import tsx bench/${benchmark}/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
+    command: `node --import tsx ${script} ${process.argv.slice(2).join(' ')}`.trim(),
     startedAt: start.startedAt,
     finishedAt: new Date().toISOString(),
     ...body,

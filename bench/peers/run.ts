@@ -16,8 +16,7 @@
  * Every server must first answer the golden request with the golden numbers, else the run fails.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { availableParallelism, homedir, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { checkAnswers, loadRequest, type Protocol } from '../lib/correctness.js';
@@ -42,6 +41,13 @@ import {
   ourRuntimeSpec,
 } from '../lib/our-runtime.js';
 import { freePort, type ServerSpec } from '../lib/server-process.js';
+import {
+  MLSERVER_NAME,
+  MLSERVER_WORKERS,
+  mlserverTarget,
+  PEER_VENV_ROOT,
+  threadsPerWorker,
+} from './mlserver-peer.js';
 import { fmtInt, fmtMs, fmtRatio, formatTable } from '../lib/table.js';
 
 const exec = promisify(execFile);
@@ -52,7 +58,7 @@ const SERVER_NAMES: Record<ServerKey, string> = {
   'ours-off': 'ours, batching off',
   'ours-on': `ours, batching on (${OUR_MAX_BATCH}, ${OUR_MAX_DELAY_MS} ms)`,
   fastapi: 'peer A: FastAPI + uvicorn',
-  mlserver: `peer B: MLServer, adaptive batching (${OUR_MAX_BATCH}, ${OUR_MAX_DELAY_MS} ms)`,
+  mlserver: MLSERVER_NAME,
 };
 
 interface ResultRow extends Cell {
@@ -73,15 +79,9 @@ const { values: args } = parseArgs({
 });
 const { seconds, warmupSeconds, concurrencies, modelKeys } = loadSettings(args);
 const serverKeys = args.servers.split(',') as ServerKey[];
-const venvRoot =
-  process.env.BENCH_VENV_ROOT ?? join(homedir(), '.cache', 'modeldeploy', 'bench-venv');
+const venvRoot = PEER_VENV_ROOT;
 /** Peer A's worker processes: one per core, as uvicorn's deployment guide suggests. */
 const FASTAPI_WORKERS = Number(process.env.BENCH_FASTAPI_WORKERS ?? availableParallelism());
-/** Peer B's parallel inference workers: Seldon's tuning guide says one per core. */
-const MLSERVER_WORKERS = Number(process.env.BENCH_MLSERVER_WORKERS ?? availableParallelism());
-/** onnxruntime threads per worker process so that the workers together use the cores once. */
-const threadsPerWorker = (workers: number): string =>
-  String(Math.max(1, Math.floor(availableParallelism() / Math.max(1, workers))));
 
 const log = benchLog('peers');
 
@@ -123,47 +123,8 @@ async function target(server: ServerKey, model: BenchModel, logDir: string): Pro
         protocol: 'rows',
       };
     case 'mlserver': {
-      const repo = await mkdtemp(join(tmpdir(), `md-bench-mlserver-${model.key}-`));
-      const [grpcPort, metricsPort] = [await freePort(), await freePort()];
-      await writeFile(
-        join(repo, 'settings.json'),
-        JSON.stringify({
-          debug: false,
-          host: '127.0.0.1',
-          http_port: port,
-          grpc_port: grpcPort,
-          metrics_port: metricsPort,
-          parallel_workers: MLSERVER_WORKERS,
-        }),
-      );
-      await mkdir(join(repo, model.name));
-      await writeFile(
-        join(repo, model.name, 'model-settings.json'),
-        JSON.stringify({
-          name: model.name,
-          implementation: 'onnx_runtime.OnnxModel',
-          max_batch_size: OUR_MAX_BATCH,
-          max_batch_time: OUR_MAX_DELAY_MS / 1000,
-          parameters: { uri: model.path, version: '1' },
-        }),
-      );
-      return {
-        spec: {
-          label: SERVER_NAMES.mlserver,
-          command: join(venvRoot, 'mlserver', 'bin', 'mlserver'),
-          args: ['start', repo],
-          cwd: repo,
-          env: {
-            PYTHONPATH: join(REPO_ROOT, 'bench', 'peers', 'mlserver_peer'),
-            ORT_THREADS: MLSERVER_WORKERS > 0 ? threadsPerWorker(MLSERVER_WORKERS) : '0',
-          },
-          readyUrl: `http://127.0.0.1:${port}/v2/models/${model.name}/ready`,
-          readyTimeoutMs: 180_000,
-          logFile,
-        },
-        url: `http://127.0.0.1:${port}/v2/models/${model.name}/infer`,
-        protocol: 'v2',
-      };
+      const peer = await mlserverTarget(model, port, logFile);
+      return { spec: peer.spec, url: peer.url, protocol: 'v2' };
     }
   }
 }

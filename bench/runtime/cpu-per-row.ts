@@ -14,7 +14,6 @@
  * Prints a table and one line "CPU_JSON {...}". Figures mean something only on a quiet
  * machine (see docs/benchmarks.md).
  */
-import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { parseConfig } from '../../runtime/src/config/index.js';
 import { createInferenceModel } from '../../runtime/src/model/session.js';
 import { goldenRows, loadBenchModel, REPO_ROOT, type BenchModel } from '../lib/models.js';
+import { runLoadClient } from '../lib/load-client-process.js';
 import { buildRuntime, OUR_MAX_BATCH, ourRuntimeSpec } from '../lib/our-runtime.js';
 import { freePort, ServerProcess } from '../lib/server-process.js';
 
@@ -86,33 +86,17 @@ async function rawCpuPerRow(model: BenchModel, seconds: number): Promise<number>
 }
 
 /** Runs load-client.ts; reads the server's CPU when the load starts and when it ends. */
-function drive(
+async function drive(
   server: ServerProcess,
   args: readonly string[],
 ): Promise<{ answered: number; failed: number; seconds: number; cpuSeconds: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(REPO_ROOT, 'bench', 'runtime', 'load-client.ts'), ...args],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    let cpuAtStart: Promise<number> | undefined;
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (cpuAtStart === undefined && out.includes('LOAD_START'))
-        cpuAtStart = processCpuSeconds(server.pid);
-    });
-    child.on('close', (code) => {
-      const line = /LOAD_JSON (.+)/.exec(out)?.[1];
-      if (code !== 0 || line === undefined || cpuAtStart === undefined)
-        return reject(new Error(`load-client ${args.join(' ')} failed (exit ${code})`));
-      const count = JSON.parse(line) as { answered: number; failed: number; seconds: number };
-      Promise.all([cpuAtStart, processCpuSeconds(server.pid)])
-        .then(([startCpu, endCpu]) => resolve({ ...count, cpuSeconds: endCpu - startCpu }))
-        .catch(reject);
-    });
+  let cpuAtStart: Promise<number> | undefined;
+  const count = await runLoadClient(args, () => {
+    cpuAtStart = processCpuSeconds(server.pid);
   });
+  const [startCpu, endCpu] = await Promise.all([cpuAtStart, processCpuSeconds(server.pid)]);
+  if (startCpu === undefined) throw new Error('load-client never started its measured interval');
+  return { ...count, cpuSeconds: endCpu - startCpu };
 }
 
 async function measureModel(

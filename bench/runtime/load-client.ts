@@ -7,7 +7,8 @@
  *   node --import tsx bench/runtime/load-client.ts --protocol grpc --target 127.0.0.1:8081 \
  *     --model heavy --rows 1 --connections 64 --warmup 2 --seconds 10
  *
- * Prints one line "LOAD_JSON {...}": requests answered 200/OK, failures, seconds.
+ * Prints one line "LOAD_JSON {...}": requests answered 200/OK, failures, seconds, and the
+ * latency of the answered ones (p50, p99 in ms, nearest rank).
  */
 import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -21,12 +22,30 @@ import {
   v2Body,
   type ModelKey,
 } from '../lib/models.js';
+import { percentile } from '../lib/percentile.js';
 import { assertLoopback } from '../lib/wrk.js';
 
 export interface LoadCount {
   readonly answered: number;
   readonly failed: number;
   readonly seconds: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+/** An answer's first output: raw bytes (what we and Triton send) or typed FP32 contents. */
+interface GrpcAnswer {
+  raw_output_contents?: Buffer[];
+  outputs?: { contents?: { fp32_contents?: number[] } | null }[];
+}
+
+function firstGrpcOutput(answer: GrpcAnswer | undefined): number[] | undefined {
+  const raw = answer?.raw_output_contents?.[0];
+  if (raw !== undefined) {
+    const copy = Buffer.from(raw);
+    return Array.from(new Float32Array(copy.buffer, copy.byteOffset, copy.length / 4));
+  }
+  return answer?.outputs?.[0]?.contents?.fp32_contents;
 }
 
 /** Sends one request; resolves with its answer's first output (row-major) or undefined on failure. */
@@ -65,11 +84,7 @@ function grpcSender(target: string, message: object): Send {
       ) => Client &
         Record<
           string,
-          (
-            r: object,
-            m: Metadata,
-            cb: (e: Error | null, a?: { raw_output_contents: Buffer[] }) => void,
-          ) => void
+          (r: object, m: Metadata, cb: (e: Error | null, a?: GrpcAnswer) => void) => void
         >;
     };
   };
@@ -79,10 +94,7 @@ function grpcSender(target: string, message: object): Send {
   return () =>
     new Promise((resolve) => {
       infer.call(client, message, new Metadata(), (err, answer) => {
-        const raw = answer?.raw_output_contents[0];
-        if (err !== null || raw === undefined) return resolve(undefined);
-        const copy = Buffer.from(raw);
-        resolve(Array.from(new Float32Array(copy.buffer, copy.byteOffset, copy.length / 4)));
+        resolve(err === null ? firstGrpcOutput(answer) : undefined);
       });
     });
 }
@@ -149,10 +161,14 @@ async function main(): Promise<void> {
     throw new Error(`${values.protocol} answer is off by ${deviation} (tolerance ${tolerance})`);
   let answered = 0;
   let failed = 0;
+  let latenciesMs: number[] = [];
   const loop = async (end: number): Promise<void> => {
     while (performance.now() < end) {
-      if ((await send()) !== undefined) answered++;
-      else failed++;
+      const sent = performance.now();
+      if ((await send()) !== undefined) {
+        answered++;
+        latenciesMs.push(performance.now() - sent);
+      } else failed++;
     }
   };
   const connections = Array.from({ length: Number(values.connections) });
@@ -161,10 +177,19 @@ async function main(): Promise<void> {
   await Promise.all(connections.map(() => loop(warm)));
   answered = 0;
   failed = 0;
+  latenciesMs = [];
   process.stdout.write('LOAD_START\n');
   const started = performance.now();
   await Promise.all(connections.map(() => loop(started + Number(values.seconds) * 1000)));
-  const result: LoadCount = { answered, failed, seconds: (performance.now() - started) / 1000 };
+  const seconds = (performance.now() - started) / 1000;
+  const sorted = latenciesMs.sort((a, b) => a - b);
+  const result: LoadCount = {
+    answered,
+    failed,
+    seconds,
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+  };
   process.stdout.write(`LOAD_JSON ${JSON.stringify(result)}\n`);
   process.exit(0);
 }

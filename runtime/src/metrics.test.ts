@@ -3,8 +3,8 @@ import { createMetrics } from './metrics.js';
 
 async function requestSeries(instance: string | undefined): Promise<string[]> {
   const metrics = createMetrics({ model: 'scorer', version: '2', track: 'canary', instance });
-  metrics.requests.inc({ route: '/predict', code: '400' });
-  metrics.requestDuration.observe({ route: '/predict', code: '400' }, 0.01);
+  metrics.requests.inc({ route: '/predict', code: '400', protocol: 'http' });
+  metrics.requestDuration.observe({ route: '/predict', code: '400', protocol: 'http' }, 0.01);
   const text = await metrics.registry.metrics();
   return text
     .split('\n')

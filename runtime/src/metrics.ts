@@ -37,10 +37,16 @@ function defaultLabels(labels: MetricLabels): Record<string, string> {
   };
 }
 
+/** Which listener answered: the REST port or the Open Inference Protocol V2 gRPC port. */
+export type ServingProtocol = 'http' | 'grpc';
+
+/** Labels of the request series; queries that sum over `protocol` see every answer. */
+type RequestLabel = 'route' | 'code' | 'protocol';
+
 export interface RuntimeMetrics {
   readonly registry: Registry;
-  readonly requests: Counter<'route' | 'code'>;
-  readonly requestDuration: Histogram<'route' | 'code'>;
+  readonly requests: Counter<RequestLabel>;
+  readonly requestDuration: Histogram<RequestLabel>;
   readonly inflight: Gauge;
   readonly batchObserver: BatchObserver;
   setModelInfo(sha256: string): void;
@@ -49,7 +55,7 @@ export interface RuntimeMetrics {
    * series, so one that first appears at 1 reads 0 over the window: a canary's first errors
    * would be invisible to its analysis until a later scrape.
    */
-  countErrorsFromZero(route: string): void;
+  countErrorsFromZero(route: string, protocol: ServingProtocol): void;
 }
 
 /** Every runtime metric in its own registry, labelled with model, version, track (and ModelDeployment). */
@@ -60,14 +66,14 @@ export function createMetrics(labels: MetricLabels): RuntimeMetrics {
   const registers = [registry];
   const requests = new Counter({
     name: 'modeldeploy_requests_total',
-    help: 'HTTP requests answered, by route pattern and status code',
-    labelNames: ['route', 'code'] as const,
+    help: 'Requests answered, by route pattern (gRPC: method path), HTTP(-equivalent) status code and protocol',
+    labelNames: ['route', 'code', 'protocol'] as const,
     registers,
   });
   const requestDuration = new Histogram({
     name: 'modeldeploy_request_duration_seconds',
-    help: 'Time from request received to response sent, by route pattern and status code',
-    labelNames: ['route', 'code'] as const,
+    help: 'Time from request received to response sent, by route pattern, status code and protocol',
+    labelNames: ['route', 'code', 'protocol'] as const,
     buckets: LATENCY_BUCKETS,
     registers,
   });
@@ -126,8 +132,8 @@ export function createMetrics(labels: MetricLabels): RuntimeMetrics {
     requests,
     requestDuration,
     inflight,
-    countErrorsFromZero: (route) => {
-      for (const code of ERROR_CODES_COUNTED_FROM_ZERO) requests.inc({ route, code }, 0);
+    countErrorsFromZero: (route, protocol) => {
+      for (const code of ERROR_CODES_COUNTED_FROM_ZERO) requests.inc({ route, code, protocol }, 0);
     },
     batchObserver: {
       queueDepth: (depth) => queueDepth.set(depth),

@@ -246,7 +246,7 @@ async function registerHooks(
   };
   app.addHook('onRoute', (route) => {
     if (route.config?.category === 'inference')
-      metrics.countErrorsFromZero(route.config.metricsRoute ?? route.url);
+      metrics.countErrorsFromZero(route.config.metricsRoute ?? route.url, 'http');
   });
   app.decorateRequest('receiving', false);
   app.decorateRequest('inflight', false);
@@ -305,7 +305,8 @@ async function registerHooks(
     const labels = {
       route: routeConfig.metricsRoute ?? request.routeOptions.url ?? 'unmatched',
       code: String(reply.statusCode),
-    };
+      protocol: 'http',
+    } as const;
     metrics.requests.inc(labels);
     metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
     request.log.debug(

@@ -71,6 +71,11 @@ export interface StartClusterOptions {
   readonly crdFiles?: readonly string[];
   /** Install the Gateway API standard CRDs (default true). */
   readonly gatewayApi?: boolean;
+  /**
+   * Gateway API kinds to leave out, by plural (e.g. ['grpcroutes']): a cluster with an older
+   * bundle, to test what the operator does without them.
+   */
+  readonly gatewayApiWithout?: readonly string[];
   /** Extra flags, e.g. ['--horizontal-pod-autoscaler-sync-period=5s']. */
   readonly apiserverArgs?: readonly string[];
   readonly controllerManagerArgs?: readonly string[];
@@ -236,6 +241,13 @@ async function applyCrds(
     '--field-manager=modeldeploy-test-harness',
   ];
   await kubectlOk(tools.bin.kubectl, kubeconfigPath, [...args, ...files.flatMap((f) => ['-f', f])]);
+}
+
+/** The bundle's CRD files, less those of the plurals named (files are <group>_<plural>.yaml). */
+function gatewayApiCrds(tools: ClusterTools, without: readonly string[]): readonly string[] {
+  return tools.gatewayApiCrdFiles.filter(
+    (file) => !without.some((plural) => file.endsWith(`_${plural}.yaml`)),
+  );
 }
 
 /** Start a cluster. Builds or reuses the tools first (see build-tools.sh). */
@@ -428,7 +440,7 @@ async function prepare(attempt: BootAttempt): Promise<Booting> {
     nodeNames: Array.from({ length: opts.nodes ?? 1 }, (_, i) => `kwok-node-${i}`),
     crdFiles: [
       ...(opts.crdFiles ?? repoCrdFiles()),
-      ...((opts.gatewayApi ?? true) ? tools.gatewayApiCrdFiles : []),
+      ...((opts.gatewayApi ?? true) ? gatewayApiCrds(tools, opts.gatewayApiWithout ?? []) : []),
     ],
     spec: (name, binary, args) => ({ name, binary, args, logFile: join(logDir, `${name}.log`) }),
   };

@@ -152,13 +152,13 @@ describe('mlp-tiny over every endpoint', () => {
     expect(res.statusCode).toBe(200);
     const text = res.body;
     expect(text).toMatch(
-      /modeldeploy_requests_total\{route="\/predict",code="200",model="mlp-tiny",version="3",track="stable"\} \d+/,
+      /modeldeploy_requests_total\{route="\/predict",code="200",protocol="http",model="mlp-tiny",version="3",track="stable"\} \d+/,
     );
     expect(text).toMatch(
-      /modeldeploy_request_duration_seconds_bucket\{le="0.0005",[^}]*route="\/predict",code="200"\}/,
+      /modeldeploy_request_duration_seconds_bucket\{le="0.0005",[^}]*route="\/predict",code="200",protocol="http"\}/,
     );
     expect(text).toMatch(
-      /modeldeploy_request_duration_seconds_bucket\{le="10",[^}]*route="\/predict",code="200"\}/,
+      /modeldeploy_request_duration_seconds_bucket\{le="10",[^}]*route="\/predict",code="200",protocol="http"\}/,
     );
     expect(text).toMatch(
       /modeldeploy_requests_total\{route="\/v1\/models\/:name:predict",code="200"/,

@@ -96,7 +96,7 @@ that does not exist yet is a create, of one that does a patch: both are needed.
   resources: [poddisruptionbudgets]
   verbs: [get, list, watch, create, patch, delete]
 - apiGroups: [gateway.networking.k8s.io]
-  resources: [httproutes]
+  resources: [httproutes, grpcroutes]
   verbs: [get, list, watch, create, patch, delete]
 - apiGroups: ['']
   resources: [pods]

@@ -541,7 +541,7 @@ const gatewayRef = z
       .describe('Namespace of the parent; defaults to the ModelDeployment namespace.'),
     sectionName: z.string().optional().describe('Listener (or port name) of the parent.'),
   })
-  .describe('The Gateway (or Service, for a mesh) the HTTPRoute attaches to.');
+  .describe('The Gateway (or Service, for a mesh) the HTTPRoute and GRPCRoute attach to.');
 
 export const trafficRouters = ['replicaRatio', 'gatewayAPI'] as const;
 
@@ -551,14 +551,14 @@ export const trafficSpec = withRules(
       .enum(trafficRouters)
       .default('replicaRatio')
       .describe(
-        'replicaRatio: one Service over both tracks, weight approximated by replica counts. gatewayAPI: an HTTPRoute with weighted backends.',
+        'replicaRatio: one Service over both tracks, weight approximated by replica counts. gatewayAPI: an HTTPRoute with weighted backends, and a GRPCRoute with the same weights when the cluster serves GRPCRoute.',
       ),
     gatewayRef: gatewayRef.optional(),
     hostnames: z
       .array(z.string().min(1))
       .max(16)
       .optional()
-      .describe('Hostnames of the HTTPRoute.'),
+      .describe('Hostnames of the HTTPRoute and GRPCRoute.'),
   }),
   [
     {

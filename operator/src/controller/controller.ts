@@ -10,7 +10,8 @@ import { CONTROLLER_NAME } from './metrics.js';
 import { Reconciler, type ChildCaches, type ReconcilerDeps } from './reconciler.js';
 import { WorkQueue } from './work-queue.js';
 import { cacheShape, podInstanceKey } from './cache-shapes.js';
-import { WATCHED_KINDS } from './ownership.js';
+import { missingKindWarning } from './grpc-route-notice.js';
+import { OPTIONAL_KINDS, WATCHED_KINDS } from './ownership.js';
 
 export interface ControllerOptions {
   /** Namespaces to watch; empty = all. */
@@ -151,12 +152,10 @@ export class Controller {
       try {
         await inf.start();
       } catch (err) {
-        // Without the Gateway API CRDs there are no HTTPRoutes to manage; say so once.
-        if (kind === KINDS.httpRoute && err instanceof ApiError && err.notFound) {
+        // Without a Gateway API CRD there are no such routes to manage; say so once.
+        if (OPTIONAL_KINDS.includes(kind) && err instanceof ApiError && err.notFound) {
           this.missingKinds.add(kind.kind);
-          this.log.warn(
-            'Gateway API CRDs are not installed; spec.traffic.router gatewayAPI cannot be served',
-          );
+          this.log.warn({ kind: kind.kind }, missingKindWarning(kind));
           inf.stop();
           continue;
         }

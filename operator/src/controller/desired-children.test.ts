@@ -73,4 +73,59 @@ describe('desiredChildren', () => {
     });
     expect(goldenEnv(children, 'm')).toContain('candidate-check');
   });
+
+  it('wants a GRPCRoute beside the HTTPRoute under gatewayAPI, at the same canary weight', () => {
+    const resource = md({
+      ...base,
+      traffic: { router: 'gatewayAPI', gatewayRef: { name: 'inference' } },
+    });
+    // A rollout at a 30 % step, as the state machine hands it over.
+    const decision = {
+      ...decideRollout({
+        spec: resource.spec,
+        previous: undefined,
+        canary: { replicas: 0, readyReplicas: 0, available: false },
+        stable: { version: '1', available: true },
+        analysis: undefined,
+        now: new Date(),
+      }),
+      runCanary: true,
+      canaryWeight: 30,
+    };
+    const children = desiredChildren(resource, decision, { defaultImage: 'img' });
+    const split = (kind: string) => {
+      const route = children.find((c) => c.kind.kind === kind)?.object as
+        | {
+            spec: {
+              rules: { matches?: unknown; backendRefs: { name: string; weight: number }[] }[];
+            };
+          }
+        | undefined;
+      return route?.spec.rules
+        .find((r) => r.matches === undefined)
+        ?.backendRefs.map((b) => [b.name, b.weight]);
+    };
+    expect(split('HTTPRoute')).toEqual([
+      ['m-stable', 70],
+      ['m-canary', 30],
+    ]);
+    expect(split('GRPCRoute')).toEqual(split('HTTPRoute'));
+  });
+
+  it('wants no GRPCRoute under replicaRatio', () => {
+    const resource = md(base);
+    const decision = decideRollout({
+      spec: resource.spec,
+      previous: undefined,
+      canary: { replicas: 0, readyReplicas: 0, available: false },
+      stable: { version: '1', available: true },
+      analysis: undefined,
+      now: new Date(),
+    });
+    const kinds = desiredChildren(resource, decision, { defaultImage: 'img' }).map(
+      (c) => c.kind.kind,
+    );
+    expect(kinds).not.toContain('GRPCRoute');
+    expect(kinds).not.toContain('HTTPRoute');
+  });
 });

@@ -2,6 +2,7 @@ import type { ModelDeployment } from '../api/model-deployment.js';
 import type { KubeObject } from '../kube/object.js';
 import { KINDS, type Kind } from '../kube/kinds.js';
 import { buildDeployment } from '../resources/deployment.js';
+import { buildGrpcRoute } from '../resources/grpcroute.js';
 import { buildHpa } from '../resources/hpa.js';
 import { buildHttpRoute } from '../resources/httproute.js';
 import { buildPodDisruptionBudget } from '../resources/pdb.js';
@@ -92,11 +93,11 @@ export function desiredChildren(
   if (decision.runCanary) children.push(...child(KINDS.service, buildService(md, 'canary')));
   children.push(...child(KINDS.hpa, buildHpa(md)));
   children.push(...child(KINDS.pdb, buildPodDisruptionBudget(md)));
+  // Both routes take the same weight, so gRPC clients reach the canary as HTTP clients do.
+  const canaryWeight = decision.runCanary ? decision.canaryWeight : 0;
   children.push(
-    ...child(
-      KINDS.httpRoute,
-      buildHttpRoute(md, decision.runCanary ? decision.canaryWeight : 0, decision.runCanary),
-    ),
+    ...child(KINDS.httpRoute, buildHttpRoute(md, canaryWeight, decision.runCanary)),
+    ...child(KINDS.grpcRoute, buildGrpcRoute(md, canaryWeight, decision.runCanary)),
   );
   return children;
 }

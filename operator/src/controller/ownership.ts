@@ -18,7 +18,15 @@ export const CHILD_KINDS: readonly Kind[] = [
   KINDS.hpa,
   KINDS.pdb,
   KINDS.httpRoute,
+  KINDS.grpcRoute,
 ];
+
+/**
+ * Kinds whose API a cluster may not serve (Gateway API CRDs are optional, and GRPCRoute came
+ * later than HTTPRoute). Without one, the operator runs and reports it; with any other
+ * missing, it cannot work and fails at start.
+ */
+export const OPTIONAL_KINDS: readonly Kind[] = [KINDS.httpRoute, KINDS.grpcRoute];
 
 /** Kinds whose changes wake the owning ModelDeployment: the children and their pods. */
 export const WATCHED_KINDS: readonly Kind[] = [...CHILD_KINDS, KINDS.pod];

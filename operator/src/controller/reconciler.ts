@@ -34,6 +34,7 @@ import {
 } from '../shadow/shadow-status.js';
 import { ChildSync, type SyncOutcome } from './child-sync.js';
 import { desiredChildren } from './desired-children.js';
+import { grpcRouteNotice } from './grpc-route-notice.js';
 import type { EventInput } from './events.js';
 import { classifyFailure } from './reconcile-failure.js';
 import { writeStatus } from './status-writer.js';
@@ -143,6 +144,10 @@ export class Reconciler {
     });
     const writes = synced.writes + (await writeStatus(this.deps.client, raw, status, log));
     await this.recordTransitions(raw, md.status, status, decision);
+    const notice = grpcRouteNotice(md.spec.traffic?.router, (kind) =>
+      this.deps.caches.unavailable(kind),
+    );
+    if (notice) await this.deps.record(raw, notice);
     const requeue = [
       decision.requeueAfterMs,
       missingSecrets.length > 0 ? SECRET_RECHECK_MS : undefined,

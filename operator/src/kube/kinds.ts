@@ -20,6 +20,7 @@ export const KINDS = {
   hpa: kind('autoscaling/v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers'),
   pdb: kind('policy/v1', 'PodDisruptionBudget', 'poddisruptionbudgets'),
   httpRoute: kind('gateway.networking.k8s.io/v1', 'HTTPRoute', 'httproutes'),
+  grpcRoute: kind('gateway.networking.k8s.io/v1', 'GRPCRoute', 'grpcroutes'),
   pod: kind('v1', 'Pod', 'pods'),
   secret: kind('v1', 'Secret', 'secrets'),
   event: kind('events.k8s.io/v1', 'Event', 'events'),

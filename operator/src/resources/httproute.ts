@@ -1,9 +1,9 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import type { ModelDeployment } from '../api/model-deployment.js';
-import type { TrafficSpec } from '../api/model-deployment-spec.js';
 import { commonLabels } from './labels.js';
-import { serviceName, singletonName } from './names.js';
+import { singletonName } from './names.js';
 import { childMetadata } from './owner.js';
+import { routePlan, type ParentReference, type SplitRule } from './route-split.js';
 import { servicePort } from './service.js';
 
 /*
@@ -11,14 +11,7 @@ import { servicePort } from './service.js';
  * no Gateway API types; these follow the field names of the v1 CRD.
  */
 
-export interface ParentReference {
-  group?: string;
-  kind?: string;
-  namespace?: string;
-  name: string;
-  sectionName?: string;
-  port?: number;
-}
+export type { ParentReference } from './route-split.js';
 
 export interface HTTPBackendRef {
   group?: string;
@@ -58,76 +51,34 @@ export interface HTTPRoute {
 }
 
 type Source = Pick<ModelDeployment, 'metadata' | 'spec'>;
-type GatewayRef = NonNullable<TrafficSpec['gatewayRef']>;
 
-/** Copies the reference as written; group "" with kind Service is mesh (GAMMA) mode. */
-function parentRef(ref: GatewayRef): ParentReference {
+function httpRule(rule: SplitRule): HTTPRouteRule {
   return {
-    group: ref.group,
-    kind: ref.kind,
-    name: ref.name,
-    ...(ref.namespace !== undefined && { namespace: ref.namespace }),
-    ...(ref.sectionName !== undefined && { sectionName: ref.sectionName }),
-  };
-}
-
-/** Weights are whole percent; anything outside 0–100 would make the route invalid. */
-function clampWeight(weight: number): number {
-  return Math.min(100, Math.max(0, Math.round(weight)));
-}
-
-/** Pins a request to one track, so a team can try the candidate by hand during a rollout. */
-const TRACK_HEADER = 'x-modeldeploy-track';
-
-function trackRule(md: Source, track: 'stable' | 'canary'): HTTPRouteRule {
-  return {
-    matches: [{ headers: [{ type: 'Exact', name: TRACK_HEADER, value: track }] }],
-    backendRefs: [{ name: serviceName(md, track), port: servicePort(md), weight: 100 }],
+    ...(rule.headers && { matches: [{ headers: rule.headers }] }),
+    backendRefs: rule.backends,
   };
 }
 
 /**
- * Header-pinned rules first (more header matches win in Gateway API precedence), then the
- * weighted split. The canary backend appears only while the canary Service exists: after a
- * promotion or an abort the route must not name a Service that was deleted.
- */
-function rules(md: Source, canaryWeight: number, runCanary: boolean): HTTPRouteRule[] {
-  const port = servicePort(md);
-  const stable = { name: serviceName(md, 'stable'), port };
-  if (!runCanary) return [{ backendRefs: [{ ...stable, weight: 100 }] }];
-  const weight = clampWeight(canaryWeight);
-  return [
-    trackRule(md, 'canary'),
-    trackRule(md, 'stable'),
-    {
-      backendRefs: [
-        { ...stable, weight: 100 - weight },
-        { name: serviceName(md, 'canary'), port, weight },
-      ],
-    },
-  ];
-}
-
-/**
- * The HTTPRoute that splits traffic between the per-track Services; only for router
- * gatewayAPI (undefined otherwise, and then the controller deletes any route it made).
- * Without a running canary the route has the stable backend alone.
+ * The HTTPRoute that splits traffic between the per-track Services on their HTTP port; only
+ * for router gatewayAPI (undefined otherwise, and then the controller deletes any route it
+ * made). Without a running canary the route has the stable backend alone.
  */
 export function buildHttpRoute(
   md: Source,
   canaryWeight: number,
   runCanary: boolean,
 ): HTTPRoute | undefined {
-  const traffic = md.spec.traffic;
-  if (traffic?.router !== 'gatewayAPI' || !traffic.gatewayRef) return undefined;
+  const plan = routePlan(md, servicePort(md), canaryWeight, runCanary);
+  if (!plan) return undefined;
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
     metadata: childMetadata(md, singletonName(md), commonLabels(md)),
     spec: {
-      parentRefs: [parentRef(traffic.gatewayRef)],
-      ...(traffic.hostnames && traffic.hostnames.length > 0 && { hostnames: traffic.hostnames }),
-      rules: rules(md, canaryWeight, runCanary),
+      parentRefs: plan.parentRefs,
+      ...(plan.hostnames && { hostnames: plan.hostnames }),
+      rules: plan.rules.map(httpRule),
     },
   };
 }

@@ -10,7 +10,7 @@ const canary: TrackSeries = {
   track: 'canary',
 };
 const codes = { errorStatusCodes: ['5xx', '400'], ignoredStatusCodes: ['429', '503'] };
-const ROUTES = 'route=~"/predict|.*:predict|.*/infer"';
+const ROUTES = 'route=~"/predict|.*:predict|.*/infer|/inference.GRPCInferenceService/ModelInfer"';
 
 describe('trackQueries', () => {
   it('selects one track of one ModelDeployment, inference routes only, by its modeldeployment label', () => {
@@ -23,6 +23,30 @@ describe('trackQueries', () => {
     expect(q.latencyP95).toBe(
       `histogram_quantile(0.95, sum by (le) (rate(modeldeploy_request_duration_seconds_bucket{${sel},code!~"429|503"}[30s])))`,
     );
+  });
+
+  it('counts inference over REST and gRPC (ModelInfer), and no probe or metadata call', () => {
+    const q = trackQueries(canary, codes, 30);
+    const regex = /route=~"([^"]*)"/.exec(q.errorRate)?.[1] ?? '';
+    // Prometheus anchors a label regex at both ends.
+    const counted = (route: string): boolean => new RegExp(`^(?:${regex})$`).test(route);
+    for (const route of [
+      '/predict',
+      '/v1/models/:name:predict',
+      '/v2/models/:name/infer',
+      '/v2/models/:name/versions/:version/infer',
+      '/inference.GRPCInferenceService/ModelInfer',
+    ])
+      expect(counted(route), route).toBe(true);
+    for (const route of [
+      '/ready',
+      '/v2/health/ready',
+      '/v2/models/:name',
+      '/inference.GRPCInferenceService/ServerLive',
+      '/inference.GRPCInferenceService/ModelReady',
+      '/inference.GRPCInferenceService/ModelMetadata',
+    ])
+      expect(counted(route), route).toBe(false);
   });
 
   it('two namespaces with the same model name and version get different selectors', () => {

@@ -18,10 +18,13 @@ export const MODELDEPLOYMENT_LABEL = 'modeldeployment';
 
 /**
  * Only the runtime's inference routes (`/predict`, KServe V1 `/v1/models/:name:predict`,
- * V2 `…/infer`): probes, scrapes and metadata calls would dilute the error rate and pull
- * the latency quantile towards zero. Prometheus anchors the regex at both ends.
+ * V2 `…/infer`, and the V2 gRPC method `/inference.GRPCInferenceService/ModelInfer`, which
+ * the GRPCRoute splits like the HTTPRoute): probes, scrapes and metadata calls would dilute
+ * the error rate and pull the latency quantile towards zero. The series' `protocol` label is
+ * summed over. Prometheus anchors the regex at both ends.
  */
-export const INFERENCE_ROUTES = '/predict|.*:predict|.*/infer';
+export const INFERENCE_ROUTES =
+  '/predict|.*:predict|.*/infer|/inference.GRPCInferenceService/ModelInfer';
 
 export type AnalysisTrack = 'stable' | 'canary';
 

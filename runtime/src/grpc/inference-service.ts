@@ -74,7 +74,7 @@ export function inferenceService(deps: GrpcServingDeps): UntypedServiceImplement
         modelInfer(state, request, abandoned, headers),
     ],
   };
-  deps.metrics.countErrorsFromZero(methodRoute('ModelInfer'));
+  deps.metrics.countErrorsFromZero(methodRoute('ModelInfer'), 'grpc');
   return Object.fromEntries(
     Object.entries(methods).map(([name, [category, handler]]) => [
       name,
@@ -178,7 +178,7 @@ function unary(
     const finish = (code: number): void => {
       if (inference) deps.metrics.inflight.dec();
       if (abandoned.signal.aborted) return;
-      const labels = { route, code: String(code) };
+      const labels = { route, code: String(code), protocol: 'grpc' } as const;
       const seconds = (performance.now() - started) / 1000;
       deps.metrics.requests.inc(labels);
       deps.metrics.requestDuration.observe(labels, seconds);

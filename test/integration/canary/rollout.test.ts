@@ -377,12 +377,13 @@ describe('canary rollouts', () => {
   }
 
   type Route = {
+    metadata: { ownerReferences?: { kind: string; name: string; controller?: boolean }[] };
     spec: {
       parentRefs: { name: string }[];
       hostnames: string[];
       rules: {
         matches?: { headers?: { name: string; value: string }[] }[];
-        backendRefs: { name: string; weight: number }[];
+        backendRefs: { name: string; weight: number; port: number }[];
       }[];
     };
   };
@@ -427,6 +428,17 @@ describe('canary rollouts', () => {
       ['canary', 'routed-canary'],
       ['stable', 'routed-stable'],
     ]);
+    // The GRPCRoute sibling: same parent, hostnames and weights, on the Services' grpc port.
+    const grpc = await getJson<Route>(['grpcroute', 'routed', '-n', ns]);
+    expect(grpc.metadata.ownerReferences).toMatchObject([
+      { kind: 'ModelDeployment', name: 'routed', controller: true },
+    ]);
+    expect(grpc.spec.parentRefs[0]?.name).toBe('inference');
+    expect(grpc.spec.hostnames).toEqual(['routed.example.com']);
+    expect(weightedRule(grpc)?.backendRefs.map((b) => [b.name, b.port, b.weight])).toEqual([
+      ['routed-stable', 8081, 90],
+      ['routed-canary', 8081, 10],
+    ]);
     // The step pauses for an hour; promote now by editing the spec.
     await kOk([
       'patch',
@@ -452,6 +464,27 @@ describe('canary rollouts', () => {
       );
       return weights['routed-stable'] === 100 && !json.includes('routed-canary') ? true : undefined;
     });
+    await eventually('GRPCRoute back to 100% stable with the HTTPRoute', async () => {
+      const r = await getJson<Route>(['grpcroute', 'routed', '-n', ns]);
+      const split = weightedRule(r)?.backendRefs.map((b) => [b.name, b.weight]);
+      return JSON.stringify(split) === JSON.stringify([['routed-stable', 100]]) ? true : undefined;
+    });
+    // Off the gatewayAPI router, neither route is wanted any more: both are deleted.
+    await kOk([
+      'patch',
+      'mdep',
+      'routed',
+      '-n',
+      ns,
+      '--type=json',
+      '-p',
+      '[{"op":"remove","path":"/spec/traffic"}]',
+    ]);
+    for (const kind of ['httproute', 'grpcroute']) {
+      await eventually(`${kind} routed deleted`, async () =>
+        (await k(['get', kind, 'routed', '-n', ns])).code !== 0 ? true : undefined,
+      );
+    }
   }, 300_000);
 
   it('holds a gatewayAPI canary and reports it while the Gateway does not accept the route', async () => {

@@ -38,6 +38,8 @@ interface FakePod {
 
 const API = '/apis/custom.metrics.k8s.io/v1beta1';
 const LATENCY = 'modeldeploy_request_duration_seconds_p95';
+/** The route label prefix of the runtime's gRPC methods (Open Inference Protocol V2). */
+const GRPC_SERVICE = '/inference.GRPCInferenceService';
 const INFLIGHT = 'modeldeploy_inflight_requests';
 /** Short, so the test needs seconds of samples; the chart's default is 1m. */
 const WINDOW = '5s';
@@ -124,19 +126,31 @@ describe('prometheus-adapter evaluates the chart rules on a real Prometheus', ()
     // busy: serves inference at 18 ms and is probed every few ms; idle: served one request
     // long ago; fresh: has only been probed.
     const [busy, idle, fresh] = pods as [FakePod, FakePod, FakePod];
-    idle.metrics.requestDuration.observe({ route: '/predict', code: '200' }, 0.3);
+    idle.metrics.requestDuration.observe({ route: '/predict', code: '200', protocol: 'http' }, 0.3);
     busy.metrics.inflight.set(3);
     // Bounded: stops by itself after 150 s even if afterAll never runs.
     const until = Date.now() + 150_000;
     traffic = setInterval(() => {
       if (Date.now() > until) return clearInterval(traffic);
-      busy.metrics.requestDuration.observe({ route: '/v2/models/:name/infer', code: '200' }, 0.018);
-      // 40 probe and scrape answers per inference request: counted, they would be over 95 %
-      // of the samples and the p95 would be theirs.
+      const infer = { code: '200', protocol: 'http' } as const;
+      busy.metrics.requestDuration.observe({ ...infer, route: '/v2/models/:name/infer' }, 0.018);
+      busy.metrics.requestDuration.observe(
+        { route: `${GRPC_SERVICE}/ModelInfer`, code: '200', protocol: 'grpc' },
+        0.018,
+      );
+      // 50 probe and scrape answers per inference request over REST and gRPC: counted, they
+      // would be over 95 % of the samples and the p95 would be theirs.
       for (const pod of pods) {
         for (const route of ['/ready', '/health', '/v2/health/ready', '/metrics']) {
           for (let i = 0; i < 10; i++)
-            pod.metrics.requestDuration.observe({ route, code: '200' }, 0.0002);
+            pod.metrics.requestDuration.observe({ route, code: '200', protocol: 'http' }, 0.0002);
+        }
+        for (const method of ['ServerLive', 'ServerReady', 'ModelReady']) {
+          for (let i = 0; i < 20; i++)
+            pod.metrics.requestDuration.observe(
+              { route: `${GRPC_SERVICE}/${method}`, code: '200', protocol: 'grpc' },
+              0.0002,
+            );
         }
       }
       fresh.metrics.requestDuration.observe(
@@ -216,8 +230,8 @@ describe('prometheus-adapter evaluates the chart rules on a real Prometheus', ()
     if (creds === undefined) throw new Error('no adapter');
     const values = await podsMetric(creds, namespace, LATENCY);
     expect(Object.keys(values).sort()).toEqual(['busy', 'idle']);
-    // 18 ms falls in the (15 ms, 20 ms] bucket; with the probes (40 per inference request)
-    // counted it would be below 1 ms.
+    // 18 ms falls in the (15 ms, 20 ms] bucket; with the probes (50 per inference request)
+    // counted it would be below 1 ms, and fresh (only probed) would have a p95.
     expect(values['busy']).toBeGreaterThan(0.015);
     expect(values['busy']).toBeLessThanOrEqual(0.02);
     expect(values['idle']).toBe(0);

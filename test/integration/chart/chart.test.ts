@@ -106,6 +106,7 @@ const OPERATOR_GRANTS = [
   'core/secrets: get',
   'core/services: ' + CRUD,
   'events.k8s.io/events: create,patch',
+  'gateway.networking.k8s.io/grpcroutes: ' + CRUD,
   'gateway.networking.k8s.io/httproutes: ' + CRUD,
   'modeldeploy.io/modeldeployments: get,list,watch',
   'modeldeploy.io/modeldeployments/finalizers: update',
@@ -365,7 +366,7 @@ describe('helm template', () => {
         'modeldeploy_request_duration_seconds_bucket{namespace!="",pod!=""}',
       );
       expect(latency?.metricsQuery).toContain(
-        `histogram_quantile(0.95, sum(rate(<<.Series>>{<<.LabelMatchers>>,route!~".*/(health|ready|live|metrics)(/.*)?"}[${window}])) by (le, <<.GroupBy>>))`,
+        `histogram_quantile(0.95, sum(rate(<<.Series>>{<<.LabelMatchers>>,route!~".*/(health|ready|live|metrics)(/.*)?|/inference.GRPCInferenceService/(ServerLive|ServerReady|ModelReady)"}[${window}])) by (le, <<.GroupBy>>))`,
       );
       expect(inflight?.seriesQuery).toBe('modeldeploy_inflight_requests{namespace!="",pod!=""}');
       expect(inflight?.metricsQuery).toBe(
@@ -598,6 +599,8 @@ describe('on the test cluster', () => {
         ['create', 'poddisruptionbudgets.policy', 'yes', other],
         ['create', 'httproutes.gateway.networking.k8s.io', 'yes', other],
         ['delete', 'httproutes.gateway.networking.k8s.io', 'yes', other],
+        ['patch', 'grpcroutes.gateway.networking.k8s.io', 'yes', other],
+        ['delete', 'grpcroutes.gateway.networking.k8s.io', 'yes', other],
         ['list', 'pods', 'yes', '*'],
         ['get', 'secrets', 'yes', other],
         ['create', 'events.events.k8s.io', 'yes', other],
