@@ -18,7 +18,8 @@ import type {
   RolloutInput,
   ShadowGateReading,
 } from '../rollout/rollout-types.js';
-import { gateWindowSeconds, shadowGateDue, shadowGateUrl } from '../rollout/shadow-gate.js';
+import { shadowGateDue, shadowGateUrl } from '../rollout/shadow-gate.js';
+import { readShadowGate } from '../rollout/shadow-gate-reading.js';
 import { withGateShadow } from '../rollout/shadow-gate-track.js';
 import { analysisDue } from '../rollout/schedule.js';
 import { decideRollout } from '../rollout/state.js';
@@ -292,12 +293,12 @@ export class Reconciler {
       log.info({ analysis: outcome }, 'canary analysis');
       analysis = analysisForStatus(outcome);
     }
-    const shadowGate = await this.readShadowGate(md, input, log);
+    const shadowGate = await this.measureShadowGateIfDue(md, input, log);
     return decideRollout({ ...input, analysis, ...(shadowGate ? { shadowGate } : {}) });
   }
 
   /** The shadow gate's comparisons since it started, when shadowGateDue says so. */
-  private async readShadowGate(
+  private async measureShadowGateIfDue(
     md: ModelDeployment,
     input: Omit<RolloutInput, 'analysis' | 'shadowGate'>,
     log: Logger,
@@ -306,27 +307,15 @@ export class Reconciler {
     const url = canary === undefined ? undefined : shadowGateUrl(canary);
     const started = Date.parse(md.status.canary?.shadowGate?.startedAt ?? '');
     if (url === undefined || Number.isNaN(started) || !shadowGateDue(input)) return undefined;
-    const measured = await measureShadow({
+    const reading = await readShadowGate(md, {
       prometheusUrl: url,
-      series: {
-        namespace: md.metadata.namespace,
-        name: md.metadata.name,
-        model: servedModelName(md),
-      },
-      windowSeconds: gateWindowSeconds(started, input.now),
+      startedAtMs: started,
       now: input.now,
       allowed: this.deps.prometheusUrlAllowed,
       log: log.child({ part: 'shadow-gate' }),
     });
-    log.info({ shadowGate: measured }, 'shadow gate measured');
-    return {
-      measuredAt: measured.measuredAt ?? input.now.toISOString(),
-      ...(measured.compared !== undefined ? { compared: measured.compared } : {}),
-      ...(measured.disagreementRate !== undefined
-        ? { disagreementRate: measured.disagreementRate }
-        : {}),
-      ...(measured.message !== undefined ? { message: measured.message } : {}),
-    };
+    log.info({ shadowGate: reading }, 'shadow gate measured');
+    return reading;
   }
 
   /** The shadow gate's Prometheus URL is outside the allow-list: the rollout holds and says why. */
