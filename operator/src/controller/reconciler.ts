@@ -36,6 +36,11 @@ import type {
 } from '../status/observation.js';
 import { measureShadow, type ShadowMeasurement } from '../shadow/measure-shadow.js';
 import {
+  ensureShadowToken,
+  shadowTokenNeeded,
+  shadowTokenSecretName,
+} from '../shadow/shadow-token.js';
+import {
   SHADOW_MEASURE_INTERVAL_MS,
   shadowMeasurementDue,
   shadowStatus,
@@ -134,6 +139,11 @@ export class Reconciler {
     let synced = NOTHING_SYNCED;
     try {
       missingSecrets = await this.missingSecrets(md);
+      if (!md.spec.paused && shadowTokenNeeded(tracks)) {
+        if (await ensureShadowToken(this.deps.client, tracks)) {
+          log.info({ secret: shadowTokenSecretName(tracks) }, 'shadow token created');
+        }
+      }
       if (!md.spec.paused) {
         const desired = desiredChildren(tracks, decision, {
           defaultImage: this.deps.defaultImage,
