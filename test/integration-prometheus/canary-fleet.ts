@@ -59,12 +59,17 @@ export async function startTestServer(options: TestServerOptions): Promise<Pod> 
   return asPod(options.instance, started);
 }
 
-/** The real runtime serving examples/models/mlp-tiny.onnx, as the operator would start it. */
+/**
+ * The real runtime serving examples/models/mlp-tiny.onnx (or `modelFile`), as the operator
+ * would start it; `env` adds settings such as the shadow ones.
+ */
 export async function startRuntime(options: {
   instance: string | undefined;
   model: string;
   version: string;
-  track: 'stable' | 'canary';
+  track: 'stable' | 'canary' | 'shadow';
+  modelFile?: string;
+  env?: Readonly<Record<string, string>>;
 }): Promise<Pod> {
   const started = await startLoopbackProcess({
     what: `runtime ${options.track} ${options.version}`,
@@ -73,7 +78,7 @@ export async function startRuntime(options: {
       'tsx',
       'runtime/src/main.ts',
       '--model',
-      'examples/models/mlp-tiny.onnx',
+      options.modelFile ?? 'examples/models/mlp-tiny.onnx',
       '--port',
       String(port),
     ],
@@ -87,6 +92,7 @@ export async function startRuntime(options: {
       MODEL_TRACK: options.track,
       ...(options.instance !== undefined ? { MODELDEPLOY_INSTANCE: options.instance } : {}),
       LOG_LEVEL: 'warn',
+      ...options.env,
     },
     readyPath: '/ready',
   });

@@ -18,6 +18,7 @@ import {
   JWT_KEYS_DIR,
   MODEL_CACHE_DIR,
   PVC_MOUNT_ROOT,
+  SHADOW_TOKEN_DIR,
   RUNTIME_GRPC_PORT,
   RUNTIME_PORT,
   SHUTDOWN_DELAY_MS,
@@ -25,6 +26,7 @@ import {
   TERMINATION_GRACE_SECONDS,
 } from '../../operator/src/resources/runtime-contract.js';
 import { runtimeEnv, type RuntimeEnvOptions } from '../../operator/src/resources/runtime-env.js';
+import { SHADOW_TOKEN_KEY } from '../../operator/src/shadow/shadow-token.js';
 import { parseConfig, type RuntimeConfig } from '../../runtime/src/config/index.js';
 
 const STABLE_SHA = 'a'.repeat(64);
@@ -101,10 +103,19 @@ function podEnvironment(md: ModelDeployment, opts: RuntimeEnvOptions): Record<st
     env[v.name] = v.value;
   }
   expect(env['API_KEYS_FILE']).toBe(`${API_KEYS_DIR}/api-keys`);
-  const keys = join(mkdtempSync(join(tmpdir(), 'md-contract-')), 'api-keys');
+  const dir = mkdtempSync(join(tmpdir(), 'md-contract-'));
+  const keys = join(dir, 'api-keys');
   writeFileSync(keys, 'key-one\nkey-two\n');
-  return { ...env, API_KEYS_FILE: keys };
+  if (env['SHADOW_TOKEN_FILE'] === undefined) return { ...env, API_KEYS_FILE: keys };
+  // The shadow token Secret the operator mounts (stable and shadow pods only).
+  expect(opts.track).not.toBe('canary');
+  expect(env['SHADOW_TOKEN_FILE']).toBe(`${SHADOW_TOKEN_DIR}/${SHADOW_TOKEN_KEY}`);
+  const token = join(dir, 'shadow-token');
+  writeFileSync(token, `${SHADOW_TOKEN}\n`);
+  return { ...env, API_KEYS_FILE: keys, SHADOW_TOKEN_FILE: token };
 }
+
+const SHADOW_TOKEN = 'the-shadow-token-of-this-test';
 
 function parsedFor(track: 'stable' | 'canary'): RuntimeConfig {
   const md = fullModelDeployment();
@@ -192,8 +203,11 @@ describe('the environment the operator writes, read by the runtime', () => {
       tolerance: 0.002,
       maxInflight: 64,
       timeoutMs: 1000,
+      token: SHADOW_TOKEN,
     });
+    expect(parsedFor('stable').auth.shadowToken).toBeUndefined();
     expect(parsedFor('canary').shadow).toBeUndefined();
+    expect(parsedFor('canary').auth.shadowToken).toBeUndefined();
   });
 
   it('runs the shadow model as track shadow, mirroring nowhere', () => {
@@ -209,6 +223,8 @@ describe('the environment the operator writes, read by the runtime', () => {
       track: 'shadow',
     });
     expect(c.shadow).toBeUndefined();
+    // With auth on, it takes copies that carry the shadow token.
+    expect(c.auth.shadowToken).toBe(SHADOW_TOKEN);
   });
 
   it('turns batching off with a batch of one', () => {

@@ -101,10 +101,11 @@ that does not exist yet is a create, of one that does a patch: both are needed.
 - apiGroups: ['']
   resources: [pods]
   verbs: [get, list, watch]
-# Only to check that a Secret named by spec.auth exists; never list or watch Secrets.
+# To check that a Secret named by spec.auth exists, and to create a shadow track's token
+# Secret (<name>-shadow-token) once; never list, watch, update or delete Secrets.
 - apiGroups: ['']
   resources: [secrets]
-  verbs: [get]
+  verbs: [get, create]
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create, patch]

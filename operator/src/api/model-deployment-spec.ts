@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { withRules } from './cel-rule.js';
 import { observabilitySpec } from './observability-spec.js';
 import { secretKeyRef } from './secret-key-ref.js';
+import { shadowGateSpec } from './shadow-gate-spec.js';
 import { modelCredentialsSpec, modelStorageSpec } from './model-storage-spec.js';
 import {
   DEFAULT_ERROR_STATUS_CODES,
@@ -447,6 +448,7 @@ export const canarySpec = withRules(
         'Canary pods; defaults to the replicas the weight needs (replicaRatio) or 1 (gatewayAPI).',
       ),
     analysis: analysisSpec.optional(),
+    shadow: shadowGateSpec.optional(),
     goldenRequests: goldenRequests.optional(),
     promote: z
       .boolean()
@@ -475,6 +477,16 @@ export const canarySpec = withRules(
         c.steps.every(
           (s: CanaryStep, i: number) => i === 0 || s.weight >= (c.steps[i - 1]?.weight ?? 0),
         ),
+    },
+    {
+      rule: '!has(self.shadow) || has(self.shadow.prometheusUrl) || (has(self.analysis) && has(self.analysis.prometheusUrl))',
+      message:
+        'canary.shadow needs a Prometheus to count comparisons: set canary.shadow.prometheusUrl or canary.analysis.prometheusUrl',
+      path: ['shadow'],
+      holds: (c) =>
+        c.shadow === undefined ||
+        c.shadow.prometheusUrl !== undefined ||
+        c.analysis?.prometheusUrl !== undefined,
     },
   ],
 ).describe(
@@ -756,6 +768,13 @@ export const modelDeploymentSpec = withRules(
         'shadow.model.version must differ from model.version: a shadow of the served version would compare the model with itself',
       path: ['shadow', 'model', 'version'],
       holds: (s) => s.shadow === undefined || s.shadow.model.version !== s.model.version,
+    },
+    {
+      rule: '!has(self.shadow) || !has(self.canary) || !has(self.canary.shadow)',
+      message:
+        'set at most one of shadow and canary.shadow: the shadow gate runs the candidate on the shadow track',
+      path: ['canary', 'shadow'],
+      holds: (s) => s.shadow === undefined || s.canary?.shadow === undefined,
     },
   ],
 ).describe('Desired state of a served model.');

@@ -50,6 +50,7 @@ const trackStatus = z
 
 export const canaryPhases = [
   'Pending',
+  'Shadowing',
   'Verifying',
   'Progressing',
   'Promoting',
@@ -63,6 +64,7 @@ export const abortReasons = [
   'GoldenCheckFailed',
   'CanaryFailed',
   'RolloutAborted',
+  'ShadowDisagreement',
   'AbortedByUser',
 ] as const;
 export type AbortReason = (typeof abortReasons)[number];
@@ -84,6 +86,30 @@ const analysisResult = z
     message: z.string().describe('Why this verdict.'),
   })
   .describe('The most recent analysis check.');
+
+const shadowGateStatus = z
+  .object({
+    startedAt: z
+      .string()
+      .optional()
+      .describe(
+        'When the candidate was ready as a shadow and comparisons began to count (RFC 3339).',
+      ),
+    measuredAt: z
+      .string()
+      .optional()
+      .describe('When the figures below were read from Prometheus (RFC 3339).'),
+    compared: z
+      .number()
+      .optional()
+      .describe('Requests the stable pods compared with the candidate since startedAt.'),
+    disagreementRate: z
+      .number()
+      .optional()
+      .describe("Share (0–1) of those whose candidate answer differed from the user's or failed."),
+    message: z.string().optional().describe('Why the figures are missing, when they are.'),
+  })
+  .describe('The shadow gate (spec.canary.shadow): what the comparisons showed so far.');
 
 const canaryStatus = trackStatus
   .extend({
@@ -109,9 +135,10 @@ const canaryStatus = trackStatus
       .enum(abortReasons)
       .optional()
       .describe(
-        'Set while phase is Aborted: GoldenCheckFailed, CanaryFailed, RolloutAborted (analysis) or AbortedByUser.',
+        'Set while phase is Aborted: GoldenCheckFailed, CanaryFailed, RolloutAborted (analysis), ShadowDisagreement (shadow gate) or AbortedByUser.',
       ),
     lastAnalysis: analysisResult.optional(),
+    shadowGate: shadowGateStatus.optional(),
   })
   .describe('The canary track and the state of its rollout.');
 

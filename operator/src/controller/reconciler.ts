@@ -12,7 +12,15 @@ import type { KubeObject } from '../kube/object.js';
 import { serviceName } from '../resources/names.js';
 import { selectorLabels, selectorString } from '../resources/labels.js';
 import { servicePort } from '../resources/service.js';
-import type { RolloutDecision, RolloutInput } from '../rollout/rollout-types.js';
+import type {
+  CanaryObservation,
+  RolloutDecision,
+  RolloutInput,
+  ShadowGateReading,
+} from '../rollout/rollout-types.js';
+import { shadowGateDue, shadowGateUrl } from '../rollout/shadow-gate.js';
+import { readShadowGate } from '../rollout/shadow-gate-reading.js';
+import { withGateShadow } from '../rollout/shadow-gate-track.js';
 import { analysisDue } from '../rollout/schedule.js';
 import { decideRollout } from '../rollout/state.js';
 import { computeStatus, rolled } from '../status/compute-status.js';
@@ -27,6 +35,11 @@ import type {
   RolloutSummary,
 } from '../status/observation.js';
 import { measureShadow, type ShadowMeasurement } from '../shadow/measure-shadow.js';
+import {
+  ensureShadowToken,
+  shadowTokenNeeded,
+  shadowTokenSecretName,
+} from '../shadow/shadow-token.js';
 import {
   SHADOW_MEASURE_INTERVAL_MS,
   shadowMeasurementDue,
@@ -85,6 +98,8 @@ const NOTHING_SYNCED: SyncOutcome = { writes: 0, rejected: [], conflicts: [], ap
 interface Pass {
   raw: KubeObject;
   md: ModelDeployment;
+  /** md, or md with the shadow gate's candidate as spec.shadow while the gate runs. */
+  tracks: ModelDeployment;
   decision: RolloutDecision;
   now: Date;
   log: Logger;
@@ -113,16 +128,25 @@ export class Reconciler {
     const md = parsed.value;
     const log = this.deps.log.child({ modelDeployment: key, generation: md.metadata.generation });
     const now = this.deps.now();
-    const observation = observeChildren(md, this.deps.caches, now);
+    // Under a shadow gate the candidate may be on the shadow track: observe it there.
+    const watched = withGateShadow(md);
+    const observation = observeChildren(watched, this.deps.caches, now);
     const decision = await this.decide(md, observation, now, log);
     const shadowMeasurement = await this.measureShadowIfDue(md, now, log);
-    const pass: Pass = { raw, md, decision, now, log, shadowMeasurement };
+    // While the gate runs, the children run the candidate as the shadow track.
+    const tracks = decision.shadowCandidate ? watched : md;
+    const pass: Pass = { raw, md, tracks, decision, now, log, shadowMeasurement };
     let missingSecrets: string[] = [];
     let synced = NOTHING_SYNCED;
     try {
       missingSecrets = await this.missingSecrets(md);
+      if (!md.spec.paused && shadowTokenNeeded(tracks)) {
+        if (await ensureShadowToken(this.deps.client, tracks)) {
+          log.info({ secret: shadowTokenSecretName(tracks) }, 'shadow token created');
+        }
+      }
       if (!md.spec.paused) {
-        const desired = desiredChildren(md, decision, {
+        const desired = desiredChildren(tracks, decision, {
           defaultImage: this.deps.defaultImage,
         }).filter((c) => !this.deps.caches.unavailable(c.kind));
         synced = await this.children.sync(md, desired, {
@@ -133,7 +157,7 @@ export class Reconciler {
       await this.reportFailure(key, pass, observation, err);
       throw err;
     }
-    const fresh = observeChildren(md, withApplied(this.deps.caches, synced.applied), now);
+    const fresh = observeChildren(watched, withApplied(this.deps.caches, synced.applied), now);
     const status = this.statusOf(pass, {
       ...fresh,
       missingSecrets,
@@ -166,7 +190,7 @@ export class Reconciler {
       selector: selectorString(selectorLabels(md, 'stable')),
       now,
     });
-    const shadow = shadowStatus(md, observed.shadow, pass.shadowMeasurement);
+    const shadow = shadowStatus(pass.tracks, observed.shadow, pass.shadowMeasurement);
     return shadow === undefined ? status : { ...status, shadow };
   }
 
@@ -243,7 +267,7 @@ export class Reconciler {
     log: Logger,
   ): Promise<RolloutDecision> {
     const { stable, canary, canaryProblem } = observed;
-    const input: Omit<RolloutInput, 'analysis'> = {
+    const input: Omit<RolloutInput, 'analysis' | 'shadowGate'> = {
       spec: md.spec,
       previous: md.status.canary,
       canary: {
@@ -267,6 +291,8 @@ export class Reconciler {
         ...(stable ? { replicas: stable.desired, readyReplicas: stable.readyReplicas } : {}),
       },
       ...this.refusedAnalysis(md),
+      ...this.refusedShadowGate(md),
+      ...(md.spec.canary?.shadow !== undefined ? { shadowTrack: shadowTrackOf(observed) } : {}),
       ...(md.spec.traffic?.router === 'gatewayAPI'
         ? {
             routeBlocked: this.gatewayApiMissing(md)
@@ -282,7 +308,40 @@ export class Reconciler {
       log.info({ analysis: outcome }, 'canary analysis');
       analysis = analysisForStatus(outcome);
     }
-    return decideRollout({ ...input, analysis });
+    const shadowGate = await this.measureShadowGateIfDue(md, input, log);
+    return decideRollout({ ...input, analysis, ...(shadowGate ? { shadowGate } : {}) });
+  }
+
+  /** The shadow gate's comparisons since it started, when shadowGateDue says so. */
+  private async measureShadowGateIfDue(
+    md: ModelDeployment,
+    input: Omit<RolloutInput, 'analysis' | 'shadowGate'>,
+    log: Logger,
+  ): Promise<ShadowGateReading | undefined> {
+    const canary = md.spec.canary;
+    const url = canary === undefined ? undefined : shadowGateUrl(canary);
+    const started = Date.parse(md.status.canary?.shadowGate?.startedAt ?? '');
+    if (url === undefined || Number.isNaN(started) || !shadowGateDue(input)) return undefined;
+    const reading = await readShadowGate(md, {
+      prometheusUrl: url,
+      startedAtMs: started,
+      now: input.now,
+      allowed: this.deps.prometheusUrlAllowed,
+      log: log.child({ part: 'shadow-gate' }),
+    });
+    log.info({ shadowGate: reading }, 'shadow gate measured');
+    return reading;
+  }
+
+  /** The shadow gate's Prometheus URL is outside the allow-list: the rollout holds and says why. */
+  private refusedShadowGate(md: ModelDeployment): { shadowGateRefused?: string } {
+    const canary = md.spec.canary;
+    if (canary?.shadow === undefined) return {};
+    const url = shadowGateUrl(canary);
+    if (url === undefined || this.deps.prometheusUrlAllowed(url)) return {};
+    return {
+      shadowGateRefused: `the shadow gate's Prometheus ${url} is not in the operator's allow-list of Prometheus URLs; use an allowed one, or ask the operator's administrators to add it (ANALYSIS_PROMETHEUS_URLS, chart value analysis.allowedPrometheusUrls)`,
+    };
   }
 
   private async missingSecrets(md: ModelDeployment): Promise<string[]> {
@@ -361,5 +420,18 @@ function rolloutSummary(md: ModelDeployment, decision: RolloutDecision): Rollout
     ...(decision.conditions.degraded ? { degraded: decision.conditions.degraded } : {}),
     ...(decision.conditions.progressing ? { progressing: decision.conditions.progressing } : {}),
     ...(decision.conditions.stalled ? { stalled: decision.conditions.stalled } : {}),
+  };
+}
+
+/** The shadow track as the shadow gate judges it (the candidate's pods while Shadowing). */
+function shadowTrackOf(observed: ChildObservation): CanaryObservation {
+  const track = observed.shadow;
+  const problem = observed.shadowProblem;
+  return {
+    replicas: track?.replicas ?? 0,
+    readyReplicas: track?.readyReplicas ?? 0,
+    available: track !== undefined && track.available && track.updatedReplicas >= track.desired,
+    ...(track?.version !== undefined ? { version: track.version } : {}),
+    ...(problem !== undefined ? { crashLoop: problem.message } : {}),
   };
 }

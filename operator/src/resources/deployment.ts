@@ -136,7 +136,7 @@ function placement(runtime: RuntimeSpec | undefined): Partial<V1PodSpec> {
 }
 
 function podSpec(md: ModelDeployment, opts: DeploymentOptions): V1PodSpec {
-  const { volumes, mounts } = runtimeVolumes(md, opts.model);
+  const { volumes, mounts } = runtimeVolumes(md, opts.model, opts.track);
   return {
     containers: [container(md, opts, mounts)],
     volumes,

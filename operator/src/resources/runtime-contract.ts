@@ -27,6 +27,8 @@ export const MODEL_CACHE_DIR = '/tmp/modeldeploy-models';
 export const PVC_MOUNT_ROOT = '/mnt/models';
 export const API_KEYS_DIR = '/etc/modeldeploy/api-keys';
 export const JWT_KEYS_DIR = '/etc/modeldeploy/jwt';
+/** The shadow token Secret (stable and shadow pods, while a shadow track runs with auth on). */
+export const SHADOW_TOKEN_DIR = '/etc/modeldeploy/shadow-token';
 
 /**
  * After SIGTERM the runtime reports not ready at once but keeps accepting and serving for this

@@ -9,6 +9,7 @@ import {
 import {
   API_KEYS_DIR,
   JWT_KEYS_DIR,
+  SHADOW_TOKEN_DIR,
   MODEL_CACHE_DIR,
   PVC_MOUNT_ROOT,
   RUNTIME_GRPC_PORT,
@@ -17,6 +18,7 @@ import {
   SHUTDOWN_MARGIN_MS,
   TERMINATION_GRACE_SECONDS,
 } from './runtime-contract.js';
+import { SHADOW_TOKEN_KEY, shadowTokenNeeded } from '../shadow/shadow-token.js';
 import { serviceName } from './names.js';
 import { servicePort } from './service.js';
 import { observabilityEnv, observabilitySecretEnv } from './observability-env.js';
@@ -141,12 +143,18 @@ function goldenEnv(opts: RuntimeEnvOptions): Env {
  */
 function shadowEnv(md: Source, opts: RuntimeEnvOptions): Env {
   const shadow = md.spec.shadow;
-  if (shadow === undefined || opts.track !== 'stable') return {};
+  if (shadow === undefined || opts.track === 'canary') return {};
+  // With auth on, stable pods send the shadow token with their copies and shadow pods accept it.
+  const token = shadowTokenNeeded(md)
+    ? { SHADOW_TOKEN_FILE: `${SHADOW_TOKEN_DIR}/${SHADOW_TOKEN_KEY}` }
+    : {};
+  if (opts.track === 'shadow') return token;
   const host = `${serviceName(md, 'shadow')}.${md.metadata.namespace ?? 'default'}.svc`;
   return {
     SHADOW_TARGET_URL: `http://${host}:${servicePort(md)}`,
     SHADOW_PERCENT: String(shadow.percent),
     SHADOW_TOLERANCE: String(shadow.tolerance),
+    ...token,
   };
 }
 

@@ -1,7 +1,14 @@
 import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ModelDeployment } from '../api/model-deployment.js';
-import { API_KEYS_DIR, JWT_KEYS_DIR, PVC_MOUNT_ROOT, TMP_DIR } from './runtime-contract.js';
-import type { TrackModel } from './tracks.js';
+import { shadowTokenNeeded, shadowTokenSecretName } from '../shadow/shadow-token.js';
+import {
+  API_KEYS_DIR,
+  JWT_KEYS_DIR,
+  PVC_MOUNT_ROOT,
+  SHADOW_TOKEN_DIR,
+  TMP_DIR,
+} from './runtime-contract.js';
+import type { Track, TrackModel } from './tracks.js';
 import { modelStorageVolumes } from './model-storage.js';
 
 /** Volumes of a runtime pod and where the runtime container mounts them. */
@@ -61,14 +68,25 @@ function authVolumes(md: Pick<ModelDeployment, 'spec'>): RuntimeVolumes[] {
   return parts;
 }
 
+/** The shadow token: stable pods send it with their copies, shadow pods accept it. */
+function shadowTokenVolumes(
+  md: Pick<ModelDeployment, 'metadata' | 'spec'>,
+  track: Track,
+): RuntimeVolumes[] {
+  if (track === 'canary' || !shadowTokenNeeded(md)) return [];
+  return [secretVolume('shadow-token', shadowTokenSecretName(md), SHADOW_TOKEN_DIR)];
+}
+
 export function runtimeVolumes(
-  md: Pick<ModelDeployment, 'spec'>,
+  md: Pick<ModelDeployment, 'metadata' | 'spec'>,
   model: TrackModel,
+  track: Track,
 ): RuntimeVolumes {
   const parts = [
     tmpVolume(md),
     pvcVolume(model),
     ...authVolumes(md),
+    ...shadowTokenVolumes(md, track),
     modelStorageVolumes(md.spec.model, model), // model-storage.ts
   ];
   return {

@@ -62,6 +62,8 @@ export interface Outcome {
   stalled?: ConditionHint;
   /** Why, when phase is Aborted. */
   abortReason?: AbortReason;
+  /** status.canary.shadowGate; default: the previous one while the rollout is the same. */
+  shadowGate?: CanaryStatus['shadowGate'];
 }
 
 export function decision(ctx: Context, input: RolloutInput, o: Outcome): RolloutDecision {
@@ -80,10 +82,18 @@ export function decision(ctx: Context, input: RolloutInput, o: Outcome): Rollout
     message: o.message,
     lastAnalysis: o.lastAnalysis,
     abortReason: o.phase === 'Aborted' ? o.abortReason : undefined,
+    shadowGate:
+      o.shadowGate ??
+      (input.previous?.specHash === ctx.hash ? input.previous.shadowGate : undefined),
   });
   const promoting = o.phase === 'Promoting' || o.phase === 'Promoted';
   const conditions: RolloutDecision['conditions'] = {};
-  if (o.phase === 'Verifying' || o.phase === 'Progressing' || o.phase === 'Promoting') {
+  if (
+    o.phase === 'Shadowing' ||
+    o.phase === 'Verifying' ||
+    o.phase === 'Progressing' ||
+    o.phase === 'Promoting'
+  ) {
     conditions.progressing = { reason: `Canary${o.phase}`, message: o.message };
   }
   const reason = abortReason(status);
@@ -99,6 +109,7 @@ export function decision(ctx: Context, input: RolloutInput, o: Outcome): Rollout
     stableReplicas: traffic.stableReplicas,
     runCanary: traffic.runCanary,
     stableModel: promoting ? canaryModel(ctx.canary) : stableSpecModel(ctx.spec),
+    shadowCandidate: o.phase === 'Shadowing',
     events: o.events,
     requeueAfterMs:
       o.requeueAfterMs === undefined ? undefined : Math.max(MIN_REQUEUE_MS, o.requeueAfterMs),
@@ -112,6 +123,7 @@ export function noRollout(spec: ModelDeploymentSpec, events: RolloutEvent[]): Ro
     status: undefined,
     ...pickTraffic(NO_CANARY),
     stableModel: stableSpecModel(spec),
+    shadowCandidate: false,
     events,
     requeueAfterMs: undefined,
     conditions: {},

@@ -63,6 +63,26 @@ export interface RolloutInput {
    * so. No query is sent; a step that needs analysis holds with Stalled=PrometheusUrlNotAllowed.
    */
   analysisRefused?: string | undefined;
+  /**
+   * The shadow track while spec.canary.shadow is set: the candidate's pods during the gate
+   * (goldenFailure is never set: shadow pods run no golden requests).
+   */
+  shadowTrack?: CanaryObservation | undefined;
+  /** The gate's comparisons, read in this reconcile if shadowGateDue said so. */
+  shadowGate?: ShadowGateReading | undefined;
+  /** The gate's Prometheus URL is not in the operator's allow-list: the message says so. */
+  shadowGateRefused?: string | undefined;
+}
+
+/** What Prometheus showed of the gate's comparisons, since the gate started. */
+export interface ShadowGateReading {
+  measuredAt: string;
+  /** Absent when Prometheus could not be read (then `message` says why). */
+  compared?: number;
+  /** Absent when nothing was compared. */
+  disagreementRate?: number;
+  /** Why figures are missing (no comparisons, Prometheus unreachable). */
+  message?: string;
 }
 
 export interface RolloutEvent {
@@ -98,6 +118,11 @@ export interface RolloutDecision {
   runCanary: boolean;
   /** What the stable Deployment serves (the canary's model once promoting). */
   stableModel: StableModel;
+  /**
+   * The shadow gate runs: the shadow track serves the candidate and the stable pods mirror
+   * to it (spec.canary.shadow, phase Shadowing).
+   */
+  shadowCandidate: boolean;
   /** Only on transitions. */
   events: RolloutEvent[];
   /** When the next step, analysis or deadline is due; undefined = wait for a watch event. */

@@ -3,13 +3,15 @@ import type { AnalysisResult, CanaryStatus } from '../api/model-deployment-statu
 import { NO_SAMPLES } from './analysis-queries.js';
 import { abortReason, canarySpecHash, type AbortReason } from './canary-identity.js';
 import { canaryModel, decision, noRollout, stableSpecModel } from './decision.js';
-import type {
-  CanaryObservation,
-  ConditionHint,
-  Context,
-  RolloutDecision,
-  RolloutEvent,
-  RolloutInput,
+import {
+  MIN_REQUEUE_MS,
+  type CanaryObservation,
+  type ConditionHint,
+  type Context,
+  type RolloutDecision,
+  type RolloutEvent,
+  type RolloutInput,
+  type ShadowGateReading,
 } from './rollout-types.js';
 import {
   analysisConfigured,
@@ -19,9 +21,13 @@ import {
   stepLabel,
   stepNeedsAnalysis,
 } from './schedule.js';
+import { SHADOW_GATE_INTERVAL_MS, gateEndsAt, judgeShadowGate, readingOf } from './shadow-gate.js';
 import { pickTraffic, requestedWeight, totalReplicas, trafficFor } from './traffic.js';
 
-/** The phase transitions of a canary rollout: Pending → Verifying → Progressing → Promoting → Promoted, or Aborted. */
+/**
+ * The phase transitions of a canary rollout: Pending → (Shadowing →) Verifying → Progressing →
+ * Promoting → Promoted, or Aborted. Shadowing only with spec.canary.shadow.
+ */
 
 /** The observation describes the current candidate (not pods of an earlier one). */
 function currentObservation(ctx: Context, obs: CanaryObservation): CanaryObservation {
@@ -63,6 +69,8 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
   const previousPhase = current;
 
   switch (previousPhase.phase) {
+    case 'Shadowing':
+      return shadowing(ctx, input, previousPhase);
     case 'Verifying':
       return verifying(ctx, input, previousPhase);
     case 'Progressing':
@@ -141,6 +149,7 @@ function paused(
     status: previous,
     ...pickTraffic(traffic),
     stableModel: promoting ? canaryModel(ctx.canary) : stableSpecModel(ctx.spec),
+    shadowCandidate: phase === 'Shadowing',
     events: [],
     requeueAfterMs: undefined,
     conditions: phase === 'Aborted' || phase === 'Promoted' ? {} : { progressing },
@@ -174,6 +183,26 @@ function start(
     return toPromoting(ctx, input, undefined, 0, 'spec.canary.promote is true', superseded);
   }
   const deadline = ctx.spec.progressDeadlineSeconds * 1000;
+  const gate = ctx.canary.shadow;
+  if (gate !== undefined) {
+    return decision(ctx, input, {
+      phase: 'Shadowing',
+      weight: 0,
+      step: undefined,
+      stepStartedAt: ctx.now.toISOString(),
+      failedChecks: 0,
+      message: shadowStartingMessage(ctx),
+      lastAnalysis: undefined,
+      events: [
+        {
+          type: 'Normal',
+          reason: 'RolloutStarted',
+          message: `rolling out ${version} in ${ctx.canary.steps.length} steps${superseded}; first as a shadow of stable for ${gate.durationSeconds}s, no user traffic`,
+        },
+      ],
+      requeueAfterMs: deadline,
+    });
+  }
   return decision(ctx, input, {
     phase: 'Verifying',
     weight: 0,
@@ -191,6 +220,201 @@ function start(
     ],
     requeueAfterMs: deadline,
   });
+}
+
+function shadowStartingMessage(ctx: Context): string {
+  return `shadowing ${ctx.canary.model.version}: starting the candidate as a shadow of stable, no user traffic`;
+}
+
+/** The candidate passed (or skipped) the shadow gate: its canary pods start, still no traffic. */
+function toVerifying(
+  ctx: Context,
+  input: RolloutInput,
+  previous: CanaryStatus,
+  event: RolloutEvent,
+  shadowGate: CanaryStatus['shadowGate'],
+): RolloutDecision {
+  return decision(ctx, input, {
+    phase: 'Verifying',
+    weight: 0,
+    step: undefined,
+    stepStartedAt: ctx.now.toISOString(),
+    failedChecks: previous.failedChecks ?? 0,
+    message: `verifying ${ctx.canary.model.version}: starting canary pods and running golden checks, no traffic yet`,
+    lastAnalysis: previous.lastAnalysis,
+    shadowGate,
+    events: [event],
+    requeueAfterMs: ctx.spec.progressDeadlineSeconds * 1000,
+  });
+}
+
+/**
+ * Shadowing (spec.canary.shadow): the candidate runs on the shadow track and the stable pods
+ * mirror to it. The gate's clock starts once the candidate's pods are ready and the stable
+ * track has rolled (its pods carry the mirroring settings); then the comparisons since that
+ * moment decide: pass → Verifying, disagreement → Aborted (ShadowDisagreement), too few by
+ * the end → wait with Stalled=ShadowInsufficientTraffic, as an inconclusive analysis does.
+ */
+function shadowing(ctx: Context, input: RolloutInput, previous: CanaryStatus): RolloutDecision {
+  const gate = ctx.canary.shadow;
+  if (ctx.canary.promote) {
+    return toPromoting(ctx, input, previous, 0, 'spec.canary.promote is true', '');
+  }
+  if (gate === undefined) {
+    const message = `spec.canary.shadow was removed: ${ctx.canary.model.version} skips the shadow gate`;
+    return toVerifying(
+      ctx,
+      input,
+      previous,
+      { type: 'Normal', reason: 'ShadowGateSkipped', message },
+      previous.shadowGate,
+    );
+  }
+  const track = input.shadowTrack ?? { replicas: 0, readyReplicas: 0, available: false };
+  const obs = currentObservation(ctx, track);
+  if (obs.crashLoop !== undefined) {
+    return toAborted(
+      ctx,
+      input,
+      previous,
+      'CanaryFailed',
+      `the candidate's shadow pods fail: ${obs.crashLoop}`,
+      previous.failedChecks ?? 0,
+    );
+  }
+  const started = parseTime(previous.shadowGate?.startedAt);
+  if (started === undefined) return shadowStarting(ctx, input, previous, obs, gate);
+  if (input.shadowGateRefused !== undefined) {
+    const refused: ConditionHint = {
+      reason: 'PrometheusUrlNotAllowed',
+      message: input.shadowGateRefused,
+    };
+    return shadowHold(ctx, input, previous, previous.shadowGate, {
+      message: `shadow gate: holding: ${refused.message}`,
+      stalled: refused,
+    });
+  }
+  const reading = input.shadowGate ?? readingOf(previous.shadowGate);
+  const gateStatus = { startedAt: new Date(started).toISOString(), ...reading };
+  const verdict = judgeShadowGate(gate, started, reading, ctx.nowMs);
+  switch (verdict.kind) {
+    case 'disagreed':
+      return toAborted(
+        ctx,
+        input,
+        { ...previous, shadowGate: gateStatus },
+        'ShadowDisagreement',
+        `${percent(verdict.rate)} of ${Math.round(verdict.reading.compared ?? 0)} compared requests disagreed with stable, more than maxDisagreementRate ${percent(gate.maxDisagreementRate)}`,
+        previous.failedChecks ?? 0,
+      );
+    case 'passed':
+      return toVerifying(
+        ctx,
+        input,
+        previous,
+        {
+          type: 'Normal',
+          reason: 'ShadowGatePassed',
+          message: `${ctx.canary.model.version} agreed with stable on ${percent(1 - (verdict.reading.disagreementRate ?? 0))} of ${Math.round(verdict.reading.compared ?? 0)} compared requests over ${gate.durationSeconds}s; starting canary pods`,
+        },
+        gateStatus,
+      );
+    case 'insufficient': {
+      const message = `shadow gate: waiting: only ${Math.round(verdict.reading.compared ?? 0)} of ${gate.minComparedRequests} requests compared after ${gate.durationSeconds}s; send traffic to the model, raise spec.canary.shadow.percent, or decide by hand with spec.canary.promote or spec.canary.abort`;
+      const stalled: ConditionHint = { reason: 'ShadowInsufficientTraffic', message };
+      return shadowHold(ctx, input, previous, gateStatus, {
+        message,
+        stalled,
+        waitMs: Math.max(verdict.waitMs, MIN_REQUEUE_MS),
+        ...(previous.message === message
+          ? {}
+          : { event: { type: 'Warning', reason: 'ShadowInsufficientTraffic', message } }),
+      });
+    }
+    default: {
+      // No clock in the message: an unchanged reading must not rewrite status.
+      const until = new Date(gateEndsAt(gate, started)).toISOString();
+      const seen = reading === undefined ? 'no reading yet' : readingSummary(reading);
+      return shadowHold(ctx, input, previous, gateStatus, {
+        message: `shadow gate: comparing ${ctx.canary.model.version} with stable until ${until} (${seen})`,
+        waitMs: verdict.waitMs,
+      });
+    }
+  }
+}
+
+/** Waits for the candidate's shadow pods and the stable roll; starts the gate's clock. */
+function shadowStarting(
+  ctx: Context,
+  input: RolloutInput,
+  previous: CanaryStatus,
+  obs: CanaryObservation,
+  gate: NonNullable<Context['canary']['shadow']>,
+): RolloutDecision {
+  if (obs.available && input.stable.available) {
+    const shadowGate = { startedAt: ctx.now.toISOString() };
+    return shadowHold(ctx, input, previous, shadowGate, {
+      message: `shadow gate: comparing ${ctx.canary.model.version} with stable for ${gate.durationSeconds}s`,
+      waitMs: Math.min(SHADOW_GATE_INTERVAL_MS, gate.durationSeconds * 1000),
+      event: {
+        type: 'Normal',
+        reason: 'ShadowGateStarted',
+        message: `${ctx.canary.model.version} is ready as a shadow; stable pods mirror ${gate.percent}% of their requests to it for ${gate.durationSeconds}s`,
+      },
+    });
+  }
+  const startedPhase = parseTime(previous.stepStartedAt) ?? ctx.nowMs;
+  const left = startedPhase + ctx.spec.progressDeadlineSeconds * 1000 - ctx.nowMs;
+  if (left > 0) {
+    return shadowHold(ctx, input, previous, previous.shadowGate, {
+      message: previous.message ?? shadowStartingMessage(ctx),
+      waitMs: left,
+    });
+  }
+  const message = `the candidate ${ctx.canary.model.version} is not ready as a shadow after ${ctx.spec.progressDeadlineSeconds}s (${obs.readyReplicas}/${obs.replicas} shadow pods ready, stable ${input.stable.available ? 'available' : 'not available'}); check the pods of the -shadow Deployment`;
+  const stalled: ConditionHint = { reason: 'ProgressDeadlineExceeded', message };
+  return shadowHold(ctx, input, previous, previous.shadowGate, {
+    message,
+    stalled,
+    ...(previous.message === message
+      ? {}
+      : { event: { type: 'Warning', reason: 'ProgressDeadlineExceeded', message } }),
+  });
+}
+
+interface Hold {
+  message: string;
+  waitMs?: number;
+  stalled?: ConditionHint;
+  event?: RolloutEvent;
+}
+
+function shadowHold(
+  ctx: Context,
+  input: RolloutInput,
+  previous: CanaryStatus,
+  shadowGate: CanaryStatus['shadowGate'],
+  hold: Hold,
+): RolloutDecision {
+  return decision(ctx, input, {
+    ...carry(previous),
+    phase: 'Shadowing',
+    weight: 0,
+    message: hold.message,
+    shadowGate,
+    events: hold.event === undefined ? [] : [hold.event],
+    requeueAfterMs: hold.waitMs,
+    ...(hold.stalled !== undefined ? { stalled: hold.stalled } : {}),
+  });
+}
+
+function percent(rate: number): string {
+  return `${(rate * 100).toFixed(2)}%`;
+}
+
+function readingSummary(reading: ShadowGateReading): string {
+  if (reading.disagreementRate === undefined) return reading.message ?? 'nothing compared yet';
+  return `${Math.round(reading.compared ?? 0)} compared, ${percent(reading.disagreementRate)} disagreed`;
 }
 
 /** Golden failure or crash of canary pods → Aborted; undefined when the pods are fine. */
@@ -582,6 +806,7 @@ function toAborted(
     failedChecks,
     message,
     lastAnalysis: previous?.lastAnalysis,
+    shadowGate: previous?.shadowGate,
     events: [
       {
         type: reason === 'AbortedByUser' ? 'Normal' : 'Warning',

@@ -45,7 +45,8 @@ export const NO_CANARY: Traffic = {
 export function trafficFor(ctx: Context, phase: CanaryPhase, weight: number): Traffic {
   const router = ctx.spec.traffic?.router ?? 'replicaRatio';
   const fixed = ctx.canary.replicas;
-  if (phase === 'Aborted' || phase === 'Promoted') return NO_CANARY;
+  // While Shadowing the candidate runs on the shadow track, which no user reaches.
+  if (phase === 'Aborted' || phase === 'Promoted' || phase === 'Shadowing') return NO_CANARY;
   if (phase === 'Promoting' && weight === 0) return NO_CANARY;
   if (phase === 'Verifying' || phase === 'Pending') {
     // Start as many pods as the first step needs; no traffic share is asked for yet.

@@ -46,6 +46,8 @@ export interface ChildObservation {
   shadow?: DeploymentObservation | undefined;
   stableProblem: PodProblem | undefined;
   canaryProblem: PodProblem | undefined;
+  /** Why shadow pods cannot serve (the shadow gate aborts on it). */
+  shadowProblem?: PodProblem | undefined;
   autoscaler: AutoscalerObservation | undefined;
   /** Only under router gatewayAPI; undefined there until the route exists. */
   route: RouteObservation | undefined;

@@ -32,6 +32,7 @@ export function observeChildren(
   const canary = observeDeployment(dep('canary'));
   const pods = source.pods(ns, md.metadata.name);
   const canaryPods = pods.filter((p) => p.metadata.labels?.[LABEL_TRACK] === 'canary');
+  const shadowPods = pods.filter((p) => p.metadata.labels?.[LABEL_TRACK] === 'shadow');
   const stablePods = pods.filter((p) => {
     const track = p.metadata.labels?.[LABEL_TRACK];
     return track !== 'canary' && track !== 'shadow';
@@ -42,6 +43,9 @@ export function observeChildren(
     ...(md.spec.shadow ? { shadow: observeDeployment(dep('shadow')) } : {}),
     stableProblem: podProblem(stablePods, stable?.version, now),
     canaryProblem: podProblem(canaryPods, md.spec.canary?.model.version, now),
+    ...(md.spec.shadow
+      ? { shadowProblem: podProblem(shadowPods, md.spec.shadow.model.version, now) }
+      : {}),
     autoscaler: md.spec.autoscaling
       ? observeAutoscaler(source.child(KINDS.hpa, objectKey(ns, md.metadata.name)))
       : undefined,

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RuntimeConfig } from '../config/index.js';
 import { HttpError } from '../errors.js';
+import { SHADOW_MARKER_HEADER, SHADOW_TOKEN_HEADER } from '../shadow/mirror-request.js';
 import { ApiKeyVerifier } from './api-keys.js';
 import { createJwtVerifier, InvalidTokenError, tokenScopes, type JwtVerifier } from './jwt.js';
 
@@ -21,7 +22,9 @@ const unauthorized = (description: string, error?: 'invalid_token'): HttpError =
 
 /**
  * API keys (`x-api-key: <key>` or `Authorization: Bearer <key>`) and JWT bearer tokens;
- * when both are configured either is accepted. Undefined when no auth is configured.
+ * when both are configured either is accepted. Undefined when no auth is configured. On a
+ * shadow pod with a shadow token, a mirrored copy (marker header) carrying that token is
+ * accepted too: the marker alone never is.
  */
 export async function createAuthenticator(
   auth: RuntimeConfig['auth'],
@@ -29,7 +32,22 @@ export async function createAuthenticator(
   const keys = auth.apiKeys.length > 0 ? new ApiKeyVerifier(auth.apiKeys) : undefined;
   const jwt = auth.jwt !== undefined ? await createJwtVerifier(auth.jwt) : undefined;
   if (keys === undefined && jwt === undefined) return undefined;
-  return { authenticate: (headers) => check(headers, keys, jwt) };
+  const shadow =
+    auth.shadowToken !== undefined ? new ApiKeyVerifier([auth.shadowToken]) : undefined;
+  return {
+    authenticate: async (headers) => {
+      if (shadow !== undefined && isTokenedCopy(headers, shadow)) return;
+      await check(headers, keys, jwt);
+    },
+  };
+}
+
+/** A copy from a stable pod of this deployment: the marker and the deployment's shadow token. */
+function isTokenedCopy(headers: IncomingHttpHeaders, shadow: ApiKeyVerifier): boolean {
+  const token = headers[SHADOW_TOKEN_HEADER];
+  if (headers[SHADOW_MARKER_HEADER] === undefined || typeof token !== 'string') return false;
+  if (shadow.matches(token)) return true;
+  throw unauthorized('invalid shadow token');
 }
 
 async function check(

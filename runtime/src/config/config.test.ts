@@ -176,6 +176,7 @@ describe('parseConfig', () => {
       tolerance: 0.001,
       maxInflight: 64,
       timeoutMs: 1000,
+      token: undefined,
     });
     expect(() =>
       parseConfig({ MODEL_URI: 'm.onnx', SHADOW_TARGET_URL: 'http://s', SHADOW_PERCENT: '101' }),
@@ -183,5 +184,28 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ MODEL_URI: 'm.onnx', SHADOW_TARGET_URL: 'scorer-shadow' })).toThrow(
       /SHADOW_TARGET_URL.*http\(s\) URL/,
     );
+  });
+
+  it('reads the shadow token: stable pods send it, only a shadow pod accepts it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'md-shadow-token-'));
+    const file = join(dir, 'token');
+    writeFileSync(file, 'a-token-of-enough-length\n');
+    const stable = parseConfig({
+      MODEL_URI: 'm.onnx',
+      SHADOW_TARGET_URL: 'http://s',
+      SHADOW_TOKEN_FILE: file,
+    });
+    expect(stable.shadow?.token).toBe('a-token-of-enough-length');
+    expect(stable.auth.shadowToken).toBeUndefined();
+    const shadow = parseConfig({
+      MODEL_URI: 'm.onnx',
+      MODEL_TRACK: 'shadow',
+      SHADOW_TOKEN_FILE: file,
+    });
+    expect(shadow.auth.shadowToken).toBe('a-token-of-enough-length');
+    writeFileSync(file, 'short\n');
+    expect(() =>
+      parseConfig({ MODEL_URI: 'm.onnx', MODEL_TRACK: 'shadow', SHADOW_TOKEN_FILE: file }),
+    ).toThrow(/SHADOW_TOKEN_FILE: .* a token shorter than 16 characters/);
   });
 });

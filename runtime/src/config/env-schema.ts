@@ -209,6 +209,12 @@ export const envSchema = z.object({
   SHADOW_MAX_INFLIGHT: int(1, 100_000).default(64),
   /** A copy the shadow has not answered within this long counts as an error. */
   SHADOW_TIMEOUT_MS: int(1, 600_000).default(1_000),
+  /**
+   * File holding the deployment's shadow token (the operator's <name>-shadow-token Secret).
+   * Stable pods send it with each copy; a shadow pod (MODEL_TRACK=shadow) with auth on accepts
+   * a copy that carries it. Without it a JWT-only shadow refuses every copy.
+   */
+  SHADOW_TOKEN_FILE: str.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ORT_TELEMETRY: z.enum(['on', 'off']).default('off'),
   // --- observability (observability/): OpenTelemetry's standard variables, then payload logging.

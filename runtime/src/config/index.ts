@@ -114,6 +114,8 @@ function toConfig(e: RuntimeEnv) {
     },
     auth: {
       apiKeys: apiKeys(e),
+      // Only the shadow track accepts copies by the token; stable and canary never do.
+      shadowToken: e.MODEL_TRACK === 'shadow' ? shadowToken(e) : undefined,
       jwt: jwtConfig(e),
       protectHealth: e.AUTH_PROTECT_HEALTH,
       protectMetrics: e.AUTH_PROTECT_METRICS,
@@ -151,7 +153,28 @@ function shadowSettings(e: RuntimeEnv) {
     tolerance: e.SHADOW_TOLERANCE,
     maxInflight: e.SHADOW_MAX_INFLIGHT,
     timeoutMs: e.SHADOW_TIMEOUT_MS,
+    token: shadowToken(e),
   } as const;
+}
+
+/** The shadow token from SHADOW_TOKEN_FILE (first line, trimmed); undefined when unset. */
+function shadowToken(e: RuntimeEnv): string | undefined {
+  if (e.SHADOW_TOKEN_FILE === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(e.SHADOW_TOKEN_FILE, 'utf8');
+  } catch (err) {
+    throw new ConfigError(
+      `SHADOW_TOKEN_FILE: cannot read ${e.SHADOW_TOKEN_FILE}: ${(err as Error).message}`,
+    );
+  }
+  const token = text.split(/\r?\n/)[0]?.trim() ?? '';
+  if (token.length < 16) {
+    throw new ConfigError(
+      `SHADOW_TOKEN_FILE: ${e.SHADOW_TOKEN_FILE} holds ${token.length === 0 ? 'no token' : 'a token shorter than 16 characters'}; mount the operator's <name>-shadow-token Secret`,
+    );
+  }
+  return token;
 }
 
 function defaultModelName(uri: string): string {

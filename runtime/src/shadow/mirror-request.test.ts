@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { mirrorHeaders, mirrorPath, SHADOW_MARKER_HEADER } from './mirror-request.js';
+import {
+  mirrorHeaders,
+  mirrorPath,
+  SHADOW_MARKER_HEADER,
+  SHADOW_TOKEN_HEADER,
+} from './mirror-request.js';
 import { EvenSampler } from './sampler.js';
 
 describe('mirrorHeaders', () => {
@@ -27,6 +32,14 @@ describe('mirrorHeaders', () => {
       'accept-encoding': 'identity',
       [SHADOW_MARKER_HEADER]: '1',
     });
+  });
+
+  it("sends the deployment's shadow token, never one the user sent", () => {
+    const user = { [SHADOW_TOKEN_HEADER]: 'guessed', authorization: 'Bearer user-jwt' };
+    expect(mirrorHeaders(user, undefined)[SHADOW_TOKEN_HEADER]).toBeUndefined();
+    const copy = mirrorHeaders(user, undefined, 'deployment-shadow-token');
+    expect(copy[SHADOW_TOKEN_HEADER]).toBe('deployment-shadow-token');
+    expect(copy.authorization).toBeUndefined();
   });
 
   it("authenticates with the deployment's own key, not the user's", () => {

@@ -1,6 +1,9 @@
 /** Marks a mirrored request, so a runtime that receives one never mirrors it again. */
 export const SHADOW_MARKER_HEADER = 'x-modeldeploy-shadow';
 
+/** Carries the deployment's shadow token (SHADOW_TOKEN_FILE) with a copy. */
+export const SHADOW_TOKEN_HEADER = 'x-modeldeploy-shadow-token';
+
 /**
  * Headers the shadow does not get. Credentials stay with the pod the user sent them to (the
  * mirror authenticates with the deployment's own key instead); hop-by-hop and body-framing
@@ -11,6 +14,7 @@ const DROPPED = new Set([
   'authorization',
   'proxy-authorization',
   'x-api-key',
+  SHADOW_TOKEN_HEADER,
   'cookie',
   'host',
   'connection',
@@ -29,6 +33,7 @@ const DROPPED = new Set([
 export function mirrorHeaders(
   incoming: Readonly<Record<string, string | string[] | undefined>>,
   apiKey: string | undefined,
+  shadowToken?: string | undefined,
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(incoming)) {
@@ -39,6 +44,7 @@ export function mirrorHeaders(
   out[SHADOW_MARKER_HEADER] = '1';
   out['accept-encoding'] = 'identity';
   if (apiKey !== undefined) out['x-api-key'] = apiKey;
+  if (shadowToken !== undefined) out[SHADOW_TOKEN_HEADER] = shadowToken;
   return out;
 }
 

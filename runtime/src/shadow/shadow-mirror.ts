@@ -12,6 +12,8 @@ export interface ShadowSettings {
   readonly tolerance: number;
   readonly maxInflight: number;
   readonly timeoutMs: number;
+  /** The deployment's shadow token (SHADOW_TOKEN_FILE), sent with every copy. */
+  readonly token?: string | undefined;
 }
 
 /** A request the user has had its answer to, with that answer, ready to be sent to the shadow. */
@@ -92,7 +94,7 @@ export class ShadowMirror {
   private async ask(request: AnsweredRequest): Promise<WireAnswer> {
     const response = await fetch(`${this.settings.targetUrl}${mirrorPath(request.url)}`, {
       method: 'POST',
-      headers: mirrorHeaders(request.headers, this.apiKey),
+      headers: mirrorHeaders(request.headers, this.apiKey, this.settings.token),
       body: request.body,
       signal: AbortSignal.timeout(this.settings.timeoutMs),
     });
