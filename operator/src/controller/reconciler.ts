@@ -35,11 +35,8 @@ import type {
   RolloutSummary,
 } from '../status/observation.js';
 import { measureShadow, type ShadowMeasurement } from '../shadow/measure-shadow.js';
-import {
-  ensureShadowToken,
-  shadowTokenNeeded,
-  shadowTokenSecretName,
-} from '../shadow/shadow-token.js';
+import { shadowTokenNeeded, shadowTokenSecretName } from '../shadow/shadow-token.js';
+import { ensureShadowToken } from './shadow-token-sync.js';
 import {
   SHADOW_MEASURE_INTERVAL_MS,
   shadowMeasurementDue,

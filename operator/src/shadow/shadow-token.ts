@@ -1,9 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import type { ModelDeployment } from '../api/model-deployment.js';
-import { FIELD_MANAGER } from '../controller/ownership.js';
-import { ApiError, isNotFound } from '../kube/api-error.js';
-import { collectionPath, KINDS, objectPath } from '../kube/kinds.js';
-import type { KubeClient } from '../kube/kube-client.js';
 import { commonLabels } from '../resources/labels.js';
 import { childMetadata } from '../resources/owner.js';
 
@@ -17,7 +12,7 @@ import { childMetadata } from '../resources/owner.js';
 
 export const SHADOW_TOKEN_KEY = 'token';
 
-type Source = Pick<ModelDeployment, 'metadata' | 'spec'>;
+export type ShadowTokenSource = Pick<ModelDeployment, 'metadata' | 'spec'>;
 
 export function shadowTokenSecretName(md: Pick<ModelDeployment, 'metadata'>): string {
   return `${md.metadata.name}-shadow-token`;
@@ -31,7 +26,7 @@ export function shadowTokenNeeded(md: Pick<ModelDeployment, 'spec'>): boolean {
 }
 
 /** The Secret as first created; `token` is 32 random bytes. */
-export function shadowTokenSecret(md: Source, token: string): object {
+export function shadowTokenSecret(md: ShadowTokenSource, token: string): object {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -39,35 +34,4 @@ export function shadowTokenSecret(md: Source, token: string): object {
     type: 'Opaque',
     stringData: { [SHADOW_TOKEN_KEY]: token },
   };
-}
-
-/**
- * Creates the token Secret when it does not exist yet; an existing one is left as it is, so
- * the token never changes under running pods. Returns whether it created it.
- */
-export async function ensureShadowToken(
-  client: Pick<KubeClient, 'get' | 'request'>,
-  md: Source,
-): Promise<boolean> {
-  const ns = md.metadata.namespace;
-  try {
-    await client.get(objectPath(KINDS.secret, ns, shadowTokenSecretName(md)));
-    return false;
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-  const token = randomBytes(32).toString('base64url');
-  try {
-    await client.request({
-      method: 'POST',
-      path: collectionPath(KINDS.secret, ns),
-      query: { fieldManager: FIELD_MANAGER },
-      body: shadowTokenSecret(md, token),
-    });
-    return true;
-  } catch (err) {
-    // Made meanwhile (another reconcile): that one is the token.
-    if (err instanceof ApiError && err.conflict) return false;
-    throw err;
-  }
 }
