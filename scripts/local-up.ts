@@ -8,6 +8,10 @@
  * kube-proxy) and the run ends with a real prediction through a port-forward; otherwise
  * on kwok fake nodes, with the reason printed.
  *
+ * On a real node it also starts Prometheus and prometheus-adapter (local-up/metrics-stack.ts)
+ * and sends a gentle prediction stream to examples/full.yaml's scorer, so its canary is
+ * judged by analysis and its latency HPA reads its metric.
+ *
  *   npm start                  real node if possible, else kwok
  *   npm start -- --kwok        kwok fake nodes only
  *   npm start -- --real-node   real node or fail
@@ -19,8 +23,14 @@ import { fileURLToPath } from 'node:url';
 import { dockerImageExists } from '../test/cluster/docker.js';
 import { startCluster, type Cluster } from '../test/cluster/harness.js';
 import { realNodeSupport } from '../test/cluster/real-node.js';
+import type { MetricsChain } from '../test/cluster/metrics-chain.js';
+import { parseKubeconfig } from '../test/cluster/kubeconfig.js';
 import { imageName } from '../test/support/image-tag.js';
 import { OperatorProcess } from '../test/support/operator-process.js';
+import type { DemoTraffic } from './local-up/demo-traffic.js';
+import { pointAnalysisAt, readExampleObjects } from './local-up/example-objects.js';
+import { startMetricsStack } from './local-up/metrics-stack.js';
+import { showAnalysisAndScaling, startShowcaseTraffic } from './local-up/showcase.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const NAMESPACE = 'default';
@@ -157,6 +167,20 @@ function writePredictRequest(cluster: Cluster): string {
   return file;
 }
 
+/** The Prometheus examples/full.yaml names; on kwok nothing listens there (see below). */
+const EXAMPLE_PROMETHEUS_URL = 'http://127.0.0.1:9090';
+
+/** examples/*.yaml, each canary analysis pointed at `prometheusUrl` when one runs. */
+function exampleManifests(prometheusUrl: string | undefined): { file: string; json: string }[] {
+  const files = readdirSync(join(REPO, 'examples')).filter((f) => f.endsWith('.yaml'));
+  return files.map((file) => {
+    const objects = readExampleObjects(readFileSync(join(REPO, 'examples', file), 'utf8'));
+    const pointed =
+      prometheusUrl === undefined ? objects : pointAnalysisAt(objects, prometheusUrl).objects;
+    return { file, json: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: pointed }) };
+  });
+}
+
 async function main(): Promise<void> {
   const nodes = await chooseNodes(process.argv.slice(2));
   if (!nodes.real)
@@ -178,31 +202,54 @@ async function main(): Promise<void> {
   }
   let operator: OperatorProcess | undefined;
   let forward: Forward | undefined;
+  let metrics: MetricsChain | undefined;
+  let traffic: DemoTraffic | undefined;
   const stop = async (code: number): Promise<never> => {
     forward?.child.kill('SIGTERM');
+    await traffic?.stop();
     await operator?.stop();
+    await metrics?.stop().catch((err: unknown) => say(String(err)));
     await cluster.stop().catch((err: unknown) => say(String(err)));
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
   try {
+    const realNode = cluster.realNode;
+    if (realNode !== undefined) {
+      metrics = await step(
+        'start Prometheus (scrapes the runtime pods) and prometheus-adapter (custom metrics API)',
+        () =>
+          startMetricsStack({
+            kubeconfigPath: cluster.kubeconfigPath,
+            kubeconfig: cluster.kubeconfig,
+            binDir: cluster.binDir,
+            node: realNode,
+            namespaces: [NAMESPACE],
+            logDir: cluster.logDir,
+            log: (l) => say(`    ${l}`),
+          }),
+      );
+    }
+    const prometheusUrl = metrics?.prometheusUrl;
     operator = await step('start the operator', () =>
       OperatorProcess.start({
         kubeconfigPath: cluster.kubeconfigPath,
         namespaces: [],
         env: {
-          // The Prometheus examples/full.yaml names; a local cluster has none running, so
-          // its canary analysis reads Inconclusive (unreachable), not refused.
-          ANALYSIS_PROMETHEUS_URLS: 'http://127.0.0.1:9090',
+          // On kwok no Prometheus runs: the URL examples/full.yaml names is allowed, so its
+          // analysis reads Inconclusive (unreachable) rather than refused.
+          ANALYSIS_PROMETHEUS_URLS: prometheusUrl ?? EXAMPLE_PROMETHEUS_URL,
           ...(nodes.real ? { RUNTIME_IMAGE: EXAMPLES_RUNTIME_IMAGE } : {}),
         },
       }),
     );
-    const examples = readdirSync(join(REPO, 'examples')).filter((f) => f.endsWith('.yaml'));
-    await step(`apply examples/ (${examples.join(', ')})`, async () => {
-      for (const f of examples)
-        say(await kubectl(cluster, ['apply', '-n', NAMESPACE, '-f', join(REPO, 'examples', f)]));
+    const examples = exampleManifests(prometheusUrl);
+    await step(`apply examples/ (${examples.map((e) => e.file).join(', ')})`, async () => {
+      if (prometheusUrl !== undefined)
+        say(`    canary analysis reads the Prometheus started above: ${prometheusUrl}`);
+      for (const e of examples)
+        say(await kubectl(cluster, ['apply', '-n', NAMESPACE, '-f', '-'], e.json));
     });
     if (nodes.real) {
       const served = await step(`wait for ${PREDICT_EXAMPLE} to be Ready on the real node`, () =>
@@ -252,6 +299,20 @@ async function main(): Promise<void> {
       ]),
     );
     if (!ok) say('Some ModelDeployments are not Ready yet; `kubectl describe mdep` tells why.');
+    if (metrics !== undefined) {
+      const showcase = {
+        creds: parseKubeconfig(cluster.kubeconfig),
+        namespace: NAMESPACE,
+        repo: REPO,
+        say,
+        promotionWaitMs: 360_000,
+      };
+      traffic = await startShowcaseTraffic(showcase);
+      await step(
+        'send 4 predictions/s to scorer (examples/full.yaml); wait for its HPA metric and canary analysis',
+        () => showAnalysisAndScaling(showcase),
+      );
+    }
   } catch (err) {
     say(`ERROR: ${err instanceof Error ? err.message : String(err)}`);
     say('Nothing was left running. Fix the step above and run `npm start` again.');
@@ -262,6 +323,17 @@ async function main(): Promise<void> {
   say(`  export KUBECONFIG=${cluster.kubeconfigPath}`);
   say(`  export PATH=${cluster.binDir}:$PATH`);
   say('  kubectl get mdep -w');
+  if (metrics !== undefined) {
+    say(`Prometheus: ${metrics.prometheusUrl} (try /graph?g0.expr=modeldeploy_requests_total)`);
+    say(
+      '  kubectl get --raw /apis/custom.metrics.k8s.io/v1beta1/namespaces/default/pods/*/modeldeploy_request_duration_seconds_p95',
+    );
+    say(`  Prometheus and prometheus-adapter logs: ${metrics.logDir}`);
+  } else {
+    say(
+      `No Prometheus runs on kwok (its pods serve no metrics): examples/full.yaml's canary holds at its first step and its HPA reads <unknown>.`,
+    );
+  }
   if (nodes.real) {
     say(
       `Pods run on the real node ${cluster.realNode?.name ?? ''}: \`kubectl logs\`, \`exec\` and \`port-forward\` work.`,
