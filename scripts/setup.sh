@@ -60,6 +60,10 @@ test/cluster/build-node-tools.sh >/dev/null
 step "CoreDNS (Go module): the real node's cluster DNS (cached)"
 test/cluster/build-coredns.sh >/dev/null
 
+step "prometheus-adapter and Prometheus with Kubernetes SD: npm start's metrics, the autoscaling e2e (Go modules; cached)"
+test/cluster/build-adapter.sh >/dev/null
+test/cluster/build-prometheus.sh >/dev/null
+
 if ! $with_test; then
   step "runtime image with the example models, for the real node"
   bash scripts/build-images.sh runtime runtime-examples
@@ -68,9 +72,6 @@ fi
 if $with_test; then
   step "Prometheus (Debian package) for the analysis tests"
   bash scripts/prometheus-setup.sh
-  step "prometheus-adapter and Prometheus with Kubernetes SD for the autoscaling e2e (Go modules; cached)"
-  test/cluster/build-adapter.sh >/dev/null
-  test/cluster/build-prometheus.sh >/dev/null
   step "kstatus checker: sigs.k8s.io/cli-utils' status library, for the status tests (Go module; cached)"
   test/cluster/build-kstatus.sh >/dev/null
   step "Jaeger v2 (Go module) as the tracing backend of the runtime's tracing test (cached)"

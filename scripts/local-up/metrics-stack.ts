@@ -25,8 +25,8 @@ export interface MetricsStackOptions {
   readonly node: { readonly name: string; readonly ip: string };
   /** Namespaces whose annotated pods are scraped. */
   readonly namespaces: readonly string[];
-  /** Where Prometheus' and the adapter's logs go. */
-  readonly logDir: string;
+  /** Where Prometheus' and the adapter's logs go (default: the chain's temp dir, removed on stop). */
+  readonly logDir?: string;
   readonly log: (line: string) => void;
 }
 
@@ -46,7 +46,7 @@ export async function startMetricsStack(opts: MetricsStackOptions): Promise<Metr
     namespaces: opts.namespaces,
     nodeName: opts.node.name,
     scrapeIntervalSeconds: SCRAPE_SECONDS,
-    logDir: opts.logDir,
+    ...(opts.logDir !== undefined ? { logDir: opts.logDir } : {}),
     log: opts.log,
   });
   try {

@@ -10,9 +10,8 @@
  * Before these, `npm start` allowed only http://127.0.0.1:9090, where nothing listens: the
  * analysis stayed Inconclusive ("unreachable") and the HPA read <unknown>.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DemoTraffic } from '../../scripts/local-up/demo-traffic.js';
@@ -25,10 +24,10 @@ import { startMetricsStack } from '../../scripts/local-up/metrics-stack.js';
 import { SHOWCASE_EXAMPLE, startShowcaseTraffic } from '../../scripts/local-up/showcase.js';
 import { pollFor, readCanary, readHpaMetric } from '../../scripts/local-up/showcase-progress.js';
 import { parseKubeconfig } from '../cluster/kubeconfig.js';
-import type { MetricsChain } from '../cluster/metrics-chain.js';
+import { CUSTOM_METRICS_API_SERVICE, type MetricsChain } from '../cluster/metrics-chain.js';
 import { REAL_NODE_IP } from '../cluster/real-node.js';
 import { OperatorProcess } from '../support/operator-process.js';
-import { createNamespace, eventually, k, kOk } from './e2e-kit.js';
+import { api, createNamespace, eventually, k, kOk } from './e2e-kit.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const skipReason = inject('e2eSkipReason');
@@ -55,21 +54,18 @@ describe.skipIf(skipReason !== '')(
   () => {
     const creds = parseKubeconfig(inject('kubeconfig'));
     let namespace = '';
-    let logDir = '';
     let chain: MetricsChain | undefined;
     let operator: OperatorProcess | undefined;
     let traffic: DemoTraffic | undefined;
 
     beforeAll(async () => {
       namespace = await createNamespace('npm-start');
-      logDir = mkdtempSync(join(tmpdir(), 'modeldeploy-npm-start-metrics-'));
       chain = await startMetricsStack({
         kubeconfigPath: inject('kubeconfigPath'),
         kubeconfig: inject('kubeconfig'),
         binDir: inject('binDir'),
         node: { name: inject('realNodeName'), ip: REAL_NODE_IP },
         namespaces: [namespace],
-        logDir,
         log: (line) => process.stderr.write(`[npm-start-metrics] ${line}\n`),
       });
       operator = await OperatorProcess.start({
@@ -123,7 +119,6 @@ describe.skipIf(skipReason !== '')(
       await operator?.stop();
       if (namespace !== '') await k(['delete', 'namespace', namespace, '--wait=false']);
       await chain?.stop();
-      if (logDir !== '') rmSync(logDir, { recursive: true, force: true });
     });
 
     it('Prometheus discovers the scorer pods on the real node and scrapes their /metrics', async () => {
@@ -181,5 +176,19 @@ describe.skipIf(skipReason !== '')(
         expect(passed.eta.atLeastSeconds).toBeLessThanOrEqual(180);
       else expect(passed?.eta.kind).toBe('promoted');
     }, 420_000);
+
+    it("Ctrl-C clean-up: stop() removes the APIService and the chain's files and ends Prometheus", async () => {
+      const c = chain!;
+      const chainDir = dirname(c.logDir);
+      expect(existsSync(chainDir)).toBe(true);
+      await c.stop();
+      const apiService = await api(
+        'GET',
+        `/apis/apiregistration.k8s.io/v1/apiservices/${CUSTOM_METRICS_API_SERVICE}`,
+      );
+      expect(apiService.status).toBe(404);
+      expect(existsSync(chainDir), `${chainDir} (Prometheus' TSDB) is left behind`).toBe(false);
+      await expect(fetch(`${c.prometheusUrl}/-/ready`)).rejects.toThrow();
+    });
   },
 );
