@@ -16,7 +16,6 @@
  *   npm start -- --kwok        kwok fake nodes only
  *   npm start -- --real-node   real node or fail
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +28,9 @@ import { imageName } from '../test/support/image-tag.js';
 import { OperatorProcess } from '../test/support/operator-process.js';
 import type { DemoTraffic } from './local-up/demo-traffic.js';
 import { pointAnalysisAt, readExampleObjects } from './local-up/example-objects.js';
+import { portForward, predict, type Forward } from './local-up/port-forward.js';
+import { parseStartArgs } from './local-up/start-args.js';
+import { startOnContext } from './local-up/context-up.js';
 import { startMetricsStack } from './local-up/metrics-stack.js';
 import { showAnalysisAndScaling, startShowcaseTraffic } from './local-up/showcase.js';
 
@@ -83,60 +85,20 @@ const EXAMPLES_RUNTIME_IMAGE = imageName('runtime-examples');
 const PREDICT_EXAMPLE = 'iris-tiny';
 
 /** Real node or kwok, and why. */
-async function chooseNodes(args: readonly string[]): Promise<{ real: boolean; why: string }> {
-  if (args.includes('--kwok')) return { real: false, why: '--kwok was given' };
+async function chooseNodes(args: {
+  readonly kwok: boolean;
+  readonly realNode: boolean;
+}): Promise<{ real: boolean; why: string }> {
+  if (args.kwok) return { real: false, why: '--kwok was given' };
   const support = realNodeSupport();
   let why = support.ok ? '' : support.reason;
   if (why === '' && !(await dockerImageExists(EXAMPLES_RUNTIME_IMAGE))) {
     why = `${EXAMPLES_RUNTIME_IMAGE} is not built; run: bash scripts/build-images.sh runtime runtime-examples`;
   }
-  if (why !== '' && args.includes('--real-node')) {
+  if (why !== '' && args.realNode) {
     throw new Error(`--real-node cannot run here: ${why}`);
   }
   return { real: why === '', why };
-}
-
-interface Forward {
-  readonly port: number;
-  readonly child: ChildProcess;
-}
-
-/** `kubectl port-forward svc/<name> :80` on loopback; resolves with the local port. */
-function portForward(cluster: Cluster, service: string): Promise<Forward> {
-  const child = spawn(
-    cluster.tools.bin.kubectl,
-    [
-      `--kubeconfig=${cluster.kubeconfigPath}`,
-      'port-forward',
-      '-n',
-      NAMESPACE,
-      '--address=127.0.0.1',
-      `service/${service}`,
-      ':80',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGTERM');
-      reject(new Error(`kubectl port-forward did not listen within 30 s: ${out}`));
-    }, 30_000);
-    const onData = (chunk: Buffer): void => {
-      out += chunk.toString('utf8');
-      const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out);
-      if (m?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve({ port: Number(m[1]), child });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`kubectl port-forward exited with ${code}: ${out}`));
-    });
-  });
 }
 
 async function waitOneReady(cluster: Cluster, name: string, timeoutMs: number): Promise<boolean> {
@@ -182,7 +144,12 @@ function exampleManifests(prometheusUrl: string | undefined): { file: string; js
 }
 
 async function main(): Promise<void> {
-  const nodes = await chooseNodes(process.argv.slice(2));
+  const mode = parseStartArgs(process.argv.slice(2));
+  if (mode.kind === 'context') {
+    await startOnContext(mode, { repo: REPO, say, step });
+    return;
+  }
+  const nodes = await chooseNodes(mode);
   if (!nodes.real)
     say(`NOTE: pods run on kwok fake nodes (no model is loaded) because ${nodes.why}.`);
   const cluster = await step(
@@ -257,22 +224,19 @@ async function main(): Promise<void> {
       );
       if (served) {
         forward = await step(`kubectl port-forward service/${PREDICT_EXAMPLE} (loopback)`, () =>
-          portForward(cluster, PREDICT_EXAMPLE),
+          portForward(
+            cluster.tools.bin.kubectl,
+            [`--kubeconfig=${cluster.kubeconfigPath}`],
+            NAMESPACE,
+            PREDICT_EXAMPLE,
+          ),
         );
         const port = forward.port;
         const requestFile = writePredictRequest(cluster);
         const url = `http://127.0.0.1:${port}/v2/models/${PREDICT_EXAMPLE}/infer`;
-        const answer = await step('send a V2 prediction through the port-forward', async () => {
-          const res = await fetch(url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: readFileSync(requestFile, 'utf8'),
-            signal: AbortSignal.timeout(20_000),
-          });
-          const text = await res.text();
-          if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${text}`);
-          return text;
-        });
+        const answer = await step('send a V2 prediction through the port-forward', () =>
+          predict(url, readFileSync(requestFile, 'utf8')),
+        );
         say(`    answer: ${answer.slice(0, 300)}${answer.length > 300 ? '...' : ''}`);
         say(`    first prediction answered ${process.uptime().toFixed(1)} s after npm start`);
         say('    Try it yourself (the port-forward stays up until Ctrl-C):');
