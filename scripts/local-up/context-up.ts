@@ -77,7 +77,7 @@ export async function startOnContext(mode: ContextMode, io: StartIo): Promise<vo
 }
 
 async function install(mode: ContextMode, t: Tools, io: StartIo): Promise<void> {
-  const delivery = chooseImageDelivery(mode.context, mode.registry);
+  const delivery = chooseImageDelivery(mode.context, mode.registry, mode.imagesPresent);
   const operatorImage = imageName('operator');
   const runtimeImage = imageName('runtime-examples');
   await io.step('build the operator and runtime images (cached when unchanged)', () =>

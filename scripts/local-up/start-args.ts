@@ -17,6 +17,8 @@ export type StartMode =
       readonly kubeconfig?: string;
       /** --registry HOST/PATH: push the images there (neither kind nor k3d). */
       readonly registry?: string;
+      /** --images-present: the nodes already have the local images (nothing to deliver). */
+      readonly imagesPresent: boolean;
       /** --cleanup: remove what an earlier `npm start -- --context NAME` installed. */
       readonly cleanup: boolean;
     };
@@ -24,12 +26,12 @@ export type StartMode =
 export const START_USAGE = `usage:
   npm start                                   local control plane + real node (or kwok)
   npm start -- --kwok | --real-node           force kwok fake nodes / require the real node
-  npm start -- --context NAME [--kubeconfig FILE] [--registry HOST/PATH]
+  npm start -- --context NAME [--kubeconfig FILE] [--registry HOST/PATH | --images-present]
                                               install on a cluster you already have
   npm start -- --context NAME --cleanup       remove what that install put there`;
 
 const WITH_VALUE = ['--context', '--kubeconfig', '--registry'] as const;
-const FLAGS = ['--kwok', '--real-node', '--cleanup'] as const;
+const FLAGS = ['--kwok', '--real-node', '--cleanup', '--images-present'] as const;
 
 function usageError(message: string): Error {
   return new Error(`${message}\n${START_USAGE}`);
@@ -59,7 +61,7 @@ export function parseStartArgs(args: readonly string[]): StartMode {
   const { values, flags } = collect(args);
   const context = values.get('--context');
   if (context === undefined) {
-    for (const only of ['--kubeconfig', '--registry', '--cleanup']) {
+    for (const only of ['--kubeconfig', '--registry', '--cleanup', '--images-present']) {
       if (values.has(only) || flags.has(only))
         throw usageError(`${only} applies only with --context NAME`);
     }
@@ -73,11 +75,14 @@ export function parseStartArgs(args: readonly string[]): StartMode {
   }
   const kubeconfig = values.get('--kubeconfig');
   const registry = values.get('--registry');
+  if (registry !== undefined && flags.has('--images-present'))
+    throw usageError('--registry and --images-present exclude each other');
   return {
     kind: 'context',
     context,
     ...(kubeconfig !== undefined ? { kubeconfig } : {}),
     ...(registry !== undefined ? { registry: registry.replace(/\/+$/, '') } : {}),
+    imagesPresent: flags.has('--images-present'),
     cleanup: flags.has('--cleanup'),
   };
 }

@@ -34,9 +34,15 @@ describe('how npm start --context makes the local images available', () => {
     ]);
   });
 
+  it('--images-present: nothing to run, the names stay local', () => {
+    const d = chooseImageDelivery('docker-desktop', undefined, true);
+    expect(deliveryCommands(d, IMAGE)).toEqual([]);
+    expect(deliveredName(d, IMAGE)).toBe(IMAGE);
+  });
+
   it('any other context without --registry is refused with what to give', () => {
     expect(() => chooseImageDelivery('gke_acme_europe-west1_prod')).toThrow(
-      /neither a kind .* nor a k3d .* give --registry HOST\/PATH/,
+      /neither a kind .* nor a k3d .* give --registry HOST\/PATH.* or --images-present/,
     );
   });
 });

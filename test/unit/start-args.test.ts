@@ -11,6 +11,7 @@ describe('npm start arguments', () => {
     expect(parseStartArgs(['--context', 'kind-dev'])).toEqual({
       kind: 'context',
       context: 'kind-dev',
+      imagesPresent: false,
       cleanup: false,
     });
     expect(
@@ -27,6 +28,7 @@ describe('npm start arguments', () => {
       context: 'prod-eu',
       kubeconfig: '/tmp/kc',
       registry: 'ghcr.io/acme',
+      imagesPresent: false,
       cleanup: true,
     });
   });
@@ -44,6 +46,10 @@ describe('npm start arguments', () => {
       /does not go with --context/,
     );
     expect(() => parseStartArgs(['--kwok', '--real-node'])).toThrow(/exclude each other/);
+    expect(() => parseStartArgs(['--images-present'])).toThrow(/only with --context/);
+    expect(() =>
+      parseStartArgs(['--context', 'a', '--registry', 'r/x', '--images-present']),
+    ).toThrow(/--registry and --images-present exclude each other/);
     expect(() => parseStartArgs(['--contxt', 'a'])).toThrow(
       /unknown argument --contxt[\s\S]*usage/,
     );
