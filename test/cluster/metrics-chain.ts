@@ -23,7 +23,7 @@
  *   insecureSkipTLSVerify, as many adapter installs do.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -613,8 +613,6 @@ function chainHandle(started: {
         await apiOk(creds, 'DELETE', `/api/v1/namespaces/${ADAPTER_NAMESPACE}`, undefined, [404]);
       } finally {
         await started.stopProcesses();
-        // Prometheus' TSDB, the rules, the certificates (and the logs, unless logDir is elsewhere).
-        rmSync(ctx.tempDir, { recursive: true, force: true });
         ctx.log('metrics chain stopped');
       }
     },

@@ -187,6 +187,7 @@ describe.skipIf(skipReason !== '')(
         `/apis/apiregistration.k8s.io/v1/apiservices/${CUSTOM_METRICS_API_SERVICE}`,
       );
       expect(apiService.status).toBe(404);
+      // ProcessSupervisor removes the chain's temp dir (Prometheus' TSDB) when it stops.
       expect(existsSync(chainDir), `${chainDir} (Prometheus' TSDB) is left behind`).toBe(false);
       await expect(fetch(`${c.prometheusUrl}/-/ready`)).rejects.toThrow();
     });
