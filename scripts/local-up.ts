@@ -32,7 +32,11 @@ import { portForward, predict, type Forward } from './local-up/port-forward.js';
 import { parseStartArgs } from './local-up/start-args.js';
 import { startOnContext } from './local-up/context-up.js';
 import { startMetricsStack } from './local-up/metrics-stack.js';
-import { showAnalysisAndScaling, startShowcaseTraffic } from './local-up/showcase.js';
+import {
+  SHOWCASE_EXAMPLE,
+  showAnalysisAndScaling,
+  startShowcaseTraffic,
+} from './local-up/showcase.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const NAMESPACE = 'default';
@@ -247,6 +251,29 @@ async function main(): Promise<void> {
         );
       }
     }
+    const showcase =
+      metrics === undefined
+        ? undefined
+        : {
+            creds: parseKubeconfig(cluster.kubeconfig),
+            namespace: NAMESPACE,
+            repo: REPO,
+            say,
+            promotionWaitMs: 360_000,
+          };
+    if (showcase !== undefined) {
+      // Started early: analysis and the HPA need samples, and the wait below can be long.
+      const ready = await step(
+        `wait for ${SHOWCASE_EXAMPLE.name} (examples/full.yaml) to be Ready`,
+        () => waitOneReady(cluster, SHOWCASE_EXAMPLE.name, 240_000),
+      );
+      if (ready) {
+        traffic = await startShowcaseTraffic(showcase);
+        say(
+          `    sending ${SHOWCASE_EXAMPLE.name} 4 predictions/s through the API server's service proxy`,
+        );
+      }
+    }
     const ok = await step('wait for every ModelDeployment to be Ready', () =>
       waitReady(cluster, nodes.real ? 240_000 : 120_000),
     );
@@ -263,18 +290,9 @@ async function main(): Promise<void> {
       ]),
     );
     if (!ok) say('Some ModelDeployments are not Ready yet; `kubectl describe mdep` tells why.');
-    if (metrics !== undefined) {
-      const showcase = {
-        creds: parseKubeconfig(cluster.kubeconfig),
-        namespace: NAMESPACE,
-        repo: REPO,
-        say,
-        promotionWaitMs: 360_000,
-      };
-      traffic = await startShowcaseTraffic(showcase);
-      await step(
-        'send 4 predictions/s to scorer (examples/full.yaml); wait for its HPA metric and canary analysis',
-        () => showAnalysisAndScaling(showcase),
+    if (showcase !== undefined && traffic !== undefined) {
+      await step(`wait for ${SHOWCASE_EXAMPLE.name}'s HPA metric and its canary analysis`, () =>
+        showAnalysisAndScaling(showcase),
       );
     }
   } catch (err) {

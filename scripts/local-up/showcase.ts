@@ -56,15 +56,16 @@ export async function showAnalysisAndScaling(opts: ShowcaseOptions): Promise<voi
   say(
     hpa === undefined
       ? `    HPA ${name} has no metric value yet; \`kubectl describe hpa ${name}\` tells why.`
-      : `    HPA ${name} reads ${hpa.metric} = ${hpa.value} (seconds; target 50 ms) with ${hpa.replicas} replicas`,
+      : `    HPA ${name} reads ${hpa.metric} = ${hpa.value} (a quantity of seconds: 5m = 5 ms; target 50 ms) with ${hpa.replicas} replicas`,
   );
   let last = '';
   const done = await pollFor(async () => {
     const reading = await readCanary(creds, namespace, name, new Date());
     if (reading === undefined) return undefined;
-    const line = canaryLine(reading);
-    if (line !== last) say(`    canary: ${line}`);
-    last = line;
+    // One line per change of step or verdict, not per analysis (each has a new p95).
+    const key = `${reading.message ?? ''}|${reading.lastAnalysis?.verdict ?? ''}`;
+    if (key !== last) say(`    canary: ${canaryLine(reading)}`);
+    last = key;
     return reading.eta.kind === 'waiting' ? undefined : reading;
   }, opts.promotionWaitMs);
   if (done?.eta.kind === 'promoted') {
