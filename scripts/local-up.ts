@@ -29,7 +29,7 @@ import { OperatorProcess } from '../test/support/operator-process.js';
 import type { DemoTraffic } from './local-up/demo-traffic.js';
 import { pointAnalysisAt, readExampleObjects } from './local-up/example-objects.js';
 import { portForward, predict, type Forward } from './local-up/port-forward.js';
-import { parseStartArgs } from './local-up/start-args.js';
+import { parseStartArgs, START_USAGE } from './local-up/start-args.js';
 import { startOnContext } from './local-up/context-up.js';
 import { startMetricsStack } from './local-up/metrics-stack.js';
 import {
@@ -148,7 +148,12 @@ function exampleManifests(prometheusUrl: string | undefined): { file: string; js
 }
 
 async function main(): Promise<void> {
-  const mode = parseStartArgs(process.argv.slice(2));
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    say(START_USAGE);
+    return;
+  }
+  const mode = parseStartArgs(args);
   if (mode.kind === 'context') {
     await startOnContext(mode, { repo: REPO, say, step });
     return;

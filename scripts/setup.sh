@@ -3,12 +3,16 @@
 # tools built from Go modules (cached under ~/.cache/modeldeploy), and, with --test, what
 # the test suites need (Docker daemon + images, Prometheus, the kstatus checker, Lua).
 #
-# Usage: scripts/setup.sh [--test]
+# Usage: scripts/setup.sh [--test | --client]
+#   --client: only npm dependencies and the cluster tools (kubectl, helm), for
+#             `npm start -- --context NAME` on a cluster the user already has.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 with_test=false
 [ "${1:-}" = "--test" ] && with_test=true
+client_only=false
+[ "${1:-}" = "--client" ] && client_only=true
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -53,6 +57,10 @@ step "Kubernetes test tools (built from Go modules on a cold machine; cached aft
 # The Go tool builds print their own heartbeat (test/cluster/lib/cached-build.sh).
 tools_dir=$(test/cluster/build-tools.sh)
 echo "tools: $tools_dir"
+
+if $client_only; then
+  exit 0
+fi
 
 step "real node: containerd, runc, CNI plugins (Debian), kubelet, kube-proxy and pause (cached)"
 bash scripts/node-setup.sh
