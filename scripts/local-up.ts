@@ -29,6 +29,7 @@ import { OperatorProcess } from '../test/support/operator-process.js';
 import type { DemoTraffic } from './local-up/demo-traffic.js';
 import { pointAnalysisAt, readExampleObjects } from './local-up/example-objects.js';
 import { portForward, predict, type Forward } from './local-up/port-forward.js';
+import { readiness, READY_LINES_JSONPATH, routeNote } from './local-up/ready-lines.js';
 import { parseStartArgs, START_USAGE } from './local-up/start-args.js';
 import { startOnContext } from './local-up/context-up.js';
 import { startMetricsStack } from './local-up/metrics-stack.js';
@@ -65,6 +66,7 @@ async function kubectl(cluster: Cluster, args: string[], stdin?: string): Promis
   return res.stdout;
 }
 
+/** Waits until every example is Ready or waits only for a Gateway controller (ready-lines.ts). */
 async function waitReady(cluster: Cluster, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -74,10 +76,14 @@ async function waitReady(cluster: Cluster, timeoutMs: number): Promise<boolean> 
       '-n',
       NAMESPACE,
       '-o',
-      'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+      READY_LINES_JSONPATH,
     ]);
-    const states = out.split('\n').filter(Boolean);
-    if (states.length > 0 && states.every((s) => s === 'True')) return true;
+    const state = readiness(out);
+    if (state.settled) {
+      const note = routeNote(state.waitingForRoute);
+      if (note !== undefined) say(`    ${note}`);
+      return state.waitingForRoute.length === 0;
+    }
     await new Promise((r) => setTimeout(r, 1000));
   }
   return false;

@@ -21,6 +21,7 @@ import {
 import { checkContext } from './context-preflight.js';
 import { chooseImageDelivery, deliveredName, deliveryCommands } from './image-delivery.js';
 import { portForward, predict, type Forward } from './port-forward.js';
+import { readiness, READY_LINES_JSONPATH, routeNote } from './ready-lines.js';
 import type { StartMode } from './start-args.js';
 
 type ContextMode = Extract<StartMode, { kind: 'context' }>;
@@ -150,7 +151,9 @@ async function showExamples(t: Tools, io: StartIo): Promise<void> {
     },
   );
   const forward = await predictOnce(t, io);
-  await io.step('wait for every ModelDeployment to be Ready (up to 4 min)', () => waitAllReady(t));
+  await io.step('wait for every ModelDeployment to be Ready (up to 4 min)', () =>
+    waitAllReady(t, io),
+  );
   io.say(await runOk(t.kubectl, ['get', 'mdep', '-n', EXAMPLES_NAMESPACE, '-o', 'wide']));
   io.say(
     await runOk(t.kubectl, [
@@ -235,11 +238,23 @@ function waitReady(t: Tools, name: string): Promise<boolean> {
   return poll(async () => (await readyStates(t, name))[0] === 'True', 240_000);
 }
 
-function waitAllReady(t: Tools): Promise<boolean> {
-  return poll(async () => {
-    const states = await readyStates(t);
-    return states.length > 0 && states.every((s) => s === 'True');
+async function waitAllReady(t: Tools, io: StartIo): Promise<boolean> {
+  let note: string | undefined;
+  const settled = await poll(async () => {
+    const res = await t.kubectl([
+      'get',
+      'mdep',
+      '-n',
+      EXAMPLES_NAMESPACE,
+      '-o',
+      READY_LINES_JSONPATH,
+    ]);
+    const state = readiness(res.code === 0 ? res.stdout : '');
+    note = routeNote(state.waitingForRoute);
+    return state.settled;
   }, 240_000);
+  if (note !== undefined) io.say(`    ${note}`);
+  return settled;
 }
 
 /** Uninstalls the release and removes the namespaces, and the CRD only when it was ours. */
