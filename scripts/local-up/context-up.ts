@@ -205,24 +205,18 @@ async function predictOnce(t: Tools, io: StartIo): Promise<Forward | undefined> 
   return forward;
 }
 
-async function readyStates(t: Tools, name?: string): Promise<string[]> {
+/** The Ready condition's status of one example ('' when it has none yet or is missing). */
+async function readyStatus(t: Tools, name: string): Promise<string> {
   const res = await t.kubectl([
     'get',
     'mdep',
-    ...(name !== undefined ? [name] : []),
+    name,
     '-n',
     EXAMPLES_NAMESPACE,
     '-o',
-    name !== undefined
-      ? 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'
-      : 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+    'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
   ]);
-  return res.code === 0
-    ? res.stdout
-        .split('\n')
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : [];
+  return res.code === 0 ? res.stdout.trim() : '';
 }
 
 async function poll(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
@@ -235,7 +229,7 @@ async function poll(check: () => Promise<boolean>, timeoutMs: number): Promise<b
 }
 
 function waitReady(t: Tools, name: string): Promise<boolean> {
-  return poll(async () => (await readyStates(t, name))[0] === 'True', 240_000);
+  return poll(async () => (await readyStatus(t, name)) === 'True', 240_000);
 }
 
 async function waitAllReady(t: Tools, io: StartIo): Promise<boolean> {
