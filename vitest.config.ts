@@ -57,6 +57,9 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/e2e/global-setup.ts'],
+          // One file at a time: suites install cluster-wide things (an APIService, a chart
+          // whose operator watches every namespace) that another file's operator would meet.
+          fileParallelism: false,
           testTimeout: 240_000,
           hookTimeout: 600_000,
         },
