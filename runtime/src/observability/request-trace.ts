@@ -34,7 +34,7 @@ export interface BatchMember {
 
 /** A request's tracing as the handlers see it; NO_TRACE when tracing is off. */
 export interface RequestTrace {
-  /** For log lines; undefined when tracing is off. */
+  /** For log lines: the trace's id when sampled, a caller's W3C trace id when not, else undefined. */
   readonly traceId: string | undefined;
   start(step: StepName): StepSpan;
   /** Undefined unless this request is sampled. */
@@ -45,13 +45,29 @@ export interface RequestTrace {
 
 const NO_STEP: StepSpan = { end: () => {} };
 
-/** Tracing off: one shared object, no spans. */
+/** Tracing off, or a request not sampled that came without a traceparent: one shared object. */
 export const NO_TRACE: RequestTrace = {
   traceId: undefined,
   start: () => NO_STEP,
   member: undefined,
   finish: () => {},
 };
+
+/**
+ * A request not sampled whose caller sent a W3C traceparent: no span, but its log lines and
+ * payload record still carry the caller's trace id, which the caller's own spans are under.
+ */
+export class CallerTrace implements RequestTrace {
+  readonly member = undefined;
+
+  constructor(readonly traceId: string) {}
+
+  start(): StepSpan {
+    return NO_STEP;
+  }
+
+  finish(): void {}
+}
 
 /** A traced request: its server span and the step spans opened under it (times: span-clock.ts). */
 export class SpanRequestTrace implements RequestTrace, BatchMember {

@@ -1,5 +1,4 @@
-import { ROOT_CONTEXT, SpanKind, type Attributes, type TextMapGetter } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { SpanKind, type Attributes, type Context } from '@opentelemetry/api';
 import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_ROUTE,
@@ -9,9 +8,8 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { IncomingHttpHeaders } from 'node:http';
 import { bindTraceId } from './log-correlation.js';
-import { NO_TRACE, SpanRequestTrace, type RequestTrace } from './request-trace.js';
+import { CallerTrace, NO_TRACE, SpanRequestTrace, type RequestTrace } from './request-trace.js';
 import { spanTime } from './span-clock.js';
 import { ATTR } from './span-names.js';
 import type { Tracing } from './tracing.js';
@@ -23,33 +21,26 @@ declare module 'fastify' {
   }
 }
 
-const propagator = new W3CTraceContextPropagator();
-
-const headerGetter: TextMapGetter<IncomingHttpHeaders> = {
-  keys: (headers) => Object.keys(headers),
-  get: (headers, key) => headers[key],
-};
-
 /**
- * Gives every request its `trace`. With tracing on, inference and metadata requests get a
- * server span (continuing a W3C traceparent/tracestate from the caller) and their log lines
- * carry trace_id beside request_id; health probes and /metrics are not traced.
+ * Gives every request its `trace`. With tracing off that is a getter returning NO_TRACE and no
+ * hook runs per request. With tracing on, inference and metadata requests are head-sampled
+ * when they arrive (head-sampling.ts); a sampled one gets a server span (continuing a W3C
+ * traceparent/tracestate from the caller), an unsampled one no span object at all. Log lines
+ * carry trace_id beside request_id for sampled requests and for unsampled ones whose caller
+ * sent a traceparent; health probes and /metrics are not traced.
  */
 export function registerTracing(
   app: FastifyInstance,
   tracing: Tracing | undefined,
   modelAttributes: Attributes,
 ): void {
-  app.decorateRequest('trace', null as unknown as RequestTrace);
   if (tracing === undefined) {
-    app.addHook('onRequest', (request, _reply, done) => {
-      request.trace = NO_TRACE;
-      done();
-    });
+    app.decorateRequest('trace', { getter: () => NO_TRACE });
     return;
   }
+  app.decorateRequest('trace', null as unknown as RequestTrace);
   app.addHook('onRequest', (request, _reply, done) => {
-    request.trace = traced(request) ? startServerSpan(tracing, request, modelAttributes) : NO_TRACE;
+    request.trace = traced(request) ? headSampled(tracing, request, modelAttributes) : NO_TRACE;
     if (request.trace.traceId !== undefined) bindTraceId(request.log, request.trace.traceId);
     done();
   });
@@ -68,21 +59,38 @@ function traced(request: FastifyRequest): boolean {
   return category === 'inference' || category === 'metadata';
 }
 
-function startServerSpan(
+function headSampled(
   tracing: Tracing,
   request: FastifyRequest,
   modelAttributes: Attributes,
-): SpanRequestTrace {
-  const parent = propagator.extract(ROOT_CONTEXT, request.headers, headerGetter);
+): RequestTrace {
   const route = request.routeOptions.config.metricsRoute ?? request.routeOptions.url ?? '';
+  const name = `${request.method} ${route}`;
+  const decision = tracing.head.decide(request.headers, name);
+  if (decision.sampled)
+    return startServerSpan(tracing, request, decision.parent, name, route, modelAttributes);
+  return decision.incomingTraceId === undefined
+    ? NO_TRACE
+    : new CallerTrace(decision.incomingTraceId);
+}
+
+function startServerSpan(
+  tracing: Tracing,
+  request: FastifyRequest,
+  parent: Context,
+  name: string,
+  route: string,
+  modelAttributes: Attributes,
+): SpanRequestTrace {
   const span = tracing.tracer.startSpan(
-    `${request.method} ${route}`,
-    { kind: SpanKind.SERVER, startTime: spanTime() },
+    name,
+    {
+      kind: SpanKind.SERVER,
+      startTime: spanTime(),
+      attributes: serverAttributes(request, route, modelAttributes),
+    },
     parent,
   );
-  // Attributes only for spans that are recorded: our samplers do not read them, and building
-  // and cleaning them for the requests a ratio sampler drops showed in the CPU profile.
-  if (span.isRecording()) span.setAttributes(serverAttributes(request, route, modelAttributes));
   return new SpanRequestTrace(tracing.tracer, span, parent, modelAttributes);
 }
 

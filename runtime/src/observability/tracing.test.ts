@@ -78,7 +78,7 @@ describe('createTracing', () => {
     expect(built).toBe(0);
   });
 
-  it('with an endpoint, builds one provider with the service name and the sampler', async () => {
+  it('with an endpoint, builds one provider with the service name; the sampler decides ahead of it', async () => {
     const seen: TracerProviderOptions[] = [];
     const factory = (options: TracerProviderOptions): TracerProvider => {
       seen.push(options);
@@ -97,7 +97,9 @@ describe('createTracing', () => {
       'service.name': 'scorer',
       'service.version': '0.1.0',
     });
-    expect(seen[0]?.sampler?.toString()).toBe('TraceIdRatioBased{0.25}');
+    expect(tracing?.head.toString()).toBe('TraceIdRatioBased{0.25}');
+    // Requests the head sampler drops never reach the provider; it records what it is given.
+    expect(seen[0]?.sampler?.toString()).toBe('AlwaysOnSampler');
     await tracing?.shutdown();
   });
 });

@@ -12,10 +12,14 @@ import {
   type TracerProviderOptions,
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { HeadIdGenerator, HeadSampler } from './head-sampling.js';
 import type { SamplerName, TracingConfig } from './tracing-config.js';
 
-/** What the runtime's spans need: a tracer, and a flush for shutdown. */
+/** What the runtime's spans need: the sampling decision, a tracer, and a flush for shutdown. */
 export interface Tracing {
+  /** Decides once per request whether it is traced (head-sampling.ts). */
+  readonly head: HeadSampler;
+  /** Records every span it is asked to start: only sampled requests ask. */
   readonly tracer: Tracer;
   /** Exports what is buffered and stops the exporter (graceful shutdown). */
   shutdown(): Promise<void>;
@@ -38,20 +42,33 @@ export function createTracing(
 ): Tracing | undefined {
   if (config === undefined) return undefined;
   const exporter = new OTLPTraceExporter({ url: config.url, headers: { ...config.headers } });
+  const ids = new HeadIdGenerator();
   const provider = factory({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: config.serviceName,
       [ATTR_SERVICE_VERSION]: runtimeVersion,
     }),
-    sampler: samplerFor(config.sampler, config.ratio),
+    // The configured sampler decides in HeadSampler, before a span exists; the provider
+    // records what it is asked for.
+    sampler: new AlwaysOnSampler(),
+    idGenerator: ids,
     spanProcessors: [new BatchSpanProcessor({ exporter })],
   });
-  return tracingFrom(provider, runtimeVersion);
+  const head = new HeadSampler(samplerFor(config.sampler, config.ratio), ids);
+  return tracingFrom(provider, runtimeVersion, head);
 }
 
-/** The runtime's view of a provider (also how a test plugs in the SDK's in-memory exporter). */
-export function tracingFrom(provider: TracerProvider, runtimeVersion: string): Tracing {
+/**
+ * The runtime's view of a provider (also how a test plugs in the SDK's in-memory exporter);
+ * without `head`, every request is sampled.
+ */
+export function tracingFrom(
+  provider: TracerProvider,
+  runtimeVersion: string,
+  head: HeadSampler = new HeadSampler(new AlwaysOnSampler(), new HeadIdGenerator()),
+): Tracing {
   return {
+    head,
     tracer: provider.getTracer('modeldeploy-runtime', runtimeVersion),
     shutdown: () => provider.shutdown(),
   };
