@@ -21,6 +21,11 @@ const list = z.string().transform((v) =>
     .filter((s) => s.length > 0),
 );
 
+/** OTEL_EXPORTER_OTLP_PROTOCOL's values the runtime's HTTP exporters speak. */
+const otlpProtocol = z.enum(['http/protobuf', 'http/json'], {
+  error: 'expected http/protobuf or http/json (the runtime exports OTLP over HTTP, not gRPC)',
+});
+
 /** OpenTelemetry's `k1=v1,k2=v2` with URL-encoded values (OTEL_EXPORTER_OTLP_HEADERS). */
 const keyValuePairs = z.string().transform((v, ctx) => {
   const pairs: Record<string, string> = {};
@@ -228,6 +233,10 @@ export const envSchema = z.object({
     .optional(),
   /** key=value pairs, comma-separated, values URL-encoded (e.g. authorization=Bearer%20x). */
   OTEL_EXPORTER_OTLP_HEADERS: keyValuePairs.optional(),
+  /** OTLP over HTTP as protobuf (OpenTelemetry's default) or JSON; gRPC is not offered. */
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.default('http/protobuf'),
+  /** The same for traces only; wins over OTEL_EXPORTER_OTLP_PROTOCOL. */
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
   OTEL_TRACES_SAMPLER: z
     .enum([
       'always_on',

@@ -91,7 +91,7 @@ function startServerSpan(
     },
     parent,
   );
-  return new SpanRequestTrace(tracing.tracer, span, parent, modelAttributes);
+  return new SpanRequestTrace(tracing.tracer, span, parent);
 }
 
 function serverAttributes(

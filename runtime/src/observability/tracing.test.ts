@@ -22,6 +22,7 @@ describe('tracing configuration from the OTEL_* variables', () => {
     expect(tracing).toEqual({
       url: 'http://collector.obs:4318/v1/traces',
       headers: { authorization: 'Bearer s3cret', 'x-tenant': 'team-a' },
+      protocol: 'http/protobuf',
       sampler: 'parentbased_traceidratio',
       ratio: 0.1,
       serviceName: 'fraud-scorer',
@@ -42,6 +43,14 @@ describe('tracing configuration from the OTEL_* variables', () => {
     });
   });
 
+  it('reads the OTLP protocol, the traces-only variable winning', () => {
+    const endpoint = { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' };
+    const json = { ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
+    expect(parseConfig(json).tracing?.protocol).toBe('http/json');
+    const traces = { ...json, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' };
+    expect(parseConfig(traces).tracing?.protocol).toBe('http/protobuf');
+  });
+
   it('OTEL_SDK_DISABLED=true turns it off whatever the endpoint', () => {
     const env = {
       ...base,
@@ -55,6 +64,7 @@ describe('tracing configuration from the OTEL_* variables', () => {
     ['OTEL_TRACES_SAMPLER_ARG', '1.5', /between 0 and 1/],
     ['OTEL_TRACES_SAMPLER', 'sometimes', /OTEL_TRACES_SAMPLER/],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318', /expected a URL/],
+    ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc', /not gRPC/],
   ])('refuses %s=%s, naming it', (variable, value, message) => {
     expect(() => parseConfig({ ...base, [variable]: value })).toThrow(message);
   });
