@@ -191,6 +191,15 @@ async function measureModel(
   }
 }
 
+/** Linear interpolation between the closest ranks. */
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (sorted.length - 1) * q;
+  const low = sorted[Math.floor(at)] as number;
+  const high = sorted[Math.ceil(at)] as number;
+  return low + (high - low) * (at - Math.floor(at));
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -204,6 +213,8 @@ interface PairSummary {
   readonly model: ModelKey;
   /** Median over the cycles of measured/reference CPU per request (same cycle), minus 1. */
   readonly extraCpu: number;
+  /** The 25th and 75th percentiles of those ratios: how much the cycles disagreed. */
+  readonly extraCpuQuartiles: readonly [number, number];
   readonly referenceCpu: number;
   readonly measuredCpu: number;
   readonly measuredRps: number;
@@ -224,6 +235,7 @@ function summarise(rows: readonly Row[], pair: Pair, model: ModelKey): PairSumma
     pair,
     model,
     extraCpu: median(ratios),
+    extraCpuQuartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)],
     referenceCpu: median(reference.map((r) => r.cpuMicrosPerRequest)),
     measuredCpu: median(measured.map((r) => r.cpuMicrosPerRequest)),
     measuredRps: median(measured.map((r) => r.result.rps)),
@@ -286,6 +298,7 @@ function printTable(
     s.measuredCpu.toFixed(0),
     s.referenceCpu.toFixed(0),
     pct(s.extraCpu),
+    `${pct(s.extraCpuQuartiles[0])} … ${pct(s.extraCpuQuartiles[1])}`,
     fmtInt(s.measuredRps),
     fmtMs(s.measuredP99Ms),
   ]);
@@ -302,6 +315,7 @@ function printTable(
         'µs CPU/req',
         'its µs CPU/req',
         'extra CPU',
+        'quartiles',
         'req/s',
         'p99 ms',
       ],
