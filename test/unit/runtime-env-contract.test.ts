@@ -303,6 +303,7 @@ describe('spec.observability, written by the operator and read by the runtime', 
       sampler: 'parentbased_traceidratio',
       ratio: 0.25,
       serviceName: 'scorer',
+      resourceAttributes: {},
     });
     expect(c.payloadLog).toEqual({
       sampleRatio: 0.1,

@@ -14,6 +14,8 @@ export interface TracingConfig {
   /** For the traceidratio samplers; OpenTelemetry's default is 1. */
   readonly ratio: number;
   readonly serviceName: string;
+  /** OTEL_RESOURCE_ATTRIBUTES; service.name is serviceName's whatever they say. */
+  readonly resourceAttributes: Readonly<Record<string, string>>;
 }
 
 /**
@@ -31,6 +33,7 @@ export function tracingConfig(e: RuntimeEnv): TracingConfig | undefined {
     sampler: e.OTEL_TRACES_SAMPLER,
     ratio: e.OTEL_TRACES_SAMPLER_ARG ?? 1,
     serviceName: e.OTEL_SERVICE_NAME,
+    resourceAttributes: e.OTEL_RESOURCE_ATTRIBUTES ?? {},
   };
 }
 

@@ -26,6 +26,21 @@ describe('tracing configuration from the OTEL_* variables', () => {
       sampler: 'parentbased_traceidratio',
       ratio: 0.1,
       serviceName: 'fraud-scorer',
+      resourceAttributes: {},
+    });
+  });
+
+  it('reads OTEL_RESOURCE_ATTRIBUTES with keys as given and values URL-decoded', () => {
+    const tracing = parseConfig({
+      ...base,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318',
+      OTEL_RESOURCE_ATTRIBUTES:
+        'deployment.environment.name=prod, k8s.pod.name=scorer%2D7f9,Team=Risk%20Ops',
+    }).tracing;
+    expect(tracing?.resourceAttributes).toEqual({
+      'deployment.environment.name': 'prod',
+      'k8s.pod.name': 'scorer-7f9',
+      Team: 'Risk Ops',
     });
   });
 
@@ -100,12 +115,14 @@ describe('createTracing', () => {
       OTEL_TRACES_SAMPLER: 'traceidratio',
       OTEL_TRACES_SAMPLER_ARG: '0.25',
       OTEL_SERVICE_NAME: 'scorer',
+      OTEL_RESOURCE_ATTRIBUTES: 'service.name=not-this,deployment.environment.name=prod',
     }).tracing;
     const tracing = createTracing(config, '0.1.0', factory);
     expect(seen).toHaveLength(1);
     expect(seen[0]?.resource?.attributes).toMatchObject({
       'service.name': 'scorer',
       'service.version': '0.1.0',
+      'deployment.environment.name': 'prod',
     });
     expect(tracing?.head.toString()).toBe('TraceIdRatioBased{0.25}');
     // Requests the head sampler drops never reach the provider; it records what it is given.

@@ -46,9 +46,11 @@ export function createTracing(
   const exporter = exporterFor(config);
   const ids = new HeadIdGenerator();
   const provider = factory({
+    // OTEL_SERVICE_NAME wins over a service.name in OTEL_RESOURCE_ATTRIBUTES (as specified).
     resource: resourceFromAttributes({
-      [ATTR_SERVICE_NAME]: config.serviceName,
       [ATTR_SERVICE_VERSION]: runtimeVersion,
+      ...config.resourceAttributes,
+      [ATTR_SERVICE_NAME]: config.serviceName,
     }),
     // The configured sampler decides in HeadSampler, before a span exists; the provider
     // records what it is asked for.
