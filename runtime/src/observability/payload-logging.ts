@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { RuntimeConfig } from '../config/index.js';
 import { BinaryBody } from '../protocol/binary-body.js';
+import { withBinaryData } from './payload-binary.js';
 import { inputsByName, type InferenceProtocol } from './payload-inputs.js';
 import type { PayloadLogConfig } from './payload-log-config.js';
 import { payloadRecord } from './payload-record.js';
@@ -101,7 +102,8 @@ function protocolOf(request: FastifyRequest): InferenceProtocol {
   return 'predict';
 }
 
-/** The parsed JSON body; a binary V2 body's JSON header (its tensor bytes are not logged). */
+/** The parsed JSON body; a binary V2 body's JSON header with its tensors' bytes in base64. */
 function requestJson(request: FastifyRequest): unknown {
-  return request.body instanceof BinaryBody ? request.body.json : request.body;
+  const body = request.body;
+  return body instanceof BinaryBody ? withBinaryData(body.json, body.binary) : body;
 }
