@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onResponseHookHandler } from 'fastify';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { RuntimeConfig } from '../config/index.js';
 import { BinaryBody } from '../protocol/binary-body.js';
@@ -49,7 +49,11 @@ export interface PayloadLoggingOptions {
 
 const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
 
-/** Records sampled (and failed) inference requests (register it only when it is on). */
+/**
+ * Records sampled (and failed) inference requests (register it only when it is on). Its hooks
+ * go on the inference routes alone, with each route's path and protocol worked out when it is
+ * registered: reading request.routeOptions per request builds a new object each time.
+ */
 export function registerPayloadLogging(
   app: FastifyInstance,
   config: PayloadLogConfig,
@@ -57,32 +61,41 @@ export function registerPayloadLogging(
 ): void {
   const sampler = new PayloadSampler(config.sampleRatio, config.logFailures, options.random);
   app.decorateRequest('sentPayload', undefined);
+  // Every route, and before the response is compressed (registered ahead of that hook): the
+  // record holds the answer as the handler made it. Only inference routes read it.
   app.addHook('onSend', (request, _reply, payload, done) => {
-    if (request.routeOptions.config.category === 'inference' && isBody(payload))
-      request.sentPayload = payload;
+    if (isBody(payload)) request.sentPayload = payload;
     done(null, payload);
   });
-  app.addHook('onResponse', (request, reply, done) => {
-    if (request.routeOptions.config.category !== 'inference' || !sampler.logs(reply.statusCode)) {
+  app.addHook('onRoute', (route) => {
+    if (route.config?.category !== 'inference') return;
+    const path = route.config.metricsRoute ?? route.url;
+    const protocol = protocolOf(route.url);
+    const record: onResponseHookHandler = (request, reply, done) => {
+      if (sampler.logs(reply.statusCode)) {
+        const answered = {
+          requestId: request.id,
+          traceId: request.trace.traceId ?? incomingTraceId(request),
+          route: path,
+          status: reply.statusCode,
+          latencyMs: reply.elapsedTime,
+          inputs: inputsByName(protocol, requestJson(request), options.modelInputs()),
+          response: request.sentPayload,
+        };
+        options.logger.info(
+          payloadRecord(answered, config.redact, config.maxRecordBytes),
+          'inference payload',
+        );
+      }
       done();
-      return;
-    }
-    const record = payloadRecord(
-      {
-        requestId: request.id,
-        traceId: request.trace.traceId ?? incomingTraceId(request),
-        route: request.routeOptions.config.metricsRoute ?? request.routeOptions.url ?? '',
-        status: reply.statusCode,
-        latencyMs: reply.elapsedTime,
-        inputs: inputsByName(protocolOf(request), requestJson(request), options.modelInputs()),
-        response: request.sentPayload,
-      },
-      config.redact,
-      config.maxRecordBytes,
-    );
-    options.logger.info(record, 'inference payload');
-    done();
+    };
+    route.onResponse = [...hookList(route.onResponse), record];
   });
+}
+
+function hookList<T>(hooks: T | T[] | undefined): T[] {
+  if (hooks === undefined) return [];
+  return Array.isArray(hooks) ? hooks : [hooks];
 }
 
 function isBody(payload: unknown): payload is string | Buffer {
@@ -95,8 +108,7 @@ function incomingTraceId(request: FastifyRequest): string | undefined {
   return typeof header === 'string' ? TRACEPARENT.exec(header)?.[1] : undefined;
 }
 
-function protocolOf(request: FastifyRequest): InferenceProtocol {
-  const url = request.routeOptions.url ?? '';
+function protocolOf(url: string): InferenceProtocol {
   if (url.startsWith('/v2/')) return 'v2';
   if (url.startsWith('/v1/')) return 'v1';
   return 'predict';
