@@ -7,6 +7,7 @@ export interface CpuProfile {
 
 interface ProfileNode {
   readonly id: number;
+  readonly children?: readonly number[];
   readonly callFrame: {
     readonly functionName: string;
     readonly url: string;
@@ -49,4 +50,57 @@ export function topSelfTime(profile: CpuProfile, top: number, filter?: string): 
   lines.push(`total ${totalMs.toFixed(0)} ms sampled`);
   if (filter !== undefined) lines.push(`${pct(otherMs)} % outside "${filter}"`);
   return lines;
+}
+
+/** Main-thread time of samples owned by code that `matches` (start-up left out). */
+export interface StackShare {
+  /** Sampled time that was not idle. */
+  readonly busyMs: number;
+  /** Of it, samples owned by matching code: its own frames and the natives it called. */
+  readonly matchedMs: number;
+  readonly gcMs: number;
+}
+
+const isNodeOrNative = (url: string): boolean => url === '' || url.startsWith('node:');
+
+/**
+ * How much of the busy main thread ran in code whose script URL `matches`. A sample belongs to
+ * the nearest frame of a script file of its stack (Node's internals and native frames pass
+ * it on to their caller), so what a function calls natively counts for it, while a fastify
+ * hook's done() that runs the rest of the request counts for fastify. A share within one
+ * process at one time: unlike CPU time per request, it does not move when neighbours slow
+ * every instruction on a shared machine.
+ */
+export function stackShare(profile: CpuProfile, matches: (url: string) => boolean): StackShare {
+  const parent = new Map<number, number>();
+  const byId = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) {
+    byId.set(node.id, node);
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
+  const owner = (id: number): string => {
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const url = byId.get(at)?.callFrame.url ?? '';
+      if (!isNodeOrNative(url)) return url;
+    }
+    return '';
+  };
+  const loading = (id: number): boolean => {
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at))
+      if ((byId.get(at)?.callFrame.url ?? '').startsWith('node:internal/modules/')) return true;
+    return false;
+  };
+  let busyMs = 0;
+  let matchedMs = 0;
+  let gcMs = 0;
+  profile.samples.forEach((id, i) => {
+    const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    const name = byId.get(id)?.callFrame.functionName;
+    // Loading and evaluating modules at start-up is not serving: left out of both counts.
+    if (name === '(idle)' || loading(id)) return;
+    busyMs += ms;
+    if (name === '(garbage collector)') gcMs += ms;
+    if (matches(owner(id))) matchedMs += ms;
+  });
+  return { busyMs, matchedMs, gcMs };
 }

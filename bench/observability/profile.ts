@@ -8,7 +8,8 @@
  *
  * Variants as in run.ts, plus tracing-0 (tracing on, nothing sampled: the path every unsampled
  * request takes). --filter keeps frames whose script path holds the text (the rest are summed
- * in one line), to see our own code among node's and fastify's.
+ * in one line), to see our own code among node's and fastify's. Last, the share of the busy
+ * main thread spent in tracing and payload-logging code and the natives it calls (stackShare).
  */
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,7 @@ import { ourInferUrl, ourRuntimeSpec } from '../lib/our-runtime.js';
 import { freePort, ServerProcess } from '../lib/server-process.js';
 import { measureCell } from '../lib/wrk.js';
 import { startOtlpSink } from './otlp-sink.js';
-import { topSelfTime, type CpuProfile } from './cpu-profile.js';
+import { stackShare, topSelfTime, type CpuProfile } from './cpu-profile.js';
 import { isVariant, variantEnv } from './variants.js';
 
 const { values: args } = parseArgs({
@@ -34,6 +35,9 @@ const { values: args } = parseArgs({
   },
 });
 const log = benchLog('observability-profile');
+
+const isObservabilityCode = (url: string): boolean =>
+  url.includes('/@opentelemetry/') || url.includes('/runtime/dist/observability/');
 
 async function main(): Promise<void> {
   const variant = args.variant;
@@ -72,6 +76,11 @@ async function main(): Promise<void> {
   const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile;
   process.stdout.write(`${join(dir, file)}\n`);
   process.stdout.write(topSelfTime(profile, Number(args.top), args.filter).join('\n') + '\n');
+  const share = stackShare(profile, isObservabilityCode);
+  const pct = (ms: number): string => `${((ms / share.busyMs) * 100).toFixed(1)} %`;
+  process.stdout.write(
+    `main thread busy ${share.busyMs.toFixed(0)} ms: ${pct(share.matchedMs)} in tracing or payload-logging code (OpenTelemetry, runtime/dist/observability), ${pct(share.gcMs)} garbage collection\n`,
+  );
 }
 
 main().catch((err: unknown) => {
