@@ -22,6 +22,8 @@ export function ourRuntimeSpec(options: {
   readonly nodeArgs?: readonly string[];
   /** Extra settings on top of the defaults, e.g. SESSION_THREAD=main. */
   readonly env?: Readonly<Record<string, string>>;
+  /** A checkout whose runtime/dist to run instead of this one's (a baseline commit). */
+  readonly root?: string;
 }): ServerSpec {
   const { model, port, batching } = options;
   return {
@@ -29,7 +31,7 @@ export function ourRuntimeSpec(options: {
     command: process.execPath,
     args: [
       ...(options.nodeArgs ?? []),
-      join(REPO_ROOT, 'runtime', 'dist', 'main.js'),
+      join(options.root ?? REPO_ROOT, 'runtime', 'dist', 'main.js'),
       '--model',
       model.path,
       '--port',

@@ -23,7 +23,19 @@ interface JaegerSpan {
 }
 
 interface JaegerTraces {
-  readonly data: readonly { readonly spans: readonly JaegerSpan[] }[];
+  readonly data: readonly {
+    readonly spans: readonly JaegerSpan[];
+    /** The resource of each process that sent spans, its attributes as tags. */
+    readonly processes: Readonly<Record<string, { readonly tags: readonly JaegerTag[] }>>;
+  }[];
+}
+
+async function traces(queryUrl: string, service: string): Promise<JaegerTraces['data']> {
+  const url = `${queryUrl}/api/traces?service=${encodeURIComponent(service)}&limit=1000&lookback=1h`;
+  const res = await fetch(url);
+  if (res.status === 404 || res.status === 400) return [];
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as JaegerTraces).data;
 }
 
 /**
@@ -31,12 +43,17 @@ interface JaegerTraces {
  * stores the OTLP parent as a CHILD_OF reference and each link as FOLLOWS_FROM.
  */
 export async function jaegerSpans(queryUrl: string, service: string): Promise<SpanRecord[]> {
-  const url = `${queryUrl}/api/traces?service=${encodeURIComponent(service)}&limit=1000&lookback=1h`;
-  const res = await fetch(url);
-  if (res.status === 404 || res.status === 400) return [];
-  if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
-  const body = (await res.json()) as JaegerTraces;
-  return body.data.flatMap((t) => t.spans).map(toRecord);
+  return (await traces(queryUrl, service)).flatMap((t) => t.spans).map(toRecord);
+}
+
+/** The resource attributes of a service's processes, as Jaeger keeps them (process tags). */
+export async function jaegerProcessTags(
+  queryUrl: string,
+  service: string,
+): Promise<Record<string, unknown>[]> {
+  return (await traces(queryUrl, service)).flatMap((t) =>
+    Object.values(t.processes).map((p) => Object.fromEntries(p.tags.map((g) => [g.key, g.value]))),
+  );
 }
 
 function toRecord(span: JaegerSpan): SpanRecord {

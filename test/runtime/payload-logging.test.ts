@@ -232,3 +232,66 @@ describe('PAYLOAD_LOG_MAX_RECORD_BYTES', () => {
     expect(String(record['inputs'])).toMatch(/^\{"input":\[\[0,0\.015625,.*…$/);
   });
 });
+
+describe('V2 binary tensor data in payload records', () => {
+  const bytes = Buffer.from(Float32Array.from(ROW).buffer);
+  const header = JSON.stringify({
+    inputs: [
+      {
+        name: 'input',
+        shape: [1, 64],
+        datatype: 'FP32',
+        parameters: { binary_data_size: bytes.length },
+      },
+    ],
+  });
+  const binaryInfer = (server: RuntimeServer) =>
+    server.app.inject({
+      method: 'POST',
+      url: '/v2/models/tiny/infer',
+      headers: {
+        'content-type': 'application/octet-stream',
+        'inference-header-content-length': String(Buffer.byteLength(header)),
+      },
+      payload: Buffer.concat([Buffer.from(header), bytes]),
+    });
+
+  it('records the tensor bytes as base64 beside the JSON header', async () => {
+    const rt = await startLogged(MODELS.tiny, {
+      MODEL_NAME: 'tiny',
+      PAYLOAD_LOG_SAMPLE_RATIO: '1',
+    });
+    try {
+      expect((await binaryInfer(rt.server)).statusCode).toBe(200);
+      expect(rt.records).toHaveLength(1);
+      const record = parsed(rt.records)[0] as Record<string, unknown>;
+      expect((record['inputs'] as Record<string, unknown>)['input']).toEqual({
+        shape: [1, 64],
+        datatype: 'FP32',
+        parameters: { binary_data_size: bytes.length },
+        data_base64: bytes.toString('base64'),
+      });
+    } finally {
+      await rt.server.shutdown();
+    }
+  });
+
+  it('hashes a redacted binary input: its bytes appear in no line', async () => {
+    const rt = await startLogged(MODELS.tiny, {
+      MODEL_NAME: 'tiny',
+      PAYLOAD_LOG_SAMPLE_RATIO: '1',
+      PAYLOAD_LOG_REDACT: JSON.stringify([{ input: 'input', mode: 'hash' }]),
+    });
+    try {
+      expect((await binaryInfer(rt.server)).statusCode).toBe(200);
+      const record = parsed(rt.records)[0] as Record<string, unknown>;
+      expect((record['inputs'] as Record<string, unknown>)['input']).toEqual({
+        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
+      const everything = [...rt.records, ...rt.logs].join('\n');
+      expect(everything).not.toContain(bytes.toString('base64').slice(0, 24));
+    } finally {
+      await rt.server.shutdown();
+    }
+  });
+});

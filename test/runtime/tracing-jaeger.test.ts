@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJaeger, type RunningJaeger } from '../support/jaeger.js';
 import { call, MODELS, startRuntime, waitUntil, type TestRuntime } from './helpers.js';
-import { jaegerSpans } from './jaeger-spans.js';
+import { jaegerProcessTags, jaegerSpans } from './jaeger-spans.js';
 import { expectOneSharedBatch, serverSpans, type SpanRecord } from './trace-tree.js';
 
 const ROW = Array.from({ length: 64 }, (_, i) => (i % 7) / 7);
@@ -32,6 +32,7 @@ describe.each(['worker', 'main'])('traces in Jaeger, SESSION_THREAD=%s', (thread
       SESSION_THREAD: thread,
       OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint,
       OTEL_SERVICE_NAME: service,
+      OTEL_RESOURCE_ATTRIBUTES: `deployment.environment.name=test,k8s.pod.name=scorer%2D${thread}`,
       // The batch leaves when every request has joined it, never on the timer.
       BATCH_DISPATCH: 'delay',
       BATCH_MAX_DELAY_MS: '30000',
@@ -58,5 +59,12 @@ describe.each(['worker', 'main'])('traces in Jaeger, SESSION_THREAD=%s', (thread
     expectOneSharedBatch(spans, REQUESTS, { name: 'tiny', version: 'v3', track: 'canary' });
     // Jaeger keeps the OTel span kind as a tag.
     for (const s of serverSpans(spans)) expect(s.attributes['span.kind']).toBe('server');
+    const processes = await jaegerProcessTags(jaeger.queryUrl, service);
+    expect(processes.length).toBeGreaterThan(0);
+    for (const tags of processes)
+      expect(tags).toMatchObject({
+        'deployment.environment.name': 'test',
+        'k8s.pod.name': `scorer-${thread}`,
+      });
   });
 });

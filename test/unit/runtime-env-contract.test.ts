@@ -299,9 +299,11 @@ describe('spec.observability, written by the operator and read by the runtime', 
     expect(c.tracing).toEqual({
       url: 'http://otel-collector.obs:4318/v1/traces',
       headers: { authorization: 'Bearer t0ken' },
+      protocol: 'http/protobuf',
       sampler: 'parentbased_traceidratio',
       ratio: 0.25,
       serviceName: 'scorer',
+      resourceAttributes: {},
     });
     expect(c.payloadLog).toEqual({
       sampleRatio: 0.1,

@@ -21,26 +21,37 @@ const list = z.string().transform((v) =>
     .filter((s) => s.length > 0),
 );
 
-/** OpenTelemetry's `k1=v1,k2=v2` with URL-encoded values (OTEL_EXPORTER_OTLP_HEADERS). */
-const keyValuePairs = z.string().transform((v, ctx) => {
-  const pairs: Record<string, string> = {};
-  for (const pair of v.split(',')) {
-    if (pair.trim() === '') continue;
-    const at = pair.indexOf('=');
-    const key = pair.slice(0, at).trim();
-    try {
-      if (at < 1 || key === '') throw new Error('no key');
-      pairs[key.toLowerCase()] = decodeURIComponent(pair.slice(at + 1).trim());
-    } catch {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'expected key=value pairs separated by commas, values URL-encoded',
-      });
-      return z.NEVER;
-    }
-  }
-  return pairs;
+/** OTEL_EXPORTER_OTLP_PROTOCOL's values the runtime's HTTP exporters speak. */
+const otlpProtocol = z.enum(['http/protobuf', 'http/json'], {
+  error: 'expected http/protobuf or http/json (the runtime exports OTLP over HTTP, not gRPC)',
 });
+
+/**
+ * OpenTelemetry's `k1=v1,k2=v2` with URL-encoded values: OTEL_EXPORTER_OTLP_HEADERS (keys
+ * lower-cased, as HTTP header names) and OTEL_RESOURCE_ATTRIBUTES (keys as given).
+ */
+const keyValuePairs = (lowerCaseKeys: boolean) =>
+  z.string().transform((v, ctx) => {
+    const pairs: Record<string, string> = {};
+    for (const pair of v.split(',')) {
+      if (pair.trim() === '') continue;
+      const at = pair.indexOf('=');
+      const key = pair.slice(0, at).trim();
+      try {
+        if (at < 1 || key === '') throw new Error('no key');
+        pairs[lowerCaseKeys ? key.toLowerCase() : key] = decodeURIComponent(
+          pair.slice(at + 1).trim(),
+        );
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected key=value pairs separated by commas, values URL-encoded',
+        });
+        return z.NEVER;
+      }
+    }
+    return pairs;
+  });
 
 const str = z.string().min(1);
 
@@ -227,7 +238,11 @@ export const envSchema = z.object({
     .url({ protocol: /^https?$/, error: 'expected a URL such as http://collector:4318/v1/traces' })
     .optional(),
   /** key=value pairs, comma-separated, values URL-encoded (e.g. authorization=Bearer%20x). */
-  OTEL_EXPORTER_OTLP_HEADERS: keyValuePairs.optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: keyValuePairs(true).optional(),
+  /** OTLP over HTTP as protobuf (OpenTelemetry's default) or JSON; gRPC is not offered. */
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.default('http/protobuf'),
+  /** The same for traces only; wins over OTEL_EXPORTER_OTLP_PROTOCOL. */
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
   OTEL_TRACES_SAMPLER: z
     .enum([
       'always_on',
@@ -241,6 +256,8 @@ export const envSchema = z.object({
   /** The ratio of the traceidratio samplers, 0 to 1. */
   OTEL_TRACES_SAMPLER_ARG: ratio.optional(),
   OTEL_SERVICE_NAME: str.default('modeldeploy-runtime'),
+  /** Resource attributes of every span, key=value pairs (e.g. deployment.environment.name=prod). */
+  OTEL_RESOURCE_ATTRIBUTES: keyValuePairs(false).optional(),
   /** true: no tracing whatever the endpoint says (OpenTelemetry's general off switch). */
   OTEL_SDK_DISABLED: bool.default(false),
   /** Share of successful inference requests whose payload is logged, 0 to 1. */

@@ -1,5 +1,4 @@
-import { ROOT_CONTEXT, SpanKind, type Attributes, type TextMapGetter } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { SpanKind, type Attributes, type Context } from '@opentelemetry/api';
 import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_ROUTE,
@@ -8,10 +7,15 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { IncomingHttpHeaders } from 'node:http';
+import type {
+  FastifyInstance,
+  FastifyRequest,
+  onRequestAbortHookHandler,
+  onRequestHookHandler,
+  onResponseHookHandler,
+} from 'fastify';
 import { bindTraceId } from './log-correlation.js';
-import { NO_TRACE, SpanRequestTrace, type RequestTrace } from './request-trace.js';
+import { CallerTrace, NO_TRACE, SpanRequestTrace, type RequestTrace } from './request-trace.js';
 import { spanTime } from './span-clock.js';
 import { ATTR } from './span-names.js';
 import type { Tracing } from './tracing.js';
@@ -23,67 +27,120 @@ declare module 'fastify' {
   }
 }
 
-const propagator = new W3CTraceContextPropagator();
+/** Where a traced request's RequestTrace is kept (request.trace reads it). */
+const TRACE = Symbol('trace');
 
-const headerGetter: TextMapGetter<IncomingHttpHeaders> = {
-  keys: (headers) => Object.keys(headers),
-  get: (headers, key) => headers[key],
-};
+interface WithTrace {
+  [TRACE]?: RequestTrace;
+}
 
 /**
- * Gives every request its `trace`. With tracing on, inference and metadata requests get a
- * server span (continuing a W3C traceparent/tracestate from the caller) and their log lines
- * carry trace_id beside request_id; health probes and /metrics are not traced.
+ * Gives every request its `trace`. With tracing off that is a getter returning NO_TRACE and no
+ * hook runs per request. With tracing on, inference and metadata routes get hooks of their
+ * own (health probes and /metrics none): a request is head-sampled when it arrives
+ * (head-sampling.ts); a sampled one gets a server span (continuing a W3C traceparent/tracestate
+ * from the caller), an unsampled one no span object at all. Log lines carry trace_id beside
+ * request_id for sampled requests and for unsampled ones whose caller sent a traceparent.
+ * The route's span name and path are worked out once, when it is registered: reading
+ * request.routeOptions builds a new object at each access, which a profile showed as most of
+ * what an unsampled request paid for tracing.
  */
 export function registerTracing(
   app: FastifyInstance,
   tracing: Tracing | undefined,
   modelAttributes: Attributes,
 ): void {
-  app.decorateRequest('trace', null as unknown as RequestTrace);
   if (tracing === undefined) {
-    app.addHook('onRequest', (request, _reply, done) => {
-      request.trace = NO_TRACE;
-      done();
-    });
+    app.decorateRequest('trace', { getter: () => NO_TRACE });
     return;
   }
-  app.addHook('onRequest', (request, _reply, done) => {
-    request.trace = traced(request) ? startServerSpan(tracing, request, modelAttributes) : NO_TRACE;
-    if (request.trace.traceId !== undefined) bindTraceId(request.log, request.trace.traceId);
-    done();
+  app.decorateRequest('trace', {
+    getter(this: FastifyRequest): RequestTrace {
+      return (this as WithTrace)[TRACE] ?? NO_TRACE;
+    },
+    setter(this: FastifyRequest, value: RequestTrace) {
+      (this as WithTrace)[TRACE] = value;
+    },
   });
-  app.addHook('onResponse', (request, reply, done) => {
-    request.trace.finish(reply.statusCode);
-    done();
-  });
-  app.addHook('onRequestAbort', (request, done) => {
-    request.trace.finish(499, 'client_closed_request');
-    done();
+  app.addHook('onRoute', (route) => {
+    const category = route.config?.category;
+    if (category !== 'inference' && category !== 'metadata') return;
+    const traced = tracedRoute(tracing, route.config?.metricsRoute ?? route.url, modelAttributes);
+    route.onRequest = [...hookList(route.onRequest), traced.onRequest];
+    route.onResponse = [...hookList(route.onResponse), finishOnResponse];
+    route.onRequestAbort = [...hookList(route.onRequestAbort), finishOnAbort];
   });
 }
 
-function traced(request: FastifyRequest): boolean {
-  const category = request.routeOptions.config.category;
-  return category === 'inference' || category === 'metadata';
+function hookList<T>(hooks: T | T[] | undefined): T[] {
+  if (hooks === undefined) return [];
+  return Array.isArray(hooks) ? hooks : [hooks];
+}
+
+const finishOnResponse: onResponseHookHandler = (request, reply, done) => {
+  request.trace.finish(reply.statusCode);
+  done();
+};
+
+const finishOnAbort: onRequestAbortHookHandler = (request, done) => {
+  request.trace.finish(499, 'client_closed_request');
+  done();
+};
+
+/** One traced route's onRequest hook, its span names made once. */
+function tracedRoute(
+  tracing: Tracing,
+  route: string,
+  modelAttributes: Attributes,
+): { onRequest: onRequestHookHandler } {
+  const names = new Map<string, string>();
+  const nameFor = (method: string): string => {
+    let name = names.get(method);
+    if (name === undefined) names.set(method, (name = `${method} ${route}`));
+    return name;
+  };
+  return {
+    onRequest: (request, _reply, done) => {
+      const name = nameFor(request.method);
+      const decision = tracing.head.decide(request.headers, name);
+      if (decision.sampled) {
+        const span = startServerSpan(
+          tracing,
+          request,
+          decision.parent,
+          name,
+          route,
+          modelAttributes,
+        );
+        request.trace = span;
+        bindTraceId(request.log, span.traceId);
+      } else if (decision.incomingTraceId !== undefined) {
+        request.trace = new CallerTrace(decision.incomingTraceId);
+        bindTraceId(request.log, decision.incomingTraceId);
+      }
+      done();
+    },
+  };
 }
 
 function startServerSpan(
   tracing: Tracing,
   request: FastifyRequest,
+  parent: Context,
+  name: string,
+  route: string,
   modelAttributes: Attributes,
 ): SpanRequestTrace {
-  const parent = propagator.extract(ROOT_CONTEXT, request.headers, headerGetter);
-  const route = request.routeOptions.config.metricsRoute ?? request.routeOptions.url ?? '';
   const span = tracing.tracer.startSpan(
-    `${request.method} ${route}`,
-    { kind: SpanKind.SERVER, startTime: spanTime() },
+    name,
+    {
+      kind: SpanKind.SERVER,
+      startTime: spanTime(),
+      attributes: serverAttributes(request, route, modelAttributes),
+    },
     parent,
   );
-  // Attributes only for spans that are recorded: our samplers do not read them, and building
-  // and cleaning them for the requests a ratio sampler drops showed in the CPU profile.
-  if (span.isRecording()) span.setAttributes(serverAttributes(request, route, modelAttributes));
-  return new SpanRequestTrace(tracing.tracer, span, parent, modelAttributes);
+  return new SpanRequestTrace(tracing.tracer, span, parent);
 }
 
 function serverAttributes(

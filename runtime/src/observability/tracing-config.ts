@@ -1,16 +1,21 @@
 import type { RuntimeEnv } from '../config/env-schema.js';
 
 export type SamplerName = RuntimeEnv['OTEL_TRACES_SAMPLER'];
+export type OtlpProtocol = RuntimeEnv['OTEL_EXPORTER_OTLP_PROTOCOL'];
 
 /** Where and how much the runtime traces; `undefined` in RuntimeConfig means tracing is off. */
 export interface TracingConfig {
   /** The OTLP/HTTP traces URL (…/v1/traces). */
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** How the spans are encoded: protobuf unless http/json is asked for. */
+  readonly protocol: OtlpProtocol;
   readonly sampler: SamplerName;
   /** For the traceidratio samplers; OpenTelemetry's default is 1. */
   readonly ratio: number;
   readonly serviceName: string;
+  /** OTEL_RESOURCE_ATTRIBUTES; service.name is serviceName's whatever they say. */
+  readonly resourceAttributes: Readonly<Record<string, string>>;
 }
 
 /**
@@ -24,9 +29,11 @@ export function tracingConfig(e: RuntimeEnv): TracingConfig | undefined {
   return {
     url,
     headers: e.OTEL_EXPORTER_OTLP_HEADERS ?? {},
+    protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL,
     sampler: e.OTEL_TRACES_SAMPLER,
     ratio: e.OTEL_TRACES_SAMPLER_ARG ?? 1,
     serviceName: e.OTEL_SERVICE_NAME,
+    resourceAttributes: e.OTEL_RESOURCE_ATTRIBUTES ?? {},
   };
 }
 

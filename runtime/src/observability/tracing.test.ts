@@ -22,9 +22,25 @@ describe('tracing configuration from the OTEL_* variables', () => {
     expect(tracing).toEqual({
       url: 'http://collector.obs:4318/v1/traces',
       headers: { authorization: 'Bearer s3cret', 'x-tenant': 'team-a' },
+      protocol: 'http/protobuf',
       sampler: 'parentbased_traceidratio',
       ratio: 0.1,
       serviceName: 'fraud-scorer',
+      resourceAttributes: {},
+    });
+  });
+
+  it('reads OTEL_RESOURCE_ATTRIBUTES with keys as given and values URL-decoded', () => {
+    const tracing = parseConfig({
+      ...base,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318',
+      OTEL_RESOURCE_ATTRIBUTES:
+        'deployment.environment.name=prod, k8s.pod.name=scorer%2D7f9,Team=Risk%20Ops',
+    }).tracing;
+    expect(tracing?.resourceAttributes).toEqual({
+      'deployment.environment.name': 'prod',
+      'k8s.pod.name': 'scorer-7f9',
+      Team: 'Risk Ops',
     });
   });
 
@@ -42,6 +58,14 @@ describe('tracing configuration from the OTEL_* variables', () => {
     });
   });
 
+  it('reads the OTLP protocol, the traces-only variable winning', () => {
+    const endpoint = { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' };
+    const json = { ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
+    expect(parseConfig(json).tracing?.protocol).toBe('http/json');
+    const traces = { ...json, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' };
+    expect(parseConfig(traces).tracing?.protocol).toBe('http/protobuf');
+  });
+
   it('OTEL_SDK_DISABLED=true turns it off whatever the endpoint', () => {
     const env = {
       ...base,
@@ -55,6 +79,7 @@ describe('tracing configuration from the OTEL_* variables', () => {
     ['OTEL_TRACES_SAMPLER_ARG', '1.5', /between 0 and 1/],
     ['OTEL_TRACES_SAMPLER', 'sometimes', /OTEL_TRACES_SAMPLER/],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318', /expected a URL/],
+    ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc', /not gRPC/],
   ])('refuses %s=%s, naming it', (variable, value, message) => {
     expect(() => parseConfig({ ...base, [variable]: value })).toThrow(message);
   });
@@ -78,7 +103,7 @@ describe('createTracing', () => {
     expect(built).toBe(0);
   });
 
-  it('with an endpoint, builds one provider with the service name and the sampler', async () => {
+  it('with an endpoint, builds one provider with the service name; the sampler decides ahead of it', async () => {
     const seen: TracerProviderOptions[] = [];
     const factory = (options: TracerProviderOptions): TracerProvider => {
       seen.push(options);
@@ -90,14 +115,18 @@ describe('createTracing', () => {
       OTEL_TRACES_SAMPLER: 'traceidratio',
       OTEL_TRACES_SAMPLER_ARG: '0.25',
       OTEL_SERVICE_NAME: 'scorer',
+      OTEL_RESOURCE_ATTRIBUTES: 'service.name=not-this,deployment.environment.name=prod',
     }).tracing;
     const tracing = createTracing(config, '0.1.0', factory);
     expect(seen).toHaveLength(1);
     expect(seen[0]?.resource?.attributes).toMatchObject({
       'service.name': 'scorer',
       'service.version': '0.1.0',
+      'deployment.environment.name': 'prod',
     });
-    expect(seen[0]?.sampler?.toString()).toBe('TraceIdRatioBased{0.25}');
+    expect(tracing?.head.toString()).toBe('TraceIdRatioBased{0.25}');
+    // Requests the head sampler drops never reach the provider; it records what it is given.
+    expect(seen[0]?.sampler?.toString()).toBe('AlwaysOnSampler');
     await tracing?.shutdown();
   });
 });

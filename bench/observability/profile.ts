@@ -1,0 +1,89 @@
+/**
+ * Where one configuration of bench/observability spends the runtime's CPU: runs the runtime
+ * (runtime/dist, built beforehand) under `node --cpu-prof`, drives it with wrk, and prints the
+ * frames with the most self time.
+ *
+ *   node --import tsx bench/observability/profile.ts [--variant tracing-0] [--seconds 8]
+ *        [--concurrency 64] [--top 30] [--filter observability]
+ *
+ * Variants as in run.ts, plus tracing-0 (tracing on, nothing sampled: the path every unsampled
+ * request takes). --filter keeps frames whose script path holds the text (the rest are summed
+ * in one line), to see our own code among node's and fastify's. Last, the share of the busy
+ * main thread spent in tracing and payload-logging code and the natives it calls (stackShare).
+ */
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchLog } from '../lib/bench-run.js';
+import { loadRequest } from '../lib/correctness.js';
+import { loadBenchModel } from '../lib/models.js';
+import { ourInferUrl, ourRuntimeSpec } from '../lib/our-runtime.js';
+import { freePort, ServerProcess } from '../lib/server-process.js';
+import { measureCell } from '../lib/wrk.js';
+import { startOtlpSink } from './otlp-sink.js';
+import { stackShare, topSelfTime, type CpuProfile } from './cpu-profile.js';
+import { isVariant, variantEnv } from './variants.js';
+
+const { values: args } = parseArgs({
+  options: {
+    variant: { type: 'string', default: 'tracing-0' },
+    seconds: { type: 'string', default: '8' },
+    concurrency: { type: 'string', default: '64' },
+    top: { type: 'string', default: '30' },
+    filter: { type: 'string' },
+  },
+});
+const log = benchLog('observability-profile');
+
+const isObservabilityCode = (url: string): boolean =>
+  url.includes('/@opentelemetry/') || url.includes('/runtime/dist/observability/');
+
+async function main(): Promise<void> {
+  const variant = args.variant;
+  if (!isVariant(variant)) throw new Error(`unknown --variant ${variant}; see variants.ts`);
+  const model = await loadBenchModel('tiny');
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'md-obs-profile-'));
+  const sink = await startOtlpSink();
+  const spec = ourRuntimeSpec({
+    model,
+    port,
+    batching: true,
+    logFile: join(dir, 'runtime.log'),
+    nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir],
+    env: variantEnv(variant, sink.endpoint),
+  });
+  const server = await ServerProcess.start(spec);
+  try {
+    const request = loadRequest('v2', model, 1);
+    const result = await measureCell({
+      url: ourInferUrl(model, port),
+      body: request.body,
+      contentType: request.contentType,
+      headers: request.headers,
+      connections: Number(args.concurrency),
+      seconds: Number(args.seconds),
+      warmupSeconds: 1,
+    });
+    log(`${variant}: ${result.requests} requests, ${Math.round(result.rps)} req/s`);
+  } finally {
+    await server.stop();
+    await sink.close();
+  }
+  const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'));
+  if (file === undefined) throw new Error(`no .cpuprofile in ${dir}; see ${dir}/runtime.log`);
+  const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile;
+  process.stdout.write(`${join(dir, file)}\n`);
+  process.stdout.write(topSelfTime(profile, Number(args.top), args.filter).join('\n') + '\n');
+  const share = stackShare(profile, isObservabilityCode);
+  const pct = (ms: number): string => `${((ms / share.busyMs) * 100).toFixed(1)} %`;
+  process.stdout.write(
+    `main thread busy ${share.busyMs.toFixed(0)} ms: ${pct(share.matchedMs)} in tracing or payload-logging code (OpenTelemetry, runtime/dist/observability), ${pct(share.gcMs)} garbage collection\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench/observability/profile: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
