@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SHADOW_MARKER_HEADER } from '../../runtime/src/shadow/mirror-request.js';
 import { fp32Bytes, fp32FromBytes, startGrpcRuntime, type GrpcTestRuntime } from './grpc-client.js';
 import {
+  call,
   goldenFor,
   maxAbsDiff,
   metricValue,
@@ -168,6 +169,24 @@ describe('mirroring gRPC ModelInfer to the shadow', () => {
     expect(await counts(stable)).toMatchObject(
       reason === undefined ? expected : { ...expected, [reason]: 2 },
     );
+  });
+
+  it('samples REST requests and gRPC calls with one SHADOW_PERCENT count', async () => {
+    const shadow = await holding();
+    const stable = await stableRuntime({
+      SHADOW_TARGET_URL: shadow.url,
+      SHADOW_PERCENT: '50',
+      SHADOW_TIMEOUT_MS: '60000',
+    });
+    // At 50 % every second request is picked: the REST request is first, the gRPC call
+    // second. Two separate counts would each be at their first request and pick neither.
+    const rest = await call(stable.server, 'POST', '/predict', { inputs: { input: [ROW] } });
+    expect(rest.status).toBe(200);
+    await stable.grpc.call('ModelInfer', typedRequest);
+    await waitUntil(() => shadow.held() === 1);
+    expect(shadow.received[0]!.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(shadow.received[0]!.body.toString())).toMatchObject({ id: 'typed-1' });
+    expect((await counts(stable)).mirrored).toBe(1);
   });
 
   it('answers every call with a dead shadow and only counts errors', async () => {
