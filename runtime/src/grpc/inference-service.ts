@@ -207,7 +207,12 @@ function unary(
           );
         call.sendMetadata(toMetadata(headers));
         callback(null, answer);
-        answered?.(call.request as never, answer as never, call.metadata, id);
+        try {
+          answered?.(call.request as never, answer as never, call.metadata, id);
+        } catch (err) {
+          // The user has the answer already; what follows it must not take the process down.
+          log.error({ err }, 'work after the answer failed');
+        }
       },
       (err: unknown) => {
         const failure = httpFailureOf(err);
