@@ -158,6 +158,7 @@ export async function buildServer(
           auth,
           rateLimit,
           serverVersion: RUNTIME_VERSION,
+          shadow,
         });
 
   const attachModel = (loaded: LoadedModel): void => {

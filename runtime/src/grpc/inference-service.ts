@@ -14,9 +14,11 @@ import { NON_FINITE_HEADER, nonFiniteOutputs } from '../protocol/non-finite-outp
 import { checkModelName, type RouteCategory } from '../protocol/route-config.js';
 import type { ReplicaRateLimit } from '../rate-limit/replica-rate-limit.js';
 import type { RuntimeState } from '../runtime-state.js';
+import type { ShadowMirror } from '../shadow/shadow-mirror.js';
 import type { TensorSpec } from '../tensor/tensor-spec.js';
 import { decodeInferInputs } from './infer-inputs.js';
 import { encodeOutputs, requestedOutputs } from './infer-outputs.js';
+import { mirrorModelInfer } from './mirror-infer.js';
 import type {
   ModelInferRequest,
   ModelInferResponse,
@@ -36,6 +38,8 @@ export interface GrpcServingDeps {
   readonly auth: Authenticator | undefined;
   readonly rateLimit: ReplicaRateLimit | undefined;
   readonly serverVersion: string;
+  /** Copies answered ModelInfer calls to the shadow; undefined unless SHADOW_TARGET_URL is set. */
+  readonly shadow?: ShadowMirror | undefined;
 }
 
 export const SERVER_NAME = 'modeldeploy-runtime';
@@ -47,10 +51,14 @@ type Handler = (
   headers: Record<string, string>,
 ) => Promise<object>;
 
+/** Runs once the user has a successful answer (the shadow copy). */
+type Answered = (request: never, answer: never, metadata: Metadata, requestId: string) => void;
+
 /** The six methods of inference.GRPCInferenceService over the runtime's serving state. */
 export function inferenceService(deps: GrpcServingDeps): UntypedServiceImplementation {
   const { state } = deps;
-  const methods: Record<string, [RouteCategory, Handler]> = {
+  const { shadow } = deps;
+  const methods: Record<string, [RouteCategory, Handler, Answered?]> = {
     ServerLive: ['health', async () => ({ live: state.live })],
     ServerReady: ['health', async () => ({ ready: state.ready })],
     ModelReady: [
@@ -72,13 +80,17 @@ export function inferenceService(deps: GrpcServingDeps): UntypedServiceImplement
       'inference',
       (request: ModelInferRequest, abandoned, headers) =>
         modelInfer(state, request, abandoned, headers),
+      shadow === undefined
+        ? undefined
+        : (request: ModelInferRequest, answer: ModelInferResponse, metadata, id) =>
+            mirrorModelInfer(shadow, id, metadata, request, answer),
     ],
   };
   deps.metrics.countErrorsFromZero(methodRoute('ModelInfer'), 'grpc');
   return Object.fromEntries(
-    Object.entries(methods).map(([name, [category, handler]]) => [
+    Object.entries(methods).map(([name, [category, handler, answered]]) => [
       name,
-      unary(deps, name, category, handler),
+      unary(deps, name, category, handler, answered),
     ]),
   );
 }
@@ -153,6 +165,7 @@ function unary(
   method: string,
   category: RouteCategory,
   handler: Handler,
+  answered: Answered | undefined,
 ): (call: ServerUnaryCall<unknown, object>, callback: sendUnaryData<object>) => void {
   const route = methodRoute(method);
   const needsAuth = deps.auth !== undefined && protectedCategory(deps.config, category);
@@ -194,6 +207,12 @@ function unary(
           );
         call.sendMetadata(toMetadata(headers));
         callback(null, answer);
+        try {
+          answered?.(call.request as never, answer as never, call.metadata, id);
+        } catch (err) {
+          // The user has the answer already; what follows it must not take the process down.
+          log.error({ err }, 'work after the answer failed');
+        }
       },
       (err: unknown) => {
         const failure = httpFailureOf(err);

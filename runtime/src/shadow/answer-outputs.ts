@@ -118,7 +118,8 @@ const READERS: Record<string, [number, (view: DataView, at: number) => number]> 
   FP64: [8, (v, at) => v.getFloat64(at, true)],
 };
 
-function binaryValues(datatype: string, bytes: Buffer): Float64Array {
+/** Little-endian tensor bytes (V2 binary data, gRPC raw contents) as doubles. */
+export function binaryValues(datatype: string, bytes: Buffer): Float64Array {
   const reader = READERS[datatype];
   if (reader === undefined)
     throw new UnreadableAnswer(`binary output of datatype ${datatype} cannot be compared`);

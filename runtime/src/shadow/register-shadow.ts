@@ -2,9 +2,8 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { MirroredProtocol } from './answer-outputs.js';
+import { answerOutputs, type MirroredProtocol, type WireAnswer } from './answer-outputs.js';
 import { SHADOW_MARKER_HEADER } from './mirror-request.js';
-import { EvenSampler } from './sampler.js';
 import { createShadowMetrics } from './shadow-metrics.js';
 import { ShadowMirror, type ShadowSettings } from './shadow-mirror.js';
 
@@ -12,7 +11,7 @@ import { ShadowMirror, type ShadowSettings } from './shadow-mirror.js';
 interface Capture {
   readonly protocol: MirroredProtocol;
   readonly chunks: Buffer[];
-  answer?: { readonly body: Buffer; readonly jsonLength: number | undefined };
+  answer?: WireAnswer;
 }
 
 declare module 'fastify' {
@@ -37,12 +36,11 @@ export function registerShadow(
   apiKey: string | undefined,
 ): ShadowMirror {
   const mirror = new ShadowMirror(settings, createShadowMetrics(registry), logger, apiKey);
-  const sampler = new EvenSampler(settings.percent);
   app.decorateRequest('shadowCapture', null);
   // preParsing runs after authentication, so refused requests use no samples.
   app.addHook('preParsing', (request, _reply, payload, done) => {
     const protocol = mirroredProtocol(request);
-    if (protocol === undefined || !sampler.pick()) return done(null, payload);
+    if (protocol === undefined || !mirror.pick()) return done(null, payload);
     const capture: Capture = { protocol, chunks: [] };
     request.shadowCapture = capture;
     done(null, copyingBody(payload, capture.chunks));
@@ -62,14 +60,20 @@ export function registerShadow(
     const capture = request.shadowCapture;
     request.shadowCapture = null;
     // Only answered requests have something to compare with.
-    if (capture?.answer !== undefined && reply.statusCode >= 200 && reply.statusCode < 300) {
+    const answer = capture?.answer;
+    if (
+      capture !== null &&
+      answer !== undefined &&
+      reply.statusCode >= 200 &&
+      reply.statusCode < 300
+    ) {
       mirror.send({
         requestId: request.id,
         protocol: capture.protocol,
         url: request.url,
         headers: request.headers,
         body: Buffer.concat(capture.chunks),
-        served: capture.answer,
+        served: () => answerOutputs(capture.protocol, answer),
       });
     }
     done();

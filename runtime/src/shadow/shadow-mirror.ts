@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import { answerOutputs, type MirroredProtocol, type WireAnswer } from './answer-outputs.js';
 import { compareOutputs } from './compare.js';
+import type { ComparedOutputs } from './compared-outputs.js';
 import { mirrorHeaders, mirrorPath } from './mirror-request.js';
+import { EvenSampler } from './sampler.js';
 import type { DisagreementLabel, ShadowMetrics } from './shadow-metrics.js';
 
 /** SHADOW_* settings (config/env-schema.ts). */
@@ -19,12 +21,17 @@ export interface ShadowSettings {
 /** A request the user has had its answer to, with that answer, ready to be sent to the shadow. */
 export interface AnsweredRequest {
   readonly requestId: string;
+  /** The protocol of the copy, which says how to read the shadow's answer. */
   readonly protocol: MirroredProtocol;
   readonly url: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  /** The decoded body the user's request carried. */
+  /** The decoded body the copy carries. */
   readonly body: Buffer;
-  readonly served: WireAnswer;
+  /**
+   * The outputs the user got; read only once the shadow has answered, so the user's request
+   * never pays for it. Throws UnreadableAnswer when they cannot be read (an `error` verdict).
+   */
+  readonly served: () => ComparedOutputs;
 }
 
 const INFERENCE_HEADER_LENGTH = 'inference-header-content-length';
@@ -37,6 +44,8 @@ const INFERENCE_HEADER_LENGTH = 'inference-header-content-length';
  */
 export class ShadowMirror {
   private inflight = 0;
+  /** One sampler for every protocol (REST and gRPC), so SHADOW_PERCENT holds over their sum. */
+  private readonly sampler: EvenSampler;
 
   constructor(
     private readonly settings: ShadowSettings,
@@ -44,7 +53,14 @@ export class ShadowMirror {
     private readonly logger: Logger,
     /** Sent as x-api-key when the deployment has API keys: the shadow asks for one too. */
     private readonly apiKey: string | undefined,
-  ) {}
+  ) {
+    this.sampler = new EvenSampler(settings.percent);
+  }
+
+  /** Whether this request is one of the SHADOW_PERCENT to copy. */
+  pick(): boolean {
+    return this.sampler.pick();
+  }
 
   /** Copies still waiting for the shadow. */
   get inFlight(): number {
@@ -69,7 +85,7 @@ export class ShadowMirror {
       const answer = await this.ask(request);
       this.metrics.shadowLatency((performance.now() - started) / 1000);
       const result = compareOutputs(
-        answerOutputs(request.protocol, request.served),
+        request.served(),
         answerOutputs(request.protocol, answer),
         this.settings.tolerance,
       );
