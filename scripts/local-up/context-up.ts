@@ -171,13 +171,15 @@ async function showExamples(t: Tools, io: StartIo): Promise<void> {
   );
   io.say(`Remove it all with: npm start -- --context ${t.target.context} --cleanup`);
   if (forward !== undefined) {
-    io.say('The port-forward stays up until Ctrl-C; the install stays after it.');
     const stop = (): void => {
       forward.child.kill('SIGTERM');
       process.exit(0);
     };
+    // Before the line that invites Ctrl-C: a Ctrl-C that came between the two would find
+    // no handler and kill the process by signal, skipping the port-forward's stop.
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    io.say('The port-forward stays up until Ctrl-C; the install stays after it.');
     setInterval(() => undefined, 1 << 30);
   }
 }

@@ -47,10 +47,17 @@ function startUntil(
   );
   let stdout = '';
   let stderr = '';
-  const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
+  let interrupted = false;
+  // One Ctrl-C, as a user presses it; a second one would test something else.
+  const interrupt = (): void => {
+    if (interrupted) return;
+    interrupted = true;
+    child.kill('SIGINT');
+  };
+  const timer = setTimeout(interrupt, timeoutMs);
   child.stdout.on('data', (c: Buffer) => {
     stdout += c.toString('utf8');
-    if (stdout.includes(until)) child.kill('SIGINT');
+    if (stdout.includes(until)) interrupt();
   });
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   return new Promise((resolve) => {
