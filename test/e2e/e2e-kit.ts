@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { parse } from 'yaml';
@@ -148,5 +149,19 @@ export function exampleOnRealNode(
         nodeSelector: { 'kubernetes.io/hostname': inject('realNodeName') },
       },
     },
+  });
+}
+
+/** True when a TCP connection to ip:port opens (bounded: 2 s). */
+export function tcpReachable(ip: string, port: number): Promise<true | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: ip, port, timeout: 2_000 });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok ? true : undefined);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
   });
 }

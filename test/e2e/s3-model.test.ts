@@ -7,7 +7,6 @@
  * the ModelAccessDenied reason, naming the access key id.
  */
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -22,6 +21,7 @@ import {
   k,
   kOk,
   maxDifference,
+  tcpReachable,
   type GoldenRequest,
   type InferResponse,
 } from './e2e-kit.js';
@@ -143,20 +143,6 @@ function s3Deployment(name: string, secretName: string, endpoint: string): strin
   });
 }
 
-/** True when a TCP connection to ip:port opens (bounded: 2 s). */
-function reachable(ip: string, port: number): Promise<true | undefined> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: ip, port, timeout: 2_000 });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok ? true : undefined);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('timeout', () => done(false));
-    socket.once('error', () => done(false));
-  });
-}
-
 /** Through the Service's ClusterIP, which kube-proxy's rules also serve to this host. */
 async function upload(endpoint: string): Promise<void> {
   const client = new S3Client({
@@ -211,7 +197,7 @@ describe.skipIf(skipReason !== '')(
       // A Ready pod reaches kube-proxy's rules a moment later; until then the ClusterIP refuses.
       await eventually(
         'the S3 Service answers on its ClusterIP',
-        () => reachable(service.spec.clusterIP, S3_PORT),
+        () => tcpReachable(service.spec.clusterIP, S3_PORT),
         60_000,
         500,
       );

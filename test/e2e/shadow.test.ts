@@ -16,6 +16,7 @@ import {
   getJson,
   k,
   kOk,
+  tcpReachable,
   type GoldenRequest,
   type InferResponse,
 } from './e2e-kit.js';
@@ -111,6 +112,20 @@ describe.skipIf(skipReason !== '')(
         1_000,
       );
 
+      // Ready pods reach kube-proxy's rules a moment later; until then a copy to the
+      // shadow Service is refused and counts as an error.
+      const shadowService = await getJson<{ spec: { clusterIP: string } }>([
+        '-n',
+        namespace,
+        'service',
+        'mirror-shadow',
+      ]);
+      await eventually(
+        'the shadow Service answers on its ClusterIP',
+        () => tcpReachable(shadowService.spec.clusterIP, 8080),
+        60_000,
+        500,
+      );
       const versions = new Set<string>();
       for (let i = 0; i < REQUESTS; i += 1) {
         const res = await api(
