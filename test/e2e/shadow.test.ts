@@ -113,7 +113,7 @@ describe.skipIf(skipReason !== '')(
       );
 
       // Ready pods reach kube-proxy's rules a moment later; until then a copy to the
-      // shadow Service is refused and counts as an error.
+      // shadow Service (port 80, spec.service's default) is refused and counts as an error.
       const shadowService = await getJson<{ spec: { clusterIP: string } }>([
         '-n',
         namespace,
@@ -122,7 +122,7 @@ describe.skipIf(skipReason !== '')(
       ]);
       await eventually(
         'the shadow Service answers on its ClusterIP',
-        () => tcpReachable(shadowService.spec.clusterIP, 8080),
+        () => tcpReachable(shadowService.spec.clusterIP, 80),
         60_000,
         500,
       );
