@@ -4,18 +4,10 @@
  * It serves the JSON API the client uses (object metadata, media downloads, 404 for a
  * missing object or bucket) but checks no credentials: see gcs-iam-gate.ts for refusals.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { builtToolBinary } from './built-tool.js';
 import { startOnFreePort } from '../cluster/ports.js';
 import { GiveUp, stopChild, waitFor } from '../integration-prometheus/prometheus-server.js';
-
-const BUILD_SCRIPT = fileURLToPath(new URL('../cluster/build-fake-gcs-server.sh', import.meta.url));
-const SETUP_HINT =
-  'run scripts/setup.sh --test (or test/cluster/build-fake-gcs-server.sh) to build it';
-const execFileAsync = promisify(execFile);
 
 export interface GcsServer {
   /** http://127.0.0.1:<port>, for MODEL_GCS_ENDPOINT. */
@@ -28,15 +20,12 @@ export interface GcsServer {
 }
 
 /** Path of the fake-gcs-server binary for the current pins, without building it. */
-export async function fakeGcsServerBinary(): Promise<string> {
-  const preset = process.env['MODELDEPLOY_FAKE_GCS_SERVER'];
-  if (preset !== undefined && preset !== '') return preset;
-  const dir = (await execFileAsync('bash', [BUILD_SCRIPT, '--dir'])).stdout.trim();
-  const bin = join(dir, 'bin', 'fake-gcs-server');
-  if (!existsSync(join(dir, '.complete')) || !existsSync(bin)) {
-    throw new Error(`no finished fake-gcs-server build in ${dir}; ${SETUP_HINT}`);
-  }
-  return bin;
+export function fakeGcsServerBinary(): Promise<string> {
+  return builtToolBinary(
+    'build-fake-gcs-server.sh',
+    'fake-gcs-server',
+    'MODELDEPLOY_FAKE_GCS_SERVER',
+  );
 }
 
 export async function startGcsServer(): Promise<GcsServer> {

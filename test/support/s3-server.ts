@@ -4,20 +4,15 @@
  * a loopback port, with one root access key. It signs and checks SigV4 like S3 does:
  * a wrong secret is refused with 403, a missing key answers 404.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { request, Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { builtToolBinary } from './built-tool.js';
 import { startOnFreePort } from '../cluster/ports.js';
 import { GiveUp, stopChild, waitFor } from '../integration-prometheus/prometheus-server.js';
-
-const BUILD_SCRIPT = fileURLToPath(new URL('../cluster/build-versitygw.sh', import.meta.url));
-const SETUP_HINT = 'run scripts/setup.sh --test (or test/cluster/build-versitygw.sh) to build it';
-const execFileAsync = promisify(execFile);
 
 export interface S3Server {
   /** http://127.0.0.1:<port>, for MODEL_S3_ENDPOINT. */
@@ -32,15 +27,8 @@ export interface S3Server {
 }
 
 /** Path of the versitygw binary for the current pins, without building it. */
-export async function versitygwBinary(): Promise<string> {
-  const preset = process.env['MODELDEPLOY_VERSITYGW'];
-  if (preset !== undefined && preset !== '') return preset;
-  const dir = (await execFileAsync('bash', [BUILD_SCRIPT, '--dir'])).stdout.trim();
-  const bin = join(dir, 'bin', 'versitygw');
-  if (!existsSync(join(dir, '.complete')) || !existsSync(bin)) {
-    throw new Error(`no finished versitygw build in ${dir}; ${SETUP_HINT}`);
-  }
-  return bin;
+export function versitygwBinary(): Promise<string> {
+  return builtToolBinary('build-versitygw.sh', 'versitygw', 'MODELDEPLOY_VERSITYGW');
 }
 
 /** A server certificate for https:// (its CA goes to the clients). */
