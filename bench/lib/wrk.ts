@@ -118,8 +118,13 @@ export function assertLoopback(url: string): void {
 
 /** A short unrecorded warm-up at the same concurrency (JIT, connections), then the measured run. */
 export async function measureCell(
-  options: LoadOptions & { readonly warmupSeconds: number },
+  options: LoadOptions & {
+    readonly warmupSeconds: number;
+    /** Runs between the warm-up and the measured run, e.g. to read a process's CPU time. */
+    readonly beforeMeasure?: () => Promise<void>;
+  },
 ): Promise<LoadResult> {
   if (options.warmupSeconds > 0) await runWrk({ ...options, seconds: options.warmupSeconds });
+  await options.beforeMeasure?.();
   return runWrk(options);
 }

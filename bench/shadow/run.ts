@@ -12,6 +12,7 @@
  * machine's cores, so at 100 % the shadow's own inference competes with the stable's (on a
  * cluster it runs in its own pods). Needs `wrk` (apt-get install wrk).
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -30,6 +31,8 @@ import { loadBenchModel } from '../lib/models.js';
 import { buildRuntime, ourInferUrl, ourRuntimeSpec } from '../lib/our-runtime.js';
 import { freePort, ServerProcess } from '../lib/server-process.js';
 import { fmtInt, fmtMs, formatTable } from '../lib/table.js';
+import { topSelfTime, type CpuProfile } from '../observability/cpu-profile.js';
+import { processCpuSeconds } from '../observability/process-cpu.js';
 import { measureCell, type LoadResult } from '../lib/wrk.js';
 
 interface ShadowCounters {
@@ -39,11 +42,20 @@ interface ShadowCounters {
   readonly disagreed: number;
 }
 
+/** CPU time (user + system, all threads, from /proc) each process used in the measured run. */
+interface CpuUse {
+  /** The stable runtime's CPU per answered request, µs. */
+  readonly stableUsPerRequest: number;
+  /** The shadow runtime's CPU per copy it answered, µs (undefined with no copies). */
+  readonly shadowUsPerCopy: number | undefined;
+}
+
 interface Row {
   readonly percent: number;
   readonly connections: number;
   readonly result: LoadResult;
   readonly shadow: ShadowCounters;
+  readonly cpu: CpuUse;
 }
 
 const { values: args } = parseArgs({
@@ -51,6 +63,8 @@ const { values: args } = parseArgs({
     ...LOAD_FLAGS,
     concurrency: { type: 'string', default: '64' },
     percents: { type: 'string', default: '0,10,100' },
+    /** Writes a V8 CPU profile of each stable runtime here and prints its top frames. */
+    'cpu-prof': { type: 'string' },
   },
 });
 const { seconds, warmupSeconds, concurrencies } = loadSettings({ ...args, models: 'tiny' });
@@ -74,6 +88,30 @@ async function shadowCounters(port: number): Promise<ShadowCounters> {
     dropped: counter(text, 'modeldeploy_shadow_dropped_total'),
     compared: counter(text, 'modeldeploy_shadow_compared_total'),
     disagreed: counter(text, 'modeldeploy_shadow_disagreed_total'),
+  };
+}
+
+async function printProfile(dir: string, percent: number): Promise<void> {
+  const path = join(dir, `stable-${percent}.cpuprofile`);
+  const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
+  process.stdout.write(
+    `stable, shadow ${percent} % (${path}):\n${topSelfTime(profile, 25).join('\n')}\n`,
+  );
+}
+
+async function cpuUse(
+  stable: ServerProcess,
+  shadow: ServerProcess,
+  before: { stable: number; shadow: number; counters: ShadowCounters },
+  result: LoadResult,
+  after: ShadowCounters,
+): Promise<CpuUse> {
+  const stableCpu = (await processCpuSeconds(stable.pid)) - before.stable;
+  const shadowCpu = (await processCpuSeconds(shadow.pid)) - before.shadow;
+  const copies = after.compared - before.counters.compared;
+  return {
+    stableUsPerRequest: (stableCpu * 1e6) / result.requests,
+    shadowUsPerCopy: copies > 0 ? (shadowCpu * 1e6) / copies : undefined,
   };
 }
 
@@ -110,13 +148,30 @@ async function main(): Promise<void> {
         batching: true,
         logFile: join(start.logDir, `stable-${percent}.log`),
         env,
+        ...(args['cpu-prof'] !== undefined
+          ? {
+              nodeArgs: [
+                '--cpu-prof',
+                `--cpu-prof-dir=${args['cpu-prof']}`,
+                `--cpu-prof-name=stable-${percent}.cpuprofile`,
+              ],
+            }
+          : {}),
       });
       log(`starting stable, shadow ${percent} %`);
       const stable = await ServerProcess.start(spec);
       try {
         await checkAnswers(ourInferUrl(model, port), 'v2', model);
         for (const connections of concurrencies) {
+          let before: { stable: number; shadow: number; counters: ShadowCounters } | undefined;
           const result = await measureCell({
+            beforeMeasure: async () => {
+              before = {
+                stable: await processCpuSeconds(stable.pid),
+                shadow: await processCpuSeconds(shadow.pid),
+                counters: await shadowCounters(port),
+              };
+            },
             url: ourInferUrl(model, port),
             body: request.body,
             contentType: request.contentType,
@@ -126,14 +181,20 @@ async function main(): Promise<void> {
             warmupSeconds,
           });
           const counters = await shadowCounters(port);
+          if (before === undefined) throw new Error('the measured run never started');
+          const cpu = await cpuUse(stable, shadow, before, result, counters);
           log(
             `  ${percent} % c=${connections}: ${fmtInt(result.rps)} req/s, p99 ${fmtMs(result.p99Ms)} ms, mirrored ${counters.mirrored}, dropped ${counters.dropped}, disagreed ${counters.disagreed}`,
           );
-          rows.push({ percent, connections, result, shadow: counters });
+          log(
+            `    stable ${cpu.stableUsPerRequest.toFixed(0)} µs CPU per request, shadow ${cpu.shadowUsPerCopy?.toFixed(0) ?? '-'} µs per copy`,
+          );
+          rows.push({ percent, connections, result, shadow: counters, cpu });
         }
       } finally {
         await stable.stop();
       }
+      if (args['cpu-prof'] !== undefined) await printProfile(args['cpu-prof'], percent);
     }
   } finally {
     await shadow.stop();
@@ -162,6 +223,8 @@ function report(
       'dropped',
       'compared',
       'disagreed',
+      'stable CPU µs/req',
+      'shadow CPU µs/copy',
     ],
     rows.map((r) => [
       r.percent === 0 ? 'none' : `${r.percent} %`,
@@ -174,6 +237,8 @@ function report(
       fmtInt(r.shadow.dropped),
       fmtInt(r.shadow.compared),
       fmtInt(r.shadow.disagreed),
+      r.cpu.stableUsPerRequest.toFixed(0),
+      r.cpu.shadowUsPerCopy?.toFixed(0) ?? '-',
     ]),
   );
   process.stdout.write(`${table}\n\n`);

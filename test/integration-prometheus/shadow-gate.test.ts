@@ -14,7 +14,7 @@ import { decideRollout } from '../../operator/src/rollout/state.js';
 import { measureShadow } from '../../operator/src/shadow/measure-shadow.js';
 import { shadowStatus } from '../../operator/src/shadow/shadow-status.js';
 import { drive, startRuntime, stopPods, type Pod } from './canary-fleet.js';
-import { startPrometheus, waitFor, type PrometheusServer } from './prometheus-server.js';
+import { freePort, startPrometheus, waitFor, type PrometheusServer } from './prometheus-server.js';
 
 /**
  * The shadow gate (spec.canary.shadow) and status.shadow reading real runtime metrics from a
@@ -88,6 +88,27 @@ async function pair(name: string, shadowFile: string): Promise<Pod> {
   return stable;
 }
 
+/**
+ * A stable runtime of `name` whose shadow address does not route: nothing listens there, as
+ * when a shadow pod is Ready before kube-proxy routes its Service.
+ */
+async function unrouted(name: string): Promise<Pod> {
+  const stable = await startRuntime({
+    instance: `prod/${name}`,
+    model: name,
+    version: '1',
+    track: 'stable',
+    env: {
+      SHADOW_TARGET_URL: `http://127.0.0.1:${await freePort()}`,
+      SHADOW_PERCENT: '100',
+      SHADOW_TIMEOUT_MS: '5000',
+    },
+  });
+  pods.push(stable);
+  stables.push(stable);
+  return stable;
+}
+
 const READY: CanaryObservation = { replicas: 1, readyReplicas: 1, available: true, version: '2' };
 
 function input(md: ModelDeployment, previous: CanaryStatus | undefined, now: Date): RolloutInput {
@@ -140,6 +161,7 @@ async function untilGateEnds(): Promise<Date> {
 beforeAll(async () => {
   await pair('agree', 'examples/models/mlp-tiny.onnx');
   await pair('differ', 'examples/models/mlp-tiny-v2.onnx');
+  await unrouted('unrouted');
   prometheus = await startPrometheus({
     targets: stables.map((pod) => `127.0.0.1:${pod.port}`),
     scrapeIntervalSeconds: 1,
@@ -233,6 +255,36 @@ describe('the shadow gate against a real Prometheus and real runtimes', () => {
     expect(d.shadowCandidate).toBe(true);
   });
 
+  it('copies that could not connect to the shadow are neither comparisons nor disagreements, and the reading names them', async () => {
+    const md = resource('unrouted');
+    const started = gateStarted(md);
+    const window = (): number => Math.ceil((Date.now() - gateStart.getTime()) / 1000);
+    await waitFor(
+      `${MIN_COMPARED} unreachable copies of prod/unrouted in Prometheus`,
+      async () =>
+        ((await queryScalar(
+          prometheus?.url ?? '',
+          `sum(increase(modeldeploy_shadow_unreachable_total{modeldeployment="prod/unrouted",track="stable"}[${window()}s]))`,
+          { timeoutMs: 2000 },
+        )) ?? 0) >= MIN_COMPARED,
+      60_000,
+    );
+    const now = new Date();
+    const reading = await readShadowGate(md, {
+      prometheusUrl: prometheus?.url ?? '',
+      startedAtMs: gateStart.getTime(),
+      now,
+      allowed: () => true,
+    });
+    expect(reading.compared, reading.message).toBe(0);
+    expect(reading.disagreementRate).toBeUndefined();
+    expect(reading.message).toMatch(
+      /copies in the last \d+ s could not connect to the shadow Service/,
+    );
+    const d = decideRollout({ ...input(md, started, now), shadowGate: reading });
+    expect(d.status?.phase, d.status?.message).toBe('Shadowing');
+  });
+
   it('status.shadow reports the disagreement rate and the p95 of each shadow', async () => {
     await waitForComparisons('agree', MIN_COMPARED);
     await waitForComparisons('differ', MIN_COMPARED);
@@ -269,8 +321,9 @@ describe('the shadow gate against a real Prometheus and real runtimes', () => {
 
   it('the stable pods answered every request the gate judged', async () => {
     trafficDone = true;
-    const [agree, differ] = (await traffic) ?? [];
+    const [agree, differ, unroutedAnswers] = (await traffic) ?? [];
     expect(Object.keys(agree ?? {}), JSON.stringify(agree)).toEqual(['200']);
     expect(Object.keys(differ ?? {}), JSON.stringify(differ)).toEqual(['200']);
+    expect(Object.keys(unroutedAnswers ?? {}), JSON.stringify(unroutedAnswers)).toEqual(['200']);
   });
 });

@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -53,6 +53,7 @@ interface ShadowCounts {
   argmax: number;
   value: number;
   error: number;
+  unreachable: number;
 }
 
 async function counts(rt: TestRuntime): Promise<ShadowCounts> {
@@ -68,6 +69,7 @@ async function counts(rt: TestRuntime): Promise<ShadowCounts> {
     argmax: reason('argmax'),
     value: reason('value'),
     error: reason('error'),
+    unreachable: value('unreachable_total'),
   };
 }
 
@@ -157,7 +159,7 @@ describe('mirroring to the shadow', () => {
     expect(await counts(stable)).toMatchObject({ error: 8, shape: 0, argmax: 0, value: 0 });
   });
 
-  it('serves as usual with a dead shadow and only counts errors', async () => {
+  it('serves as usual with a dead shadow and counts its copies as unreachable, not as disagreements', async () => {
     const deadPort = await freePort();
     const stable = await runtime(MODELS.tiny, {
       SHADOW_TARGET_URL: `http://127.0.0.1:${deadPort}`,
@@ -169,15 +171,46 @@ describe('mirroring to the shadow', () => {
       const outputs = res.body.outputs as { output: number[][] };
       expect(maxAbsDiff(outputs.output[0]!, EXPECTED)).toBeLessThan(1e-4);
     }
-    await waitUntil(async () => (await counts(stable)).compared === 20);
+    await waitUntil(async () => (await counts(stable)).unreachable === 20);
     expect(await counts(stable)).toEqual({
       mirrored: 20,
       dropped: 0,
-      compared: 20,
+      compared: 0,
       shape: 0,
       argmax: 0,
       value: 0,
-      error: 20,
+      error: 0,
+      unreachable: 20,
+    });
+  });
+
+  it('compares only the copies that reached the shadow once its address starts to route (as kube-proxy does after a shadow pod turns Ready)', async () => {
+    const shadow = await runtime(MODELS.tiny, { MODEL_TRACK: 'shadow' });
+    const routedPort = await freePort();
+    const stable = await runtime(MODELS.tiny, {
+      SHADOW_TARGET_URL: `http://127.0.0.1:${routedPort}`,
+      SHADOW_PERCENT: '100',
+    });
+    const predictTen = async (): Promise<void> => {
+      for (let i = 0; i < 10; i++) {
+        expect((await call(stable.server, 'POST', '/predict', predictBody)).status).toBe(200);
+      }
+    };
+    await predictTen();
+    await waitUntil(async () => (await counts(stable)).unreachable === 10);
+    const route = await relay(routedPort, Number(new URL(shadow.url).port));
+    cleanup.push(() => route.close());
+    await predictTen();
+    await waitUntil(async () => (await counts(stable)).compared === 10);
+    expect(await counts(stable)).toEqual({
+      mirrored: 20,
+      dropped: 0,
+      compared: 10,
+      shape: 0,
+      argmax: 0,
+      value: 0,
+      error: 0,
+      unreachable: 10,
     });
   });
 });
@@ -240,6 +273,28 @@ describe('comparing real models over every protocol', () => {
     expect(c).toMatchObject(reason === undefined ? expected : { ...expected, [reason]: 5 });
   });
 });
+
+/** A loopback TCP relay from `port` to `target`: the shadow's address starting to route. */
+async function relay(port: number, target: number): Promise<{ close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(target, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {

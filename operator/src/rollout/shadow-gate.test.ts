@@ -285,6 +285,21 @@ describe('decideRollout: the shadow gate', () => {
     expect(enough.status?.phase).toBe('Verifying');
   });
 
+  it('names copies that never reached the shadow when too few were compared', () => {
+    const started = startedGate(spec);
+    const unreachable =
+      '40 copies in the last 320 s could not connect to the shadow Service and were not compared; check that the -shadow pods are Ready and the Service has endpoints';
+    const d = decideRollout(
+      input(spec, started, at(320), {
+        shadowGate: { ...reading(320, 30, 0), message: unreachable },
+      }),
+    );
+    expect(d.conditions.stalled?.reason).toBe('ShadowInsufficientTraffic');
+    expect(d.status?.message).toContain(
+      `only 30 of 100 requests compared after 300s (${unreachable})`,
+    );
+  });
+
   it('a Prometheus outside the allow-list holds the gate with Stalled=PrometheusUrlNotAllowed and is not read', () => {
     const started = startedGate(spec);
     const refused = 'not allowed';

@@ -320,7 +320,8 @@ function shadowing(ctx: Context, input: RolloutInput, previous: CanaryStatus): R
         gateStatus,
       );
     case 'insufficient': {
-      const message = `shadow gate: waiting: only ${Math.round(verdict.reading.compared ?? 0)} of ${gate.minComparedRequests} requests compared after ${gate.durationSeconds}s; send traffic to the model, raise spec.canary.shadow.percent, or decide by hand with spec.canary.promote or spec.canary.abort`;
+      const why = verdict.reading.message === undefined ? '' : ` (${verdict.reading.message})`;
+      const message = `shadow gate: waiting: only ${Math.round(verdict.reading.compared ?? 0)} of ${gate.minComparedRequests} requests compared after ${gate.durationSeconds}s${why}; send traffic to the model, raise spec.canary.shadow.percent, or decide by hand with spec.canary.promote or spec.canary.abort`;
       const stalled: ConditionHint = { reason: 'ShadowInsufficientTraffic', message };
       return shadowHold(ctx, input, previous, gateStatus, {
         message,

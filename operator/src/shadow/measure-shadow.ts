@@ -38,24 +38,44 @@ export async function measureShadow(options: MeasureShadowOptions): Promise<Shad
     ...(options.log !== undefined ? { log: options.log } : {}),
   };
   try {
-    const [compared, rate, p95] = await Promise.all([
+    const [compared, rate, p95, unreachable] = await Promise.all([
       queryScalar(options.prometheusUrl, queries.compared, query),
       queryScalar(options.prometheusUrl, queries.disagreementRate, query),
       queryScalar(options.prometheusUrl, queries.latencyP95, query),
+      queryScalar(options.prometheusUrl, queries.unreachable, query),
     ]);
+    const message = measurementMessage(options.windowSeconds, rate, unreachable);
     return {
       measuredAt,
       compared: compared ?? 0,
       ...(rate !== undefined && Number.isFinite(rate) ? { disagreementRate: round(rate) } : {}),
       ...(p95 !== undefined && Number.isFinite(p95) ? { latencyP95Ms: round(p95 * 1000) } : {}),
-      ...(rate === undefined
-        ? { message: `no comparisons in the last ${options.windowSeconds} s` }
-        : {}),
+      ...(message !== undefined ? { message } : {}),
     };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return { measuredAt, message: `shadow measurement failed: ${reason}` };
   }
+}
+
+/**
+ * Says why figures are missing, and names copies that never reached the shadow: those are
+ * not comparisons, so they neither count towards the gate's minimum nor as disagreements.
+ */
+function measurementMessage(
+  windowSeconds: number,
+  rate: number | undefined,
+  unreachable: number | undefined,
+): string | undefined {
+  const parts: string[] = [];
+  if (rate === undefined) parts.push(`no comparisons in the last ${windowSeconds} s`);
+  const lost = Math.round(unreachable ?? 0);
+  if (lost > 0) {
+    parts.push(
+      `${lost} copies in the last ${windowSeconds} s could not connect to the shadow Service and were not compared; check that the -shadow pods are Ready and the Service has endpoints`,
+    );
+  }
+  return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
 /** Four significant digits: status is rewritten only when a figure really moves. */

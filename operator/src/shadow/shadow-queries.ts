@@ -8,6 +8,7 @@ import {
 export const SHADOW_COMPARED = 'modeldeploy_shadow_compared_total';
 export const SHADOW_DISAGREED = 'modeldeploy_shadow_disagreed_total';
 export const SHADOW_DURATION = 'modeldeploy_shadow_duration_seconds';
+export const SHADOW_UNREACHABLE = 'modeldeploy_shadow_unreachable_total';
 
 export interface ShadowSeries {
   /** The ModelDeployment's namespace and name. */
@@ -24,6 +25,8 @@ export interface ShadowQueries {
   disagreementRate: string;
   /** p95 of the shadow's answer time as the stable pods saw it, in seconds. */
   latencyP95: string;
+  /** Copies that could not connect to the shadow (not compared); no data from older runtimes. */
+  unreachable: string;
 }
 
 /**
@@ -43,6 +46,7 @@ export function shadowQueries(series: ShadowSeries, windowSeconds: number): Shad
   return {
     compared,
     disagreementRate: `(${disagreed} or vector(0)) / ${compared}`,
+    unreachable: `sum(increase(${SHADOW_UNREACHABLE}{${matchers}}[${window}]))`,
     latencyP95: `histogram_quantile(0.95, sum by (le) (rate(${SHADOW_DURATION}_bucket{${matchers}}[${window}])))`,
   };
 }

@@ -36,6 +36,10 @@ export function registerShadow(
   apiKey: string | undefined,
 ): ShadowMirror {
   const mirror = new ShadowMirror(settings, createShadowMetrics(registry), logger, apiKey);
+  app.addHook('onClose', (_app, done) => {
+    mirror.close();
+    done();
+  });
   app.decorateRequest('shadowCapture', null);
   // preParsing runs after authentication, so refused requests use no samples.
   app.addHook('preParsing', (request, _reply, payload, done) => {

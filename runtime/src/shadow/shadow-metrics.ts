@@ -10,6 +10,8 @@ export interface ShadowMetrics {
   mirrored(): void;
   /** Picked, but not sent because SHADOW_MAX_INFLIGHT mirrors were already in flight. */
   dropped(): void;
+  /** Sent, but no connection to the shadow could be made: not compared. */
+  unreachable(): void;
   /** A verdict was reached for a mirrored request: agreed, or disagreed with a reason. */
   compared(disagreement: DisagreementLabel | undefined): void;
   /** From sending the mirror to the shadow's full answer (or its failure). */
@@ -27,6 +29,11 @@ export function createShadowMetrics(registry: Registry): ShadowMetrics {
   const dropped = new Counter({
     name: 'modeldeploy_shadow_dropped_total',
     help: 'Requests picked for the shadow but not sent: SHADOW_MAX_INFLIGHT copies were in flight',
+    registers,
+  });
+  const unreachable = new Counter({
+    name: 'modeldeploy_shadow_unreachable_total',
+    help: 'Copies that never reached the shadow (connection refused, no DNS answer, no route); not compared',
     registers,
   });
   const compared = new Counter({
@@ -51,6 +58,7 @@ export function createShadowMetrics(registry: Registry): ShadowMetrics {
   return {
     mirrored: () => mirrored.inc(),
     dropped: () => dropped.inc(),
+    unreachable: () => unreachable.inc(),
     compared: (disagreement) => {
       compared.inc();
       if (disagreement !== undefined) disagreed.inc({ reason: disagreement });

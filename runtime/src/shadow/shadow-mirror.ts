@@ -4,6 +4,7 @@ import { compareOutputs } from './compare.js';
 import type { ComparedOutputs } from './compared-outputs.js';
 import { mirrorHeaders, mirrorPath } from './mirror-request.js';
 import { EvenSampler } from './sampler.js';
+import { ShadowClient, ShadowUnreachable } from './shadow-client.js';
 import type { DisagreementLabel, ShadowMetrics } from './shadow-metrics.js';
 
 /** SHADOW_* settings (config/env-schema.ts). */
@@ -40,12 +41,14 @@ const INFERENCE_HEADER_LENGTH = 'inference-header-content-length';
  * Sends copies of answered requests to the shadow and compares the answers. Nothing here
  * runs before the user's answer is sent, and nothing the shadow does reaches the user: a
  * copy beyond SHADOW_MAX_INFLIGHT is dropped (counted), a slow shadow is cut off after
- * SHADOW_TIMEOUT_MS, and every failure is a counted `error` verdict, never an exception.
+ * SHADOW_TIMEOUT_MS, and every failure is a counted `error` verdict (or, when no connection
+ * could be made, a counted unreachable copy), never an exception.
  */
 export class ShadowMirror {
   private inflight = 0;
   /** One sampler for every protocol (REST and gRPC), so SHADOW_PERCENT holds over their sum. */
   private readonly sampler: EvenSampler;
+  private readonly client: ShadowClient;
 
   constructor(
     private readonly settings: ShadowSettings,
@@ -55,6 +58,12 @@ export class ShadowMirror {
     private readonly apiKey: string | undefined,
   ) {
     this.sampler = new EvenSampler(settings.percent);
+    this.client = new ShadowClient(settings.targetUrl, settings.maxInflight, settings.timeoutMs);
+  }
+
+  /** Closes the connections kept to the shadow; copies still in flight end as errors. */
+  close(): void {
+    this.client.close();
   }
 
   /** Whether this request is one of the SHADOW_PERCENT to copy. */
@@ -97,6 +106,15 @@ export class ShadowMirror {
         );
       }
     } catch (err) {
+      if (err instanceof ShadowUnreachable) {
+        // Not a comparison: the shadow never saw the copy (see ShadowUnreachable).
+        this.metrics.unreachable();
+        this.logger.debug(
+          { request_id: request.requestId, err: err.message },
+          'shadow unreachable',
+        );
+        return;
+      }
       this.metrics.shadowLatency((performance.now() - started) / 1000);
       verdict = 'error';
       this.logger.debug(
@@ -108,17 +126,15 @@ export class ShadowMirror {
   }
 
   private async ask(request: AnsweredRequest): Promise<WireAnswer> {
-    const response = await fetch(`${this.settings.targetUrl}${mirrorPath(request.url)}`, {
-      method: 'POST',
-      headers: mirrorHeaders(request.headers, this.apiKey, this.settings.token),
-      body: request.body,
-      signal: AbortSignal.timeout(this.settings.timeoutMs),
-    });
-    const body = Buffer.from(await response.arrayBuffer());
-    if (!response.ok) {
-      throw new Error(`shadow answered ${response.status}: ${body.toString('utf8', 0, 200)}`);
+    const { status, headers, body } = await this.client.post(
+      mirrorPath(request.url),
+      mirrorHeaders(request.headers, this.apiKey, this.settings.token),
+      request.body,
+    );
+    if (status < 200 || status >= 300) {
+      throw new Error(`shadow answered ${status}: ${body.toString('utf8', 0, 200)}`);
     }
-    const length = response.headers.get(INFERENCE_HEADER_LENGTH);
-    return { body, jsonLength: length === null ? undefined : Number(length) };
+    const length = headers[INFERENCE_HEADER_LENGTH];
+    return { body, jsonLength: typeof length === 'string' ? Number(length) : undefined };
   }
 }
