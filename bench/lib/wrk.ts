@@ -32,6 +32,8 @@ export interface LoadOptions {
   readonly seconds: number;
   /** wrk threads; one is plenty for these rates and leaves the most CPU to the server. */
   readonly threads?: number;
+  /** Runs wrk on these CPUs only (taskset's list syntax), e.g. beside a pinned server. */
+  readonly cpus?: string;
 }
 
 interface WrkSummary {
@@ -77,7 +79,11 @@ async function runWrk(options: LoadOptions): Promise<LoadResult> {
     SCRIPT,
     options.url,
   ];
-  const { stdout } = await run('wrk', args, {
+  const [command, commandArgs] =
+    options.cpus === undefined
+      ? ['wrk', args]
+      : ['taskset', ['--cpu-list', options.cpus, 'wrk', ...args]];
+  const { stdout } = await run(command, commandArgs, {
     env,
     timeout: (options.seconds + 30) * 1000,
     maxBuffer: 1 << 20,

@@ -2,15 +2,21 @@
  * What mirroring to a shadow costs the user (docs/shadow.md#what-it-costs, issue 21).
  *
  *   node --import tsx bench/shadow/run.ts [--seconds 10] [--warmup 2] [--concurrency 64]
- *        [--percents 0,10,100] [--out bench/results/shadow-<time>.json] [--no-build]
+ *        [--percents 0,10,100] [--layout split|shared] [--cpu-prof DIR]
+ *        [--out bench/results/shadow-<time>.json] [--no-build]
  *
  * One shadow runtime (the tiny model, track shadow) runs throughout; for each percent a
  * stable runtime (runtime/dist, the tiny model, default batching) mirrors that share of its
  * answered requests to it (0: SHADOW_TARGET_URL unset, no mirroring code on the path) while
  * wrk drives the stable one over loopback with one-row V2 infer requests. After each cell
- * the stable runtime's shadow counters are read from /metrics. Both runtimes share this
- * machine's cores, so at 100 % the shadow's own inference competes with the stable's (on a
- * cluster it runs in its own pods). Needs `wrk` (apt-get install wrk).
+ * the stable runtime's shadow counters are read from /metrics, and each process's CPU time
+ * over the measured run from /proc.
+ *
+ * With --layout split (the default) the stable runtime and wrk run on CPU 0 and the shadow on
+ * CPU 1, as on a cluster where the shadow's pods have CPU of their own: the user-facing
+ * figures then move only with what mirroring costs the stable pod (the copy, the client, the
+ * comparison). With --layout shared all three share both cores, so the shadow's own
+ * inference comes out of the users' share too. Needs `wrk` (apt-get install wrk) and taskset.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,6 +32,7 @@ import {
   type Goal,
 } from '../lib/bench-run.js';
 import { checkAnswers, loadRequest } from '../lib/correctness.js';
+import { pinProcess } from '../lib/cpu-affinity.js';
 import { currentLoad } from '../lib/machine.js';
 import { loadBenchModel } from '../lib/models.js';
 import { buildRuntime, ourInferUrl, ourRuntimeSpec } from '../lib/our-runtime.js';
@@ -36,6 +43,9 @@ import { processCpuSeconds } from '../observability/process-cpu.js';
 import { measureCell, type LoadResult } from '../lib/wrk.js';
 
 interface ShadowCounters {
+  /** The stable runtime's batches and the rows in them (modeldeploy_batch_size). */
+  readonly batches: number;
+  readonly batchRows: number;
   readonly mirrored: number;
   readonly dropped: number;
   readonly compared: number;
@@ -48,6 +58,8 @@ interface CpuUse {
   readonly stableUsPerRequest: number;
   /** The shadow runtime's CPU per copy it answered, µs (undefined with no copies). */
   readonly shadowUsPerCopy: number | undefined;
+  /** The stable runtime's mean batch size in the measured run: fewer rows per run cost more. */
+  readonly stableMeanBatch: number;
 }
 
 interface Row {
@@ -63,12 +75,23 @@ const { values: args } = parseArgs({
     ...LOAD_FLAGS,
     concurrency: { type: 'string', default: '64' },
     percents: { type: 'string', default: '0,10,100' },
+    /**
+     * split: the stable runtime and wrk on CPU 0, the shadow on CPU 1, as on a cluster where
+     * the shadow's pods have their own CPU; shared: all three on every core.
+     */
+    layout: { type: 'string', default: 'split' },
     /** Writes a V8 CPU profile of each stable runtime here and prints its top frames. */
     'cpu-prof': { type: 'string' },
   },
 });
 const { seconds, warmupSeconds, concurrencies } = loadSettings({ ...args, models: 'tiny' });
 const percents = args.percents.split(',').map(Number);
+if (args.layout !== 'split' && args.layout !== 'shared') {
+  throw new Error(`--layout must be split or shared, not ${args.layout}`);
+}
+/** CPUs of the stable runtime and wrk, and of the shadow, under --layout split. */
+const SPLIT = { stable: '0', shadow: '1' } as const;
+const split = args.layout === 'split';
 const log = benchLog('shadow');
 
 /** The sum of one counter's samples in Prometheus text (one series per reason for disagreed). */
@@ -84,6 +107,8 @@ function counter(text: string, name: string): number {
 async function shadowCounters(port: number): Promise<ShadowCounters> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   return {
+    batches: counter(text, 'modeldeploy_batch_size_count'),
+    batchRows: counter(text, 'modeldeploy_batch_size_sum'),
     mirrored: counter(text, 'modeldeploy_shadow_mirrored_total'),
     dropped: counter(text, 'modeldeploy_shadow_dropped_total'),
     compared: counter(text, 'modeldeploy_shadow_compared_total'),
@@ -112,6 +137,8 @@ async function cpuUse(
   return {
     stableUsPerRequest: (stableCpu * 1e6) / result.requests,
     shadowUsPerCopy: copies > 0 ? (shadowCpu * 1e6) / copies : undefined,
+    stableMeanBatch:
+      (after.batchRows - before.counters.batchRows) / (after.batches - before.counters.batches),
   };
 }
 
@@ -134,6 +161,7 @@ async function main(): Promise<void> {
     }),
     label: 'shadow',
   });
+  if (split) await pinProcess(shadow.pid, SPLIT.shadow);
   const rows: Row[] = [];
   try {
     for (const percent of percents) {
@@ -160,6 +188,7 @@ async function main(): Promise<void> {
       });
       log(`starting stable, shadow ${percent} %`);
       const stable = await ServerProcess.start(spec);
+      if (split) await pinProcess(stable.pid, SPLIT.stable);
       try {
         await checkAnswers(ourInferUrl(model, port), 'v2', model);
         for (const connections of concurrencies) {
@@ -179,6 +208,7 @@ async function main(): Promise<void> {
             connections,
             seconds,
             warmupSeconds,
+            ...(split ? { cpus: SPLIT.stable } : {}),
           });
           const counters = await shadowCounters(port);
           if (before === undefined) throw new Error('the measured run never started');
@@ -202,7 +232,12 @@ async function main(): Promise<void> {
   report(
     rows,
     start,
-    await writeResults('shadow', start, args.out, { machine: start.machine, wrk: start.wrk, rows }),
+    await writeResults('shadow', start, args.out, {
+      machine: start.machine,
+      wrk: start.wrk,
+      layout: args.layout,
+      rows,
+    }),
   );
 }
 
@@ -223,6 +258,7 @@ function report(
       'dropped',
       'compared',
       'disagreed',
+      'stable batch',
       'stable CPU µs/req',
       'shadow CPU µs/copy',
     ],
@@ -237,6 +273,7 @@ function report(
       fmtInt(r.shadow.dropped),
       fmtInt(r.shadow.compared),
       fmtInt(r.shadow.disagreed),
+      r.cpu.stableMeanBatch.toFixed(1),
       r.cpu.stableUsPerRequest.toFixed(0),
       r.cpu.shadowUsPerCopy?.toFixed(0) ?? '-',
     ]),

@@ -29,6 +29,7 @@ import type { LoadedModel } from './model/load-model.js';
 import { registerBinaryBodies } from './protocol/binary-body.js';
 import { HttpError } from './errors.js';
 import { registerJsonBody } from './protocol/json-body.js';
+import { decorateRawBody } from './protocol/raw-body.js';
 import { registerPredict } from './protocol/predict.js';
 import { endConnectionsGracefully } from './connection-drain.js';
 import { discardRestOfRefusedBody } from './protocol/refused-body.js';
@@ -134,6 +135,7 @@ export async function buildServer(
     config.rateLimit !== undefined ? new ReplicaRateLimit(config.rateLimit) : undefined;
   if (rateLimit !== undefined) await registerRateLimit(app, rateLimit);
   registerErrorHandling(app, config);
+  decorateRawBody(app);
   registerJsonBody(app);
   registerBinaryBodies(app);
   registerRequestDecoding(app, config.server.bodyLimitBytes);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { badRequest, HttpError } from '../errors.js';
 import { parseJsonBody } from './json-body.js';
+import { keepRawBody } from './raw-body.js';
 
 /** Header of the V2 binary tensor data extension: the length of the JSON part of the body. */
 export const INFERENCE_HEADER_LENGTH = 'inference-header-content-length';
@@ -30,6 +31,7 @@ export function registerBinaryBodies(app: FastifyInstance): void {
       );
       return;
     }
+    keepRawBody(request, body as Buffer);
     try {
       done(null, splitBody(body as Buffer, request.headers[INFERENCE_HEADER_LENGTH]));
     } catch (err) {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../errors.js';
+import { keepRawBody } from './raw-body.js';
 
 /**
  * Deepest nesting of arrays and objects a request body may have. A V2 request of a rank-r
@@ -19,7 +20,8 @@ const BACKSLASH = 0x5c;
 /** application/json bodies, parsed with the depth check and without prototype keys. */
 export function registerJsonBody(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    keepRawBody(request, body as Buffer);
     try {
       done(null, parseJsonBody(body as Buffer, 'the body'));
     } catch (err) {

@@ -1,4 +1,3 @@
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -10,8 +9,8 @@ import { ShadowMirror, type ShadowSettings } from './shadow-mirror.js';
 /** What a picked request keeps until its answer is sent. */
 interface Capture {
   readonly protocol: MirroredProtocol;
-  readonly chunks: Buffer[];
-  answer?: WireAnswer;
+  /** The answer as fastify sends it (a string for JSON), read only after the shadow answered. */
+  answer?: { readonly payload: string | Buffer; readonly jsonLength: number | undefined };
 }
 
 declare module 'fastify' {
@@ -25,8 +24,10 @@ const INFERENCE_HEADER_LENGTH = 'inference-header-content-length';
 
 /**
  * Mirrors a sample of inference requests to the shadow once they are answered. Register
- * after request decoding (the body is copied decompressed) and before response encoding
- * (the answer is copied uncompressed).
+ * after request decoding (the body parsers keep the decompressed bytes of picked requests,
+ * protocol/raw-body.ts) and before response encoding (the answer is copied uncompressed).
+ * Nothing is copied on the user's path: the body is the parser's own buffer, and the answer
+ * is kept as fastify sends it.
  */
 export function registerShadow(
   app: FastifyInstance,
@@ -44,30 +45,31 @@ export function registerShadow(
   // preParsing runs after authentication, so refused requests use no samples.
   app.addHook('preParsing', (request, _reply, payload, done) => {
     const protocol = mirroredProtocol(request);
-    if (protocol === undefined || !mirror.pick()) return done(null, payload);
-    const capture: Capture = { protocol, chunks: [] };
-    request.shadowCapture = capture;
-    done(null, copyingBody(payload, capture.chunks));
+    if (protocol !== undefined && mirror.pick()) {
+      request.shadowCapture = { protocol };
+      request.keepRawBody = true;
+    }
+    done(null, payload);
   });
   app.addHook('onSend', (request, reply, payload, done) => {
     const capture = request.shadowCapture;
     if (capture !== null && (typeof payload === 'string' || Buffer.isBuffer(payload))) {
       const length = reply.getHeader(INFERENCE_HEADER_LENGTH);
-      capture.answer = {
-        body: typeof payload === 'string' ? Buffer.from(payload) : payload,
-        jsonLength: length === undefined ? undefined : Number(length),
-      };
+      capture.answer = { payload, jsonLength: length === undefined ? undefined : Number(length) };
     }
     done(null, payload);
   });
   app.addHook('onResponse', (request, reply, done) => {
     const capture = request.shadowCapture;
+    const body = request.rawBody;
     request.shadowCapture = null;
+    request.rawBody = null;
     // Only answered requests have something to compare with.
     const answer = capture?.answer;
     if (
       capture !== null &&
       answer !== undefined &&
+      body !== null &&
       reply.statusCode >= 200 &&
       reply.statusCode < 300
     ) {
@@ -76,8 +78,8 @@ export function registerShadow(
         protocol: capture.protocol,
         url: request.url,
         headers: request.headers,
-        body: Buffer.concat(capture.chunks),
-        served: () => answerOutputs(capture.protocol, answer),
+        body,
+        served: () => answerOutputs(capture.protocol, wireAnswer(answer)),
       });
     }
     done();
@@ -85,36 +87,18 @@ export function registerShadow(
   return mirror;
 }
 
+function wireAnswer(answer: NonNullable<Capture['answer']>): WireAnswer {
+  const { payload, jsonLength } = answer;
+  return { body: typeof payload === 'string' ? Buffer.from(payload) : payload, jsonLength };
+}
+
 /** The protocol of an inference route, unless the request is itself a mirror. */
 function mirroredProtocol(request: FastifyRequest): MirroredProtocol | undefined {
-  if (request.routeOptions.config.category !== 'inference') return undefined;
   if (request.headers[SHADOW_MARKER_HEADER] !== undefined) return undefined;
-  const url = request.routeOptions.url ?? '';
+  const { config, url = '' } = request.routeOptions;
+  if (config.category !== 'inference') return undefined;
   if (url === '/predict') return 'predict';
   if (url.startsWith('/v1/')) return 'v1';
   if (url.startsWith('/v2/')) return 'v2';
   return undefined;
-}
-
-type CountedBody = Readable & { receivedEncodedLength?: number };
-
-/**
- * Passes the body through while keeping its chunks. fastify checks Content-Length against
- * the stream's receivedEncodedLength when a decoder set one (request-encoding.ts), so the
- * copy reports its source's.
- */
-function copyingBody(source: CountedBody, chunks: Buffer[]): Transform {
-  const copy = new Transform({
-    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-      chunks.push(chunk);
-      callback(null, chunk);
-    },
-  });
-  if (source.receivedEncodedLength !== undefined) {
-    Object.defineProperty(copy, 'receivedEncodedLength', {
-      get: () => source.receivedEncodedLength,
-    });
-  }
-  source.on('error', (err) => copy.destroy(err));
-  return source.pipe(copy);
 }
