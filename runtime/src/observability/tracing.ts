@@ -15,6 +15,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { HeadIdGenerator, HeadSampler } from './head-sampling.js';
+import { rootSampleBound, SAMPLE_EVERY_ROOT } from './root-sampling.js';
 import type { SamplerName, TracingConfig } from './tracing-config.js';
 
 /** What the runtime's spans need: the sampling decision, a tracer, and a flush for shutdown. */
@@ -58,7 +59,11 @@ export function createTracing(
     idGenerator: ids,
     spanProcessors: [new BatchSpanProcessor({ exporter })],
   });
-  const head = new HeadSampler(samplerFor(config.sampler, config.ratio), ids);
+  const head = new HeadSampler(
+    samplerFor(config.sampler, config.ratio),
+    rootSampleBound(config.sampler, config.ratio),
+    ids,
+  );
   return tracingFrom(provider, runtimeVersion, head);
 }
 
@@ -69,7 +74,11 @@ export function createTracing(
 export function tracingFrom(
   provider: TracerProvider,
   runtimeVersion: string,
-  head: HeadSampler = new HeadSampler(new AlwaysOnSampler(), new HeadIdGenerator()),
+  head: HeadSampler = new HeadSampler(
+    new AlwaysOnSampler(),
+    SAMPLE_EVERY_ROOT,
+    new HeadIdGenerator(),
+  ),
 ): Tracing {
   return {
     head,
