@@ -38,11 +38,11 @@ export interface BatchTracer {
  * A batch serves several traces: its span is a child of the first sampled request (so that
  * trace shows the run in place), links to the other sampled requests, and every one links
  * back to it, as OpenTelemetry's messaging conventions do for batch processing. The model's
- * attributes and the keys' order are fixed once (templates copied per span), so each span
- * costs one object copy, not a spread of the model's attributes into a new shape.
+ * attributes are on the inference span (and the requests'), not repeated on the batch span
+ * between them. The keys and their order are fixed once (templates copied per span).
  */
 export function createBatchTracer(tracer: Tracer, attributes: Attributes): BatchTracer {
-  const batchTemplate: Attributes = { ...attributes, [ATTR.batchRequests]: 0, [ATTR.batchRows]: 0 };
+  const batchTemplate: Attributes = { [ATTR.batchRequests]: 0, [ATTR.batchRows]: 0 };
   const runTemplate: Attributes = {
     ...attributes,
     [ATTR.inferenceRows]: 0,

@@ -14,6 +14,8 @@ const POOL_BYTES = 4096;
  */
 export class RandomIds {
   private readonly pool = Buffer.allocUnsafe(POOL_BYTES);
+  /** Big-endian words, as the hex reads (DataView reads compile to plain loads). */
+  private readonly words = new DataView(this.pool.buffer, this.pool.byteOffset, POOL_BYTES);
   private at = POOL_BYTES;
   /** Where the last drawTrace() took its 16 bytes. */
   private traceAt = 0;
@@ -26,11 +28,11 @@ export class RandomIds {
   drawTrace(): number {
     for (;;) {
       const at = this.take(16);
-      const p = this.pool;
-      const a = p.readUInt32BE(at);
-      const b = p.readUInt32BE(at + 4);
-      const c = p.readUInt32BE(at + 8);
-      const d = p.readUInt32BE(at + 12);
+      const w = this.words;
+      const a = w.getUint32(at);
+      const b = w.getUint32(at + 4);
+      const c = w.getUint32(at + 8);
+      const d = w.getUint32(at + 12);
       // An all-zero id is invalid (W3C); one in 2^128 draws, so just draw again.
       if ((a | b | c | d) === 0) continue;
       this.traceAt = at;
@@ -47,7 +49,7 @@ export class RandomIds {
   spanHex(): string {
     for (;;) {
       const at = this.take(8);
-      if ((this.pool.readUInt32BE(at) | this.pool.readUInt32BE(at + 4)) !== 0)
+      if ((this.words.getUint32(at) | this.words.getUint32(at + 4)) !== 0)
         return this.pool.toString('hex', at, at + 8);
     }
   }
