@@ -34,7 +34,8 @@ function expectInside(child: SpanRecord, parent: SpanRecord): void {
 /**
  * `requests` inference requests that rode in one batch: each server span has decode, queue
  * and encode children that fit inside it and links to the batch; the batch is a child of one
- * of them, links back to all, and holds the inference span; model attributes everywhere.
+ * of them, links back to all, and holds the inference span; the model's attributes are on the
+ * request and inference spans (the batch span between them does not repeat them).
  */
 export function expectOneSharedBatch(
   spans: readonly SpanRecord[],
@@ -48,6 +49,7 @@ export function expectOneSharedBatch(
   const batch = batches[0] as SpanRecord;
   expect(batch.attributes['modeldeploy.batch.requests']).toBe(requests);
   expect(batch.attributes['modeldeploy.batch.rows']).toBe(requests);
+  expect(batch.attributes).not.toHaveProperty('modeldeploy.model.version');
   const batchParent = servers.find((s) => s.spanId === batch.parentId);
   expect(batchParent, 'the batch span is a child of one request span').toBeDefined();
   expectInside(batch, batchParent as SpanRecord);

@@ -269,13 +269,14 @@ export class DynamicBatcher {
   private batchSpan(batch: readonly Pending[]): BatchSpan | undefined {
     const tracer = this.options.tracer;
     if (tracer === undefined) return undefined;
-    const members = batch.flatMap((p) => (p.traced === undefined ? [] : [p.traced]));
-    if (members.length === 0) return undefined;
-    return tracer.start(
-      members,
-      batch.length,
-      batch.reduce((n, p) => n + p.rows, 0),
-    );
+    // A batch without a sampled request makes no array (and no span).
+    let members: BatchMember[] | undefined;
+    let rows = 0;
+    for (const p of batch) {
+      rows += p.rows;
+      if (p.traced !== undefined) (members ??= []).push(p.traced);
+    }
+    return members === undefined ? undefined : tracer.start(members, batch.length, rows);
   }
 
   /** `cancel` only for a batch's own run; isolation runs serve requests still waiting. */

@@ -4,6 +4,7 @@ import {
   trace,
   type Attributes,
   type Context,
+  type Link,
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
@@ -36,26 +37,47 @@ export interface BatchTracer {
 /**
  * A batch serves several traces: its span is a child of the first sampled request (so that
  * trace shows the run in place), links to the other sampled requests, and every one links
- * back to it, as OpenTelemetry's messaging conventions do for batch processing.
+ * back to it, as OpenTelemetry's messaging conventions do for batch processing. The model's
+ * attributes are on the inference span (and the requests'), not repeated on the batch span
+ * between them. The keys and their order are fixed once (templates copied per span).
  */
 export function createBatchTracer(tracer: Tracer, attributes: Attributes): BatchTracer {
+  const batchTemplate: Attributes = { [ATTR.batchRequests]: 0, [ATTR.batchRows]: 0 };
+  const runTemplate: Attributes = {
+    ...attributes,
+    [ATTR.inferenceRows]: 0,
+    [ATTR.isolationRun]: false,
+  };
   return {
     start(members, requests, rows) {
       const first = members[0] as BatchMember;
+      const batchAttributes = { ...batchTemplate };
+      batchAttributes[ATTR.batchRequests] = requests;
+      batchAttributes[ATTR.batchRows] = rows;
       const span = tracer.startSpan(
         SPAN.batch,
         {
-          attributes: { ...attributes, [ATTR.batchRequests]: requests, [ATTR.batchRows]: rows },
+          attributes: batchAttributes,
           // Not to the parent as well: Jaeger then shows the parent only as a link.
-          links: members.slice(1).map((m) => ({ context: m.spanContext })),
+          links: members.length === 1 ? NO_LINKS : otherMembers(members),
           startTime: spanTime(),
         },
         first.context,
       );
-      for (const m of members) m.rodeIn(span.spanContext());
-      return new TracedBatch(tracer, span, attributes);
+      const batch = span.spanContext();
+      for (const m of members) m.rodeIn(batch);
+      return new TracedBatch(tracer, span, runTemplate);
     },
   };
+}
+
+const NO_LINKS: Link[] = [];
+
+function otherMembers(members: readonly BatchMember[]): Link[] {
+  const links: Link[] = [];
+  for (let i = 1; i < members.length; i++)
+    links.push({ context: (members[i] as BatchMember).spanContext });
+  return links;
 }
 
 class TracedBatch implements BatchSpan {
@@ -64,7 +86,7 @@ class TracedBatch implements BatchSpan {
   constructor(
     private readonly tracer: Tracer,
     private readonly span: Span,
-    private readonly attributes: Attributes,
+    private readonly runTemplate: Attributes,
   ) {
     this.context = trace.setSpan(ROOT_CONTEXT, span);
   }
@@ -82,11 +104,9 @@ class TracedBatch implements BatchSpan {
     const endTime = spanTime(
       timing === undefined ? answeredAt : hrtimeToPerformanceMs(timing.endedNs),
     );
-    const attributes = {
-      ...this.attributes,
-      [ATTR.inferenceRows]: rows,
-      [ATTR.isolationRun]: isolation,
-    };
+    const attributes = { ...this.runTemplate };
+    attributes[ATTR.inferenceRows] = rows;
+    attributes[ATTR.isolationRun] = isolation;
     this.tracer.startSpan(SPAN.inference, { attributes, startTime }, this.context).end(endTime);
   }
 

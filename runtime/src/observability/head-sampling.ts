@@ -7,8 +7,9 @@ import {
   type TextMapGetter,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { RandomIdGenerator, type IdGenerator, type Sampler } from '@opentelemetry/sdk-trace';
+import type { IdGenerator, Sampler } from '@opentelemetry/sdk-trace';
 import type { IncomingHttpHeaders } from 'node:http';
+import { RandomIds } from './random-ids.js';
 
 /** A request's sampling decision, made once when it arrives. */
 export type HeadDecision =
@@ -27,42 +28,48 @@ const NO_LINKS: [] = [];
 
 /**
  * Head sampling done by the runtime itself, once per request, before any span exists: the
- * configured sampler (OTEL_TRACES_SAMPLER) sees the caller's context and the trace id, and a
- * request it drops gets no span, context or attribute object at all. The SDK's own sampler,
- * asked again inside tracer.startSpan, would only be reached after the ids, the attributes and
- * a non-recording span were made for the nine in ten requests a 10 % ratio drops.
+ * configured sampler (OTEL_TRACES_SAMPLER) decides, and a request it drops gets no span,
+ * context or attribute object at all. The SDK's own sampler, asked again inside
+ * tracer.startSpan, would only be reached after the ids, the attributes and a non-recording
+ * span were made for the nine in ten requests a 10 % ratio drops.
  *
- * The tracer provider therefore samples nothing itself (AlwaysOnSampler): it records what it
- * is asked to start. A new trace's id is drawn here, so that the ratio samplers decide on the
- * id the trace is exported with; `ids` hands it to the provider for the span that follows.
+ * A request that starts a trace (most: no traceparent) is decided on its new trace id's
+ * random bits, by `rootBound` (root-sampling.ts), before the id is a string; one that
+ * continues a caller's trace goes through the configured sampler with the caller's context.
+ * The tracer provider samples nothing itself (AlwaysOnSampler): it records what it is asked
+ * to start, and `ids` hands it the trace id head sampling decided on.
  */
 export class HeadSampler {
   constructor(
     private readonly sampler: Sampler,
+    private readonly rootBound: number,
     private readonly ids: HeadIdGenerator,
   ) {}
 
   decide(headers: IncomingHttpHeaders, spanName: string): HeadDecision {
-    // Most requests carry no traceparent: skip the propagator's context objects for them.
-    const parent =
-      headers.traceparent === undefined
-        ? ROOT_CONTEXT
-        : propagator.extract(ROOT_CONTEXT, headers, headerGetter);
+    if (headers.traceparent === undefined) return this.decideRoot();
+    const parent = propagator.extract(ROOT_CONTEXT, headers, headerGetter);
     const incomingTraceId = trace.getSpanContext(parent)?.traceId;
-    const traceId = incomingTraceId ?? this.ids.newTraceId();
+    // A traceparent that does not parse starts a new trace, as the W3C asks.
+    if (incomingTraceId === undefined) return this.decideRoot();
     const { decision } = this.sampler.shouldSample(
       parent,
-      traceId,
+      incomingTraceId,
       spanName,
       SpanKind.SERVER,
       NO_ATTRIBUTES,
       NO_LINKS,
     );
     // RECORD (kept but not exported) is not produced by the OTEL_TRACES_SAMPLER samplers.
-    if (decision !== SamplingDecision.RECORD_AND_SAMPLED)
-      return { sampled: false, incomingTraceId };
-    if (incomingTraceId === undefined) this.ids.useNextTraceId(traceId);
-    return { sampled: true, parent };
+    return decision === SamplingDecision.RECORD_AND_SAMPLED
+      ? { sampled: true, parent }
+      : { sampled: false, incomingTraceId };
+  }
+
+  private decideRoot(): HeadDecision {
+    if (this.ids.drawTrace() >= this.rootBound) return NOT_SAMPLED_ROOT;
+    this.ids.useDrawnTrace();
+    return SAMPLED_ROOT;
   }
 
   /** The configured sampler, as OpenTelemetry describes it (e.g. `TraceIdRatioBased{0.1}`). */
@@ -71,30 +78,38 @@ export class HeadSampler {
   }
 }
 
+const NOT_SAMPLED_ROOT: HeadDecision = { sampled: false, incomingTraceId: undefined };
+const SAMPLED_ROOT: HeadDecision = { sampled: true, parent: ROOT_CONTEXT };
+
 /**
- * The SDK's random ids, except that the next new trace gets the id head sampling decided on.
- * Single-threaded: useNextTraceId() and the startSpan() that consumes it run back to back.
+ * Ids from RandomIds (random-ids.ts), except that the next new trace gets the id head
+ * sampling decided on. Single-threaded: useDrawnTrace() and the startSpan() that consumes
+ * it run back to back.
  */
 export class HeadIdGenerator implements IdGenerator {
-  private readonly random = new RandomIdGenerator();
+  private readonly random = new RandomIds();
   private next: string | undefined;
 
-  /** A random trace id, not handed to the provider unless passed to useNextTraceId(). */
-  newTraceId(): string {
-    return this.random.generateTraceId();
+  /** Draws a trace id, not handed to the provider unless useDrawnTrace() follows; its XOR. */
+  drawTrace(): number {
+    return this.random.drawTrace();
   }
 
-  useNextTraceId(traceId: string): void {
-    this.next = traceId;
+  useDrawnTrace(): void {
+    this.next = this.random.traceHex();
   }
 
   generateTraceId(): string {
-    const id = this.next ?? this.random.generateTraceId();
-    this.next = undefined;
-    return id;
+    if (this.next !== undefined) {
+      const id = this.next;
+      this.next = undefined;
+      return id;
+    }
+    this.random.drawTrace();
+    return this.random.traceHex();
   }
 
   generateSpanId(): string {
-    return this.random.generateSpanId();
+    return this.random.spanHex();
   }
 }

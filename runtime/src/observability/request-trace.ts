@@ -71,8 +71,10 @@ export class CallerTrace implements RequestTrace {
 /** A traced request: its server span and the step spans opened under it (times: span-clock.ts). */
 export class SpanRequestTrace implements RequestTrace, BatchMember {
   readonly context: Context;
-  private readonly open = new Set<Span>();
-  private finished = false;
+  /** Steps started and not ended yet: a handler has at most two (decode, encode). */
+  private readonly open: Step[] = [];
+  /** Once ended; from the start for a span the provider does not record (nothing to add). */
+  private finished: boolean;
 
   constructor(
     private readonly tracer: Tracer,
@@ -80,6 +82,7 @@ export class SpanRequestTrace implements RequestTrace, BatchMember {
     parent: Context,
   ) {
     this.context = trace.setSpan(parent, span);
+    this.finished = !span.isRecording();
   }
 
   get traceId(): string {
@@ -91,20 +94,27 @@ export class SpanRequestTrace implements RequestTrace, BatchMember {
   }
 
   get member(): BatchMember | undefined {
-    return this.span.isRecording() ? this : undefined;
+    return this.finished ? undefined : this;
   }
 
   start(step: StepName): StepSpan {
-    if (!this.span.isRecording()) return NO_STEP;
+    if (this.finished) return NO_STEP;
     // No attributes of their own: the model's are on the request span, their parent, and
     // copying them onto every step made each sampled request's export a third larger.
-    const child = this.tracer.startSpan(step, { startTime: spanTime() }, this.context);
-    this.open.add(child);
-    return {
-      end: () => {
-        if (this.open.delete(child)) child.end(spanTime());
-      },
-    };
+    const child = new Step(
+      this,
+      this.tracer.startSpan(step, { startTime: spanTime() }, this.context),
+    );
+    this.open.push(child);
+    return child;
+  }
+
+  /** A step's end(): ends its span unless finish() already did. */
+  ended(step: Step): boolean {
+    const at = this.open.indexOf(step);
+    if (at === -1) return false;
+    this.open.splice(at, 1);
+    return true;
   }
 
   queued(enqueuedAt: number, takenAt: number): void {
@@ -121,8 +131,8 @@ export class SpanRequestTrace implements RequestTrace, BatchMember {
     this.finished = true;
     // A step a failure cut short still shows, ended where the request ended.
     const now = spanTime();
-    for (const child of this.open) child.end(now);
-    this.open.clear();
+    for (const step of this.open) step.span.end(now);
+    this.open.length = 0;
     this.span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
     const error = errorType ?? (status >= 500 ? String(status) : undefined);
     if (error !== undefined) {
@@ -131,5 +141,17 @@ export class SpanRequestTrace implements RequestTrace, BatchMember {
       this.span.setStatus({ code: SpanStatusCode.ERROR });
     }
     this.span.end(spanTime());
+  }
+}
+
+/** One step's span (a class, not a closure per step: sampled requests make several). */
+class Step implements StepSpan {
+  constructor(
+    private readonly owner: SpanRequestTrace,
+    readonly span: Span,
+  ) {}
+
+  end(): void {
+    if (this.owner.ended(this)) this.span.end(spanTime());
   }
 }

@@ -87,7 +87,7 @@ const finishOnAbort: onRequestAbortHookHandler = (request, done) => {
   done();
 };
 
-/** One traced route's onRequest hook, its span names made once. */
+/** One traced route's onRequest hook, its span names and constant attributes made once. */
 function tracedRoute(
   tracing: Tracing,
   route: string,
@@ -99,19 +99,13 @@ function tracedRoute(
     if (name === undefined) names.set(method, (name = `${method} ${route}`));
     return name;
   };
+  const constant = routeAttributes(route, modelAttributes);
   return {
     onRequest: (request, _reply, done) => {
       const name = nameFor(request.method);
       const decision = tracing.head.decide(request.headers, name);
       if (decision.sampled) {
-        const span = startServerSpan(
-          tracing,
-          request,
-          decision.parent,
-          name,
-          route,
-          modelAttributes,
-        );
+        const span = startServerSpan(tracing, request, decision.parent, name, constant);
         request.trace = span;
         bindTraceId(request.log, span.traceId);
       } else if (decision.incomingTraceId !== undefined) {
@@ -128,35 +122,49 @@ function startServerSpan(
   request: FastifyRequest,
   parent: Context,
   name: string,
-  route: string,
-  modelAttributes: Attributes,
+  constant: ServerAttributes,
 ): SpanRequestTrace {
   const span = tracing.tracer.startSpan(
     name,
     {
       kind: SpanKind.SERVER,
       startTime: spanTime(),
-      attributes: serverAttributes(request, route, modelAttributes),
+      attributes: serverAttributes(request, constant),
     },
     parent,
   );
   return new SpanRequestTrace(tracing.tracer, span, parent);
 }
 
-function serverAttributes(
-  request: FastifyRequest,
-  route: string,
-  modelAttributes: Attributes,
-): Attributes {
-  const userAgent = request.headers['user-agent'];
-  return {
-    [ATTR_HTTP_REQUEST_METHOD]: request.method,
+/**
+ * A server span's attributes, every key in one fixed order: the per-request values are
+ * placeholders filled in by serverAttributes(), the route's and the model's are final.
+ */
+type ServerAttributes = Attributes;
+
+function routeAttributes(route: string, modelAttributes: Attributes): ServerAttributes {
+  const constant: ServerAttributes = {
+    [ATTR_HTTP_REQUEST_METHOD]: '',
     [ATTR_HTTP_ROUTE]: route,
-    [ATTR_URL_PATH]: request.url.split('?')[0] ?? request.url,
-    [ATTR_URL_SCHEME]: request.protocol,
-    [ATTR_NETWORK_PROTOCOL_VERSION]: request.raw.httpVersion,
-    [ATTR.requestId]: request.id,
-    ...(userAgent !== undefined ? { [ATTR_USER_AGENT_ORIGINAL]: userAgent } : {}),
-    ...modelAttributes,
+    [ATTR_URL_PATH]: '',
+    [ATTR_URL_SCHEME]: '',
+    [ATTR_NETWORK_PROTOCOL_VERSION]: '',
+    [ATTR.requestId]: '',
   };
+  return Object.assign(constant, modelAttributes);
+}
+
+/** A copy of the route's template (one shape, copied by V8 in one step) with this request's. */
+function serverAttributes(request: FastifyRequest, constant: ServerAttributes): Attributes {
+  const attributes = { ...constant };
+  const url = request.url;
+  const query = url.indexOf('?');
+  attributes[ATTR_HTTP_REQUEST_METHOD] = request.method;
+  attributes[ATTR_URL_PATH] = query === -1 ? url : url.slice(0, query);
+  attributes[ATTR_URL_SCHEME] = request.protocol;
+  attributes[ATTR_NETWORK_PROTOCOL_VERSION] = request.raw.httpVersion;
+  attributes[ATTR.requestId] = request.id;
+  const userAgent = request.headers['user-agent'];
+  if (userAgent !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
+  return attributes;
 }
