@@ -62,14 +62,23 @@ export async function loadBenchModel(key: ModelKey): Promise<BenchModel> {
   };
 }
 
-/** The first `rows` rows of the golden input. */
+/** `rows` rows of the golden input: its rows in order, repeated when more are asked for. */
 export function goldenRows(model: BenchModel, rows: number): number[] {
-  return model.goldenInput.slice(0, rows * model.width);
+  return cycledRows(model.goldenInput, model.width, model.goldenRows, rows);
 }
 
-/** The expected output for the first `rows` rows of the golden input. */
+/** The expected output for goldenRows(model, rows). */
 export function expectedRows(model: BenchModel, rows: number): number[] {
-  return model.goldenOutput.slice(0, rows * model.outputWidth);
+  return cycledRows(model.goldenOutput, model.outputWidth, model.goldenRows, rows);
+}
+
+function cycledRows(data: readonly number[], width: number, have: number, rows: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const from = (r % have) * width;
+    for (let i = 0; i < width; i++) out.push(data[from + i] as number);
+  }
+  return out;
 }
 
 /** An Open Inference Protocol V2 infer request body (ours and MLServer take the same). */

@@ -14,38 +14,53 @@
  * Prints a table and one line "CPU_JSON {...}". Figures mean something only on a quiet
  * machine (see docs/benchmarks.md).
  */
-import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../../runtime/src/config/index.js';
-import { createInferenceModel } from '../../runtime/src/model/session.js';
+import { createInferenceModel, type InferenceModel } from '../../runtime/src/model/session.js';
+import type { TensorMap } from '../../runtime/src/tensor/host-tensor.js';
+import { processCpuSeconds } from '../observability/process-cpu.js';
+import {
+  threadCpuSeconds,
+  threadSplit,
+  type ThreadCpu,
+  type ThreadSplit,
+} from '../lib/thread-cpu.js';
 import { goldenRows, loadBenchModel, REPO_ROOT, type BenchModel } from '../lib/models.js';
 import { runLoadClient } from '../lib/load-client-process.js';
 import { buildRuntime, OUR_MAX_BATCH, ourRuntimeSpec } from '../lib/our-runtime.js';
 import { freePort, ServerProcess } from '../lib/server-process.js';
 
 type Protocol = 'json' | 'binary' | 'grpc';
+/** This checkout's runtime/dist, or an earlier build given with --baseline-root. */
+type Build = 'current' | 'baseline';
 
 interface Cell {
   readonly model: string;
+  readonly build: Build;
   readonly protocol: Protocol;
+  readonly rowsPerRequest: number;
   readonly rowsPerSecond: number;
   readonly serverCpuUsPerRow: number;
+  /** The raw loop at full batches (OUR_MAX_BATCH rows). */
   readonly rawCpuUsPerRow: number;
   readonly efficiency: number;
+  /** Rows per session run the server actually formed (its modeldeploy_batch_size). */
+  readonly meanBatch: number;
+  /** The raw loop at the server's mean batch size (rounded): the same work per run. */
+  readonly rawCpuUsPerRowAtMeanBatch: number;
+  readonly efficiencyAtMeanBatch: number;
+  /** Server CPU per row on its JavaScript main thread, and on its other busy threads. */
+  readonly mainThreadUsPerRow: number;
+  readonly otherThreadsUsPerRow: readonly number[];
+  /** Server CPU per row spent in the kernel (system time of all threads). */
+  readonly systemUsPerRow: number;
+  /** The server's own CPU while idle (no request), in % of one core, before the load. */
+  readonly idleCpuPercent: number;
   readonly failed: number;
-}
-
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-
-/** utime + stime of a process (all its threads), in seconds. */
-async function processCpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may contain spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /** A bench model; heavy-int8 is mlp-heavy's INT8 file, served under the same name. */
@@ -59,54 +74,136 @@ async function benchModel(key: string): Promise<BenchModel> {
   return { ...heavy, path, tolerance: golden[0]?.tolerance ?? heavy.tolerance };
 }
 
-/** The raw loop: full batches of OUR_MAX_BATCH rows, CPU of this whole process per row. */
-async function rawCpuPerRow(model: BenchModel, seconds: number): Promise<number> {
+/** The raw loop's session: the server's session settings (same threads, no spinning). */
+async function rawSession(model: BenchModel): Promise<InferenceModel> {
   const config = parseConfig({ ...process.env, MODEL_URI: model.path });
-  const session = await createInferenceModel(model.path, {
+  return createInferenceModel(model.path, {
     session: config.session,
     ortTelemetry: false,
     ortLogSeverity: 4,
   });
-  const rows = OUR_MAX_BATCH;
-  const data = new Float32Array(rows * model.width);
+}
+
+/** The raw loop: batches of `rows` rows back to back, CPU of this whole process per row. */
+async function rawCpuPerRow(
+  session: InferenceModel,
+  model: BenchModel,
+  rows: number,
+  seconds: number,
+): Promise<number> {
   const row = goldenRows(model, 1);
-  for (let r = 0; r < rows; r++) data.set(row, r * model.width);
-  const feeds = { [model.inputName]: { data, dims: [rows, model.width] } };
-  for (let i = 0; i < 3; i++) await session.run(feeds);
+  const feedsOf = (): TensorMap => {
+    // run() may take ownership of the data, so every run gets its own array.
+    const data = new Float32Array(rows * model.width);
+    for (let r = 0; r < rows; r++) data.set(row, r * model.width);
+    return { [model.inputName]: { data, dims: [rows, model.width] } };
+  };
+  for (let i = 0; i < 3; i++) await session.run(feedsOf());
   const before = process.cpuUsage();
   const end = performance.now() + seconds * 1000;
   let runs = 0;
   while (performance.now() < end) {
-    await session.run(feeds);
+    await session.run(feedsOf());
     runs++;
   }
   const used = process.cpuUsage(before);
-  await session.release();
   return (used.user + used.system) / (runs * rows);
 }
 
-/** Runs load-client.ts; reads the server's CPU when the load starts and when it ends. */
-async function drive(
-  server: ServerProcess,
-  args: readonly string[],
-): Promise<{ answered: number; failed: number; seconds: number; cpuSeconds: number }> {
-  let cpuAtStart: Promise<number> | undefined;
-  const count = await runLoadClient(args, () => {
-    cpuAtStart = processCpuSeconds(server.pid);
-  });
-  const [startCpu, endCpu] = await Promise.all([cpuAtStart, processCpuSeconds(server.pid)]);
-  if (startCpu === undefined) throw new Error('load-client never started its measured interval');
-  return { ...count, cpuSeconds: endCpu - startCpu };
+/** Rows and runs the server has counted in modeldeploy_batch_size so far. */
+async function batchTotals(port: number): Promise<{ rows: number; runs: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const value = (suffix: string): number =>
+    Number(
+      new RegExp(`^modeldeploy_batch_size_${suffix}\\{[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0,
+    );
+  return { rows: value('sum'), runs: value('count') };
 }
 
-async function measureModel(
-  key: string,
-  protocols: readonly Protocol[],
-  seconds: number,
-  connections: number,
-): Promise<Cell[]> {
-  const model = await benchModel(key);
-  const rawCpuUsPerRow = await rawCpuPerRow(model, seconds);
+/** The server's CPU over a few idle seconds, in % of one core. */
+async function idleCpuPercent(pid: number): Promise<number> {
+  const seconds = 3;
+  const before = await processCpuSeconds(pid);
+  await sleep(seconds * 1000);
+  return ((await processCpuSeconds(pid)) - before) * (100 / seconds);
+}
+
+interface Driven {
+  readonly answered: number;
+  readonly failed: number;
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly threads: ThreadSplit;
+  readonly batchRows: number;
+  readonly batchRuns: number;
+}
+
+interface AtLoadStart {
+  readonly cpu: number;
+  readonly threads: Map<number, ThreadCpu>;
+  readonly batches: { rows: number; runs: number };
+}
+
+/**
+ * Runs load-client.ts; reads the server's CPU (in total and by thread) and its batch
+ * counts when the load starts and when it ends.
+ */
+async function drive(
+  server: ServerProcess,
+  port: number,
+  args: readonly string[],
+): Promise<Driven> {
+  let atStart: Promise<AtLoadStart> | undefined;
+  const count = await runLoadClient(args, () => {
+    atStart = Promise.all([
+      processCpuSeconds(server.pid),
+      threadCpuSeconds(server.pid),
+      batchTotals(port),
+    ]).then(([cpu, threads, batches]) => ({ cpu, threads, batches }));
+  });
+  const [endCpu, endThreads, endBatches] = await Promise.all([
+    processCpuSeconds(server.pid),
+    threadCpuSeconds(server.pid),
+    batchTotals(port),
+  ]);
+  const start = await atStart;
+  if (start === undefined) throw new Error('load-client never started its measured interval');
+  return {
+    ...count,
+    cpuSeconds: endCpu - start.cpu,
+    threads: threadSplit(server.pid, start.threads, endThreads),
+    batchRows: endBatches.rows - start.batches.rows,
+    batchRuns: endBatches.runs - start.batches.runs,
+  };
+}
+
+interface Options {
+  readonly protocols: readonly Protocol[];
+  readonly seconds: number;
+  readonly connections: number;
+  /** Rows in each request (the golden rows, repeated). */
+  readonly rows: number;
+  readonly rawSeconds: number;
+  readonly nodeArgs: readonly string[];
+  /** A directory holding an earlier build (runtime/dist) to measure beside this one. */
+  readonly baselineRoot: string | undefined;
+  /** Cells per protocol and build; with a baseline, the builds alternate. */
+  readonly rounds: number;
+}
+
+interface RunningServer {
+  readonly build: Build;
+  readonly server: ServerProcess;
+  readonly port: number;
+  readonly grpcPort: number;
+  readonly idleCpuPercent: number;
+}
+
+async function startServer(
+  model: BenchModel,
+  build: Build,
+  options: Options,
+): Promise<RunningServer> {
   const port = await freePort();
   const grpcPort = await freePort();
   const server = await ServerProcess.start(
@@ -114,32 +211,71 @@ async function measureModel(
       model,
       port,
       batching: true,
-      logFile: join(tmpdir(), `cpu-per-row-${key}.log`),
+      logFile: join(tmpdir(), `cpu-per-row-${model.key}-${build}.log`),
+      nodeArgs: options.nodeArgs,
       env: { GRPC_ENABLED: 'true', GRPC_PORT: String(grpcPort), MODEL_NAME: model.name },
+      ...(build === 'baseline' && options.baselineRoot !== undefined
+        ? { root: options.baselineRoot }
+        : {}),
     }),
   );
+  return { build, server, port, grpcPort, idleCpuPercent: await idleCpuPercent(server.pid) };
+}
+
+async function measureModel(key: string, options: Options): Promise<Cell[]> {
+  const model = await benchModel(key);
+  const session = await rawSession(model);
+  // Measured again right after each cell: on a shared machine the same work costs more CPU
+  // time when neighbours are busy (caches, memory bandwidth), so a raw figure from minutes
+  // earlier is not a fair denominator.
+  const raw = (rows: number): Promise<number> =>
+    rawCpuPerRow(session, model, rows, options.rawSeconds);
+  const builds: Build[] =
+    options.baselineRoot === undefined ? ['current'] : ['baseline', 'current'];
+  const servers: RunningServer[] = [];
   const cells: Cell[] = [];
   try {
-    for (const protocol of protocols) {
-      const target = `127.0.0.1:${protocol === 'grpc' ? grpcPort : port}`;
-      const result = await drive(server, [
-        ...['--protocol', protocol, '--target', target, '--model', model.key],
-        ...['--name', model.name, '--tolerance', String(model.tolerance)],
-        ...['--connections', String(connections), '--seconds', String(seconds)],
-      ]);
-      const serverCpuUsPerRow = (result.cpuSeconds * 1e6) / result.answered;
-      cells.push({
-        model: key,
-        protocol,
-        rowsPerSecond: result.answered / result.seconds,
-        serverCpuUsPerRow,
-        rawCpuUsPerRow,
-        efficiency: rawCpuUsPerRow / serverCpuUsPerRow,
-        failed: result.failed,
-      });
+    for (const build of builds) servers.push(await startServer(model, build, options));
+    for (const protocol of options.protocols) {
+      for (let round = 0; round < options.rounds; round++) {
+        for (const running of servers) {
+          const target = `127.0.0.1:${protocol === 'grpc' ? running.grpcPort : running.port}`;
+          const result = await drive(running.server, running.port, [
+            ...['--protocol', protocol, '--target', target, '--model', model.key],
+            ...['--name', model.name, '--tolerance', String(model.tolerance)],
+            ...['--rows', String(options.rows)],
+            ...['--connections', String(options.connections), '--seconds', String(options.seconds)],
+          ]);
+          const rowsAnswered = result.answered * options.rows;
+          const perRow = (cpuSeconds: number): number => (cpuSeconds * 1e6) / rowsAnswered;
+          const serverCpuUsPerRow = perRow(result.cpuSeconds);
+          const meanBatch = result.batchRuns === 0 ? 0 : result.batchRows / result.batchRuns;
+          const atMean = await raw(Math.max(1, Math.round(meanBatch)));
+          const rawCpuUsPerRow = await raw(OUR_MAX_BATCH);
+          cells.push({
+            model: key,
+            build: running.build,
+            protocol,
+            rowsPerRequest: options.rows,
+            rowsPerSecond: rowsAnswered / result.seconds,
+            serverCpuUsPerRow,
+            rawCpuUsPerRow,
+            efficiency: rawCpuUsPerRow / serverCpuUsPerRow,
+            meanBatch,
+            rawCpuUsPerRowAtMeanBatch: atMean,
+            efficiencyAtMeanBatch: atMean / serverCpuUsPerRow,
+            mainThreadUsPerRow: perRow(result.threads.mainSeconds),
+            otherThreadsUsPerRow: result.threads.others.map(perRow),
+            systemUsPerRow: perRow(result.threads.systemSeconds),
+            idleCpuPercent: running.idleCpuPercent,
+            failed: result.failed,
+          });
+        }
+      }
     }
   } finally {
-    await server.stop();
+    for (const running of servers) await running.server.stop();
+    await session.release();
   }
   return cells;
 }
@@ -151,21 +287,43 @@ async function main(): Promise<void> {
       protocols: { type: 'string', default: 'json,binary,grpc' },
       connections: { type: 'string', default: '64' },
       seconds: { type: 'string', default: '10' },
+      'raw-seconds': { type: 'string', default: '5' },
+      rows: { type: 'string', default: '1' },
+      rounds: { type: 'string', default: '1' },
+      /** A directory with an earlier build's runtime/dist (and proto/), measured alternately. */
+      'baseline-root': { type: 'string' },
+      /** Write a V8 CPU profile of each server (its main thread) into this directory. */
+      'cpu-prof-dir': { type: 'string' },
       'skip-build': { type: 'boolean', default: false },
     },
   });
   if (!values['skip-build']) await buildRuntime();
   const protocols = values.protocols.split(',') as Protocol[];
+  const profileDir = values['cpu-prof-dir'];
+  const nodeArgs = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
   const cells: Cell[] = [];
   for (const key of values.models.split(','))
     cells.push(
-      ...(await measureModel(key, protocols, Number(values.seconds), Number(values.connections))),
+      ...(await measureModel(key, {
+        protocols,
+        seconds: Number(values.seconds),
+        connections: Number(values.connections),
+        rows: Number(values.rows),
+        rawSeconds: Number(values['raw-seconds']),
+        nodeArgs,
+        baselineRoot: values['baseline-root'],
+        rounds: Number(values.rounds),
+      })),
     );
   const lines = cells.map(
     (c) =>
-      `${c.model.padEnd(11)} ${c.protocol.padEnd(7)} ${c.rowsPerSecond.toFixed(0).padStart(8)} rows/s  ` +
+      `${c.model.padEnd(11)} ${c.build.padEnd(8)} ${c.protocol.padEnd(7)} ${c.rowsPerSecond.toFixed(0).padStart(8)} rows/s  ` +
       `server ${c.serverCpuUsPerRow.toFixed(1).padStart(7)} µs CPU/row  raw ${c.rawCpuUsPerRow.toFixed(1).padStart(7)}  ` +
-      `efficiency ${(c.efficiency * 100).toFixed(0).padStart(3)} %${c.failed > 0 ? `  (${c.failed} failed)` : ''}`,
+      `efficiency ${(c.efficiency * 100).toFixed(0).padStart(3)} %  ` +
+      `batch ${c.meanBatch.toFixed(1).padStart(4)}  raw@batch ${c.rawCpuUsPerRowAtMeanBatch.toFixed(1).padStart(7)}  ` +
+      `efficiency@batch ${(c.efficiencyAtMeanBatch * 100).toFixed(0).padStart(3)} %  ` +
+      `main ${c.mainThreadUsPerRow.toFixed(0)} others ${c.otherThreadsUsPerRow.map((t) => t.toFixed(0)).join('/')} kernel ${c.systemUsPerRow.toFixed(0)} µs/row  ` +
+      `idle ${c.idleCpuPercent.toFixed(1)} %${c.failed > 0 ? `  (${c.failed} failed)` : ''}`,
   );
   process.stdout.write(`${lines.join('\n')}\nCPU_JSON ${JSON.stringify(cells)}\n`);
 }
