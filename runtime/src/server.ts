@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
 import { protectedCategory } from './auth/protected-categories.js';
 import { ArrivalTracker } from './batching/arrivals.js';
+import { ClientHangup } from './batching/client-hangup.js';
 import type { RuntimeConfig } from './config/index.js';
 import {
   abandonWork,
@@ -232,7 +233,7 @@ declare module 'fastify' {
      * Inference requests: aborted when the client hangs up before its answer, so the batcher
      * drops the request instead of computing it for nobody (ServingContext.infer).
      */
-    abandoned: AbortController | null;
+    abandoned: ClientHangup | null;
   }
 }
 
@@ -262,7 +263,7 @@ async function registerHooks(
       request.inflight = true;
       arrivals.arrived();
       request.receiving = true;
-      const abandoned = new AbortController();
+      const abandoned = new ClientHangup();
       request.abandoned = abandoned;
       // onRequestAbort covers a client that leaves while its body arrives; one that leaves
       // while its request waits for the model shows as the response closing unfinished.
@@ -303,10 +304,11 @@ async function registerHooks(
     });
   }
   app.addHook('onResponse', (request, reply, done) => {
-    const routeConfig = request.routeOptions.config;
+    // routeOptions builds a new object at every read.
+    const route = request.routeOptions;
     finish(request);
     const labels = {
-      route: routeConfig.metricsRoute ?? request.routeOptions.url ?? 'unmatched',
+      route: route.config.metricsRoute ?? route.url ?? 'unmatched',
       code: String(reply.statusCode),
       protocol: 'http',
     } as const;

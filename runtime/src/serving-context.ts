@@ -1,4 +1,5 @@
 import type { RuntimeConfig } from './config/index.js';
+import type { HangupSignal } from './batching/client-hangup.js';
 import { DynamicBatcher, type BatchObserver } from './batching/dynamic-batcher.js';
 import type { BatchTracer } from './observability/batch-tracing.js';
 import type { BatchMember } from './observability/request-trace.js';
@@ -23,7 +24,7 @@ export interface ServingContext {
    * Validated feeds → this request's outputs, through the batcher. `abandoned` aborts when
    * the client hangs up, so the request is not computed for nobody.
    */
-  infer(feeds: TensorMap, abandoned?: AbortSignal, traced?: BatchMember): Promise<TensorMap>;
+  infer(feeds: TensorMap, abandoned?: HangupSignal, traced?: BatchMember): Promise<TensorMap>;
 }
 
 export interface ServingHooks {

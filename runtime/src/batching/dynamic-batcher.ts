@@ -8,6 +8,7 @@ import {
   RequestTimeoutError,
   ShuttingDownError,
 } from './errors.js';
+import type { HangupSignal } from './client-hangup.js';
 import { runFailure } from './run-failure.js';
 import { batchKey, concatRows, splitRows } from './tensor-batch.js';
 
@@ -118,7 +119,7 @@ export class DynamicBatcher {
    * Queues one request (already validated); resolves with exactly its rows of every output.
    * `abandoned` aborts when the client hangs up: the request leaves the queue uncomputed.
    */
-  submit(feeds: TensorMap, abandoned?: AbortSignal, traced?: BatchMember): Promise<TensorMap> {
+  submit(feeds: TensorMap, abandoned?: HangupSignal, traced?: BatchMember): Promise<TensorMap> {
     if (this.closed) return Promise.reject(new ShuttingDownError());
     if (abandoned?.aborted === true) return Promise.reject(new ClientGoneError());
     if (this.queue.length >= this.options.maxQueue)

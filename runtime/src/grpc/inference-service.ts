@@ -8,6 +8,7 @@ import {
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticator.js';
 import { protectedCategory } from '../auth/protected-categories.js';
+import { ClientHangup, type HangupSignal } from '../batching/client-hangup.js';
 import type { RuntimeConfig } from '../config/index.js';
 import type { RuntimeMetrics } from '../metrics.js';
 import { NON_FINITE_HEADER, nonFiniteOutputs } from '../protocol/non-finite-outputs.js';
@@ -47,7 +48,7 @@ export const SERVER_NAME = 'modeldeploy-runtime';
 /** `headers` collects what the method adds to the answer's initial metadata. */
 type Handler = (
   request: never,
-  abandoned: AbortSignal,
+  abandoned: HangupSignal,
   headers: Record<string, string>,
 ) => Promise<object>;
 
@@ -123,7 +124,7 @@ function modelMetadata(state: RuntimeState): ModelMetadataResponse {
 async function modelInfer(
   state: RuntimeState,
   request: ModelInferRequest,
-  abandoned: AbortSignal,
+  abandoned: HangupSignal,
   headers: Record<string, string>,
 ): Promise<ModelInferResponse> {
   checkModelName(state, request.model_name, request.model_version || undefined);
@@ -173,35 +174,39 @@ function unary(
     const started = performance.now();
     const inference = category === 'inference';
     const id = requestId(call.metadata);
-    const log = deps.logger.child({ request_id: id, grpc_method: method });
+    // A child logger costs a bindings serialisation; most calls log nothing at the usual level.
+    let child: Logger | undefined;
+    const log = (): Logger =>
+      (child ??= deps.logger.child({ request_id: id, grpc_method: method }));
     // The headers every REST answer carries, as initial metadata.
     const headers: Record<string, string> = {
       'x-model-name': deps.state.modelName,
       'x-model-version': deps.state.modelVersion,
       'x-request-id': id,
     };
-    const abandoned = new AbortController();
+    const abandoned = new ClientHangup();
     call.once('cancelled', () => abandoned.abort());
     if (inference) deps.metrics.inflight.inc();
     const run = async (): Promise<object> => {
       if (needsAuth) await deps.auth?.authenticate(credentialHeaders(call.metadata));
       if (inference) deps.rateLimit?.admit();
-      return handler(call.request as never, abandoned.signal, headers);
+      return handler(call.request as never, abandoned, headers);
     };
     const finish = (code: number): void => {
       if (inference) deps.metrics.inflight.dec();
-      if (abandoned.signal.aborted) return;
+      if (abandoned.aborted) return;
       const labels = { route, code: String(code), protocol: 'grpc' } as const;
       const seconds = (performance.now() - started) / 1000;
       deps.metrics.requests.inc(labels);
       deps.metrics.requestDuration.observe(labels, seconds);
-      log.debug({ status: code, ms: seconds * 1000 }, 'grpc call completed');
+      if (deps.logger.isLevelEnabled('debug'))
+        log().debug({ status: code, ms: seconds * 1000 }, 'grpc call completed');
     };
     run().then(
       (answer) => {
         finish(200);
         if (headers[NON_FINITE_HEADER] !== undefined)
-          log.warn(
+          log().warn(
             { nonFinite: headers[NON_FINITE_HEADER] },
             'the model produced non-finite outputs',
           );
@@ -211,14 +216,14 @@ function unary(
           answered?.(call.request as never, answer as never, call.metadata, id);
         } catch (err) {
           // The user has the answer already; what follows it must not take the process down.
-          log.error({ err }, 'work after the answer failed');
+          log().error({ err }, 'work after the answer failed');
         }
       },
       (err: unknown) => {
         const failure = httpFailureOf(err);
-        if (failure.httpStatus >= 500) log.error({ err }, 'grpc call failed');
+        if (failure.httpStatus >= 500) log().error({ err }, 'grpc call failed');
         else
-          log.debug({ status: failure.httpStatus, error: failure.message }, 'grpc call rejected');
+          log().debug({ status: failure.httpStatus, error: failure.message }, 'grpc call rejected');
         finish(failure.httpStatus);
         call.sendMetadata(toMetadata(headers));
         callback(toServiceError(failure));

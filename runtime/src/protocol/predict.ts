@@ -26,7 +26,7 @@ export function registerPredict(app: FastifyInstance, state: RuntimeState): void
     for (const [name, spec] of ctx.inputs)
       feeds[name] = await decodeTensorYielding(body.inputs[name], spec, undefined, admission);
     decoding.end();
-    const outputs = await ctx.infer(feeds, request.abandoned?.signal, request.trace.member);
+    const outputs = await ctx.infer(feeds, request.abandoned ?? undefined, request.trace.member);
     const encoding = request.trace.start('encode');
     markNonFiniteOutputs(reply, outputs, ctx.outputs);
     let answer = prefix;

@@ -18,17 +18,24 @@ export const MIN_COMPRESSED_BYTES = 1024;
  * zlib runs on its thread pool, so a large answer does not hold the event loop.
  */
 export function registerResponseEncoding(app: FastifyInstance): void {
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
-    if (reply.hasHeader('content-encoding')) return payload;
+  // A callback hook, not an async one: every answer passes here and almost none is
+  // compressed, so the common path should not cost a promise and a microtask.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
+    if (reply.hasHeader('content-encoding')) return done(null, payload);
     const coding = acceptedCoding(request.headers['accept-encoding']);
     reply.header('vary', 'accept-encoding');
+    if (coding === undefined) return done(null, payload);
     const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-    if (coding === undefined || size < MIN_COMPRESSED_BYTES) return payload;
-    const compressed = await compressors[coding](payload);
-    reply.header('content-encoding', coding);
-    reply.removeHeader('content-length');
-    return compressed;
+    if (size < MIN_COMPRESSED_BYTES) return done(null, payload);
+    compressors[coding](payload).then(
+      (compressed) => {
+        reply.header('content-encoding', coding);
+        reply.removeHeader('content-length');
+        done(null, compressed);
+      },
+      (err: Error) => done(err),
+    );
   });
 }
 

@@ -58,7 +58,7 @@ export function registerV1(app: FastifyInstance, state: RuntimeState): void {
       const body = parseBody(ctx.schemas.v1, jsonOf(request.body));
       const feeds = await instancesToFeeds(ctx, body.instances);
       decoding.end();
-      const outputs = await ctx.infer(feeds, request.abandoned?.signal, request.trace.member);
+      const outputs = await ctx.infer(feeds, request.abandoned ?? undefined, request.trace.member);
       const encoding = request.trace.start('encode');
       markNonFiniteOutputs(reply, outputs, ctx.outputs);
       const answer = `{"predictions":${predictions(ctx, outputs)}}`;

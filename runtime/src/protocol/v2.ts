@@ -103,7 +103,7 @@ async function infer(
   const body = parseBody(ctx.schemas.v2, request);
   const feeds = await decodeInputs(ctx, body, binary);
   decoding.end();
-  const outputs = await ctx.infer(feeds, incoming.abandoned?.signal, incoming.trace.member);
+  const outputs = await ctx.infer(feeds, incoming.abandoned ?? undefined, incoming.trace.member);
   const encoding = incoming.trace.start('encode');
   markNonFiniteOutputs(reply, outputs, ctx.outputs);
   const wanted =
