@@ -14,8 +14,9 @@
  * Prints a table and one line "CPU_JSON {...}". Figures mean something only on a quiet
  * machine (see docs/benchmarks.md).
  */
-import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -292,12 +293,16 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '1' },
       /** A directory with an earlier build's runtime/dist (and proto/), measured alternately. */
       'baseline-root': { type: 'string' },
+      /** Also write the cells, the command, the commit and the load averages to this file. */
+      out: { type: 'string' },
       /** Write a V8 CPU profile of each server (its main thread) into this directory. */
       'cpu-prof-dir': { type: 'string' },
       'skip-build': { type: 'boolean', default: false },
     },
   });
   if (!values['skip-build']) await buildRuntime();
+  const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg()[0];
   const protocols = values.protocols.split(',') as Protocol[];
   const profileDir = values['cpu-prof-dir'];
   const nodeArgs = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
@@ -326,6 +331,20 @@ async function main(): Promise<void> {
       `idle ${c.idleCpuPercent.toFixed(1)} %${c.failed > 0 ? `  (${c.failed} failed)` : ''}`,
   );
   process.stdout.write(`${lines.join('\n')}\nCPU_JSON ${JSON.stringify(cells)}\n`);
+  if (values.out !== undefined) {
+    const record = {
+      command: `node --import tsx bench/runtime/cpu-per-row.ts ${process.argv.slice(2).join(' ')}`,
+      environment: { INTRA_OP_THREADS: process.env['INTRA_OP_THREADS'] ?? '(default)' },
+      commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT })
+        .toString()
+        .trim(),
+      startedAt,
+      loadAverage1mAtStart: loadAtStart,
+      loadAverage1mAtEnd: loadavg()[0],
+      cells,
+    };
+    await writeFile(values.out, `${JSON.stringify(record, null, 2)}\n`);
+  }
 }
 
 main().catch((err: unknown) => {
