@@ -5,13 +5,17 @@
  * CA. Wrong keys are ModelAccessDenied naming the access key id, a missing key is
  * ModelNotFound naming bucket and key, a digest mismatch is refused.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../runtime/src/model/load-model.js';
+import { fetchRemoteModel } from '../../runtime/src/model/storage/fetch-remote.js';
+import { openRemote } from '../../runtime/src/model/storage/open-remote.js';
+import { PROGRESS_MIN_BYTES } from '../../runtime/src/model/storage/progress.js';
 import { storageReason } from '../../runtime/src/model/storage/storage-errors.js';
+import { storageSettings } from '../../runtime/src/model/storage/storage-settings.js';
 import { createCa, createLeaf } from '../cluster/pki.js';
 import {
   startLoopbackProcess,
@@ -164,6 +168,33 @@ describe('an s3:// model', () => {
     const bucket = await loadFailure(`s3://no-such-bucket/${KEY}`, s3Env(s3));
     expect(storageReason(bucket)).toBe('ModelNotFound');
     expect(bucket.message).toContain("in bucket 'no-such-bucket'");
+  });
+
+  it('streams a multi-MiB object to the cache byte for byte, with progress', async () => {
+    useKeys(s3);
+    // Many writes overlapping the body (stream-to-file.ts), and above PROGRESS_MIN_BYTES.
+    const big = randomBytes(PROGRESS_MIN_BYTES + 3 * 1024 * 1024 + 17);
+    const sha = createHash('sha256').update(big).digest('hex');
+    await s3.put(BUCKET, 'big/blob.bin', big);
+    const object = await openRemote(
+      { kind: 's3', bucket: BUCKET, key: 'big/blob.bin' },
+      storageSettings({ MODEL_S3_ENDPOINT: s3.endpoint, MODEL_S3_FORCE_PATH_STYLE: true }),
+    );
+    const cacheDir = cache();
+    const percents: number[] = [];
+    const result = await fetchRemoteModel(object, {
+      cacheDir,
+      expectedSha256: sha,
+      timeoutMs: 60_000,
+      maxBytes: 2 ** 40,
+      limitName: 'MODEL_MAX_BYTES',
+      retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 1, sleep: () => Promise.resolve() },
+      onProgress: (event) => percents.push(event.percent),
+    });
+    expect(result).toMatchObject({ sha256: sha, bytes: big.length, fromCache: false });
+    expect(readFileSync(result.path).equals(big)).toBe(true);
+    expect(readdirSync(cacheDir)).toEqual([`sha256-${sha}.onnx`]);
+    expect(percents).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90]);
   });
 
   it('refuses a digest mismatch and leaves nothing in the cache', async () => {

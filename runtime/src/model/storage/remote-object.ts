@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /** One model file in a store (an https server, an S3 bucket), as the download core sees it. */
 export interface RemoteObject {
   /** Where it is, safe for logs and messages (no credentials, no signed query). */
@@ -13,7 +15,8 @@ export interface RemoteObject {
 export interface OpenedObject {
   /** From the response's metadata (Content-Length), when the store says. */
   readonly size: number | undefined;
-  readonly body: AsyncIterable<Uint8Array>;
+  /** Read in flowing mode and paused while the file write falls behind (stream-to-file.ts). */
+  readonly body: Readable;
   /** Drops the body unread (the object is refused before its download). */
   discard(): void;
 }

@@ -1,4 +1,5 @@
 import { Agent } from 'node:https';
+import { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import { GetObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { OpenedObject, RemoteObject } from './remote-object.js';
@@ -73,26 +74,13 @@ async function open(
       { abortSignal: signal },
     );
     const body = response.Body;
-    if (!isNodeStream(body)) {
+    if (!(body instanceof Readable)) {
       throw new RetryableDownloadError(`${location}: the response has no body to read`);
     }
     return { size: response.ContentLength, body, discard: () => body.destroy() };
   } catch (err) {
     throw await classify(err, client, where, location);
   }
-}
-
-interface NodeStream extends AsyncIterable<Uint8Array> {
-  destroy(): void;
-}
-
-function isNodeStream(body: unknown): body is NodeStream {
-  return (
-    typeof body === 'object' &&
-    body !== null &&
-    Symbol.asyncIterator in body &&
-    typeof (body as { destroy?: unknown }).destroy === 'function'
-  );
 }
 
 async function classify(
