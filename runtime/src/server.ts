@@ -175,9 +175,7 @@ export async function buildServer(
     const hooks = {
       observer: metrics.batchObserver,
       ...(config.batching.dispatch === 'eager' ? { moreArriving: () => arrivals.pending > 0 } : {}),
-      ...(tracing !== undefined
-        ? { tracer: createBatchTracer(tracing.tracer, modelSpanAttributes) }
-        : {}),
+      ...(tracing !== undefined ? { tracer: createBatchTracer(tracing, modelSpanAttributes) } : {}),
     };
     state.markReady(createServingContext(loaded, config, hooks));
   };

@@ -28,7 +28,7 @@ interface Sampled {
   readonly server: RuntimeServer;
   readonly exporter: InMemorySpanExporter;
   readonly logLines: Record<string, unknown>[];
-  /** Calls of the SDK tracer's startSpan since the last reset. */
+  /** Spans asked for since the last reset: the SDK tracer's startSpan and the recorder's record. */
   startSpanCalls(): number;
   reset(): void;
 }
@@ -44,14 +44,13 @@ async function startSampled(sampler: string, ratio: string): Promise<Sampled> {
   });
   const exporter = new InMemorySpanExporter();
   let provider: TracerProvider | undefined;
-  const factory = (options: TracerProviderOptions): TracerProvider => {
-    provider = new TracerProvider({
-      ...options,
-      spanProcessors: [new SimpleSpanProcessor({ exporter })],
-    });
-    return provider;
-  };
-  const tracing = createTracing(config.tracing, VERSION, factory);
+  const tracing = createTracing(config.tracing, VERSION, {
+    processor: () => new SimpleSpanProcessor({ exporter }),
+    provider: (options: TracerProviderOptions): TracerProvider => {
+      provider = new TracerProvider(options);
+      return provider;
+    },
+  });
   // The runtime's tracer (getTracer hands out one instance per name and version): count its spans.
   const tracer = (provider as TracerProvider).getTracer(TRACER_NAME, VERSION);
   const startSpan = tracer.startSpan.bind(tracer);
@@ -60,6 +59,15 @@ async function startSampled(sampler: string, ratio: string): Promise<Sampled> {
     calls++;
     return startSpan(...args);
   };
+  // And the spans it records already ended (queue, inference, decode, encode).
+  if (tracing !== undefined) {
+    const recorder = tracing.recorder;
+    const record = recorder.record.bind(recorder);
+    recorder.record = (...args: Parameters<typeof record>) => {
+      calls++;
+      record(...args);
+    };
+  }
   const logLines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {

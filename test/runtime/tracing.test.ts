@@ -7,7 +7,6 @@ import { hrTimeToMicroseconds } from '@opentelemetry/core';
 import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
-  TracerProvider,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,7 +61,6 @@ async function startTraced(thread: string): Promise<Traced> {
     BATCH_MAX_SIZE: String(REQUESTS),
   });
   const exporter = new InMemorySpanExporter();
-  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
   const logLines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -73,7 +71,7 @@ async function startTraced(thread: string): Promise<Traced> {
   });
   const server = await buildServer(config, await loadModel(config), {
     logger: createLogger(config, sink),
-    tracing: tracingFrom(provider, '0.1.0'),
+    tracing: tracingFrom(new SimpleSpanProcessor({ exporter }), '0.1.0'),
   });
   return { server, exporter, logLines };
 }

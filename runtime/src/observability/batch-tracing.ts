@@ -1,17 +1,16 @@
 import {
-  ROOT_CONTEXT,
   SpanStatusCode,
-  trace,
   type Attributes,
-  type Context,
   type Link,
   type Span,
-  type Tracer,
+  type SpanContext,
 } from '@opentelemetry/api';
 import type { BatchMember } from './request-trace.js';
 import { hrtimeToPerformanceMs, type RunTiming } from './run-timing.js';
 import { spanTime } from './span-clock.js';
 import { ATTR, SPAN } from './span-names.js';
+import type { SpanRecorder } from './span-recorder.js';
+import type { Tracing } from './tracing.js';
 
 /** The spans of one batch: itself, and each session run made for it. */
 export interface BatchSpan {
@@ -41,7 +40,11 @@ export interface BatchTracer {
  * attributes are on the inference span (and the requests'), not repeated on the batch span
  * between them. The keys and their order are fixed once (templates copied per span).
  */
-export function createBatchTracer(tracer: Tracer, attributes: Attributes): BatchTracer {
+export function createBatchTracer(
+  tracing: Pick<Tracing, 'tracer' | 'recorder'>,
+  attributes: Attributes,
+): BatchTracer {
+  const { tracer, recorder } = tracing;
   const batchTemplate: Attributes = { [ATTR.batchRequests]: 0, [ATTR.batchRows]: 0 };
   const runTemplate: Attributes = {
     ...attributes,
@@ -66,7 +69,7 @@ export function createBatchTracer(tracer: Tracer, attributes: Attributes): Batch
       );
       const batch = span.spanContext();
       for (const m of members) m.rodeIn(batch);
-      return new TracedBatch(tracer, span, runTemplate);
+      return new TracedBatch(recorder, span, runTemplate);
     },
   };
 }
@@ -80,15 +83,16 @@ function otherMembers(members: readonly BatchMember[]): Link[] {
   return links;
 }
 
+/** The batch span (the SDK's: its status is known only at the end) and its runs' spans. */
 class TracedBatch implements BatchSpan {
-  private readonly context: Context;
+  private readonly context: SpanContext;
 
   constructor(
-    private readonly tracer: Tracer,
+    private readonly recorder: SpanRecorder,
     private readonly span: Span,
     private readonly runTemplate: Attributes,
   ) {
-    this.context = trace.setSpan(ROOT_CONTEXT, span);
+    this.context = span.spanContext();
   }
 
   inference(
@@ -107,7 +111,8 @@ class TracedBatch implements BatchSpan {
     const attributes = { ...this.runTemplate };
     attributes[ATTR.inferenceRows] = rows;
     attributes[ATTR.isolationRun] = isolation;
-    this.tracer.startSpan(SPAN.inference, { attributes, startTime }, this.context).end(endTime);
+    // Both times are known: recorded already ended (span-recorder.ts).
+    this.recorder.record(SPAN.inference, this.context, startTime, endTime, attributes);
   }
 
   end(error?: Error): void {

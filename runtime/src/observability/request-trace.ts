@@ -2,9 +2,9 @@ import {
   SpanStatusCode,
   trace,
   type Context,
+  type HrTime,
   type Span,
   type SpanContext,
-  type Tracer,
 } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
@@ -12,6 +12,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import { spanTime } from './span-clock.js';
 import { SPAN } from './span-names.js';
+import type { SpanRecorder } from './span-recorder.js';
 
 export type StepName = typeof SPAN.decode | typeof SPAN.encode;
 
@@ -68,29 +69,31 @@ export class CallerTrace implements RequestTrace {
   finish(): void {}
 }
 
-/** A traced request: its server span and the step spans opened under it (times: span-clock.ts). */
+/**
+ * A traced request: its server span (the SDK's: links and status arrive while it runs) and
+ * the spans under it, each recorded already ended when its end is known (span-recorder.ts).
+ * Times: span-clock.ts.
+ */
 export class SpanRequestTrace implements RequestTrace, BatchMember {
   readonly context: Context;
+  readonly spanContext: SpanContext;
   /** Steps started and not ended yet: a handler has at most two (decode, encode). */
   private readonly open: Step[] = [];
   /** Once ended; from the start for a span the provider does not record (nothing to add). */
   private finished: boolean;
 
   constructor(
-    private readonly tracer: Tracer,
+    private readonly recorder: SpanRecorder,
     private readonly span: Span,
     parent: Context,
   ) {
     this.context = trace.setSpan(parent, span);
+    this.spanContext = span.spanContext();
     this.finished = !span.isRecording();
   }
 
   get traceId(): string {
-    return this.span.spanContext().traceId;
-  }
-
-  get spanContext(): SpanContext {
-    return this.span.spanContext();
+    return this.spanContext.traceId;
   }
 
   get member(): BatchMember | undefined {
@@ -101,25 +104,21 @@ export class SpanRequestTrace implements RequestTrace, BatchMember {
     if (this.finished) return NO_STEP;
     // No attributes of their own: the model's are on the request span, their parent, and
     // copying them onto every step made each sampled request's export a third larger.
-    const child = new Step(
-      this,
-      this.tracer.startSpan(step, { startTime: spanTime() }, this.context),
-    );
+    const child = new Step(this, step, spanTime());
     this.open.push(child);
     return child;
   }
 
-  /** A step's end(): ends its span unless finish() already did. */
-  ended(step: Step): boolean {
-    const at = this.open.indexOf(step);
-    if (at === -1) return false;
-    this.open.splice(at, 1);
-    return true;
+  /** A step's end(): records its span unless finish() already did. */
+  ended(step: Step, at: HrTime): void {
+    const index = this.open.indexOf(step);
+    if (index === -1) return;
+    this.open.splice(index, 1);
+    this.record(step, at);
   }
 
   queued(enqueuedAt: number, takenAt: number): void {
-    const options = { startTime: spanTime(enqueuedAt) };
-    this.tracer.startSpan(SPAN.queue, options, this.context).end(spanTime(takenAt));
+    this.recorder.record(SPAN.queue, this.spanContext, spanTime(enqueuedAt), spanTime(takenAt));
   }
 
   rodeIn(batch: SpanContext): void {
@@ -131,7 +130,7 @@ export class SpanRequestTrace implements RequestTrace, BatchMember {
     this.finished = true;
     // A step a failure cut short still shows, ended where the request ended.
     const now = spanTime();
-    for (const step of this.open) step.span.end(now);
+    for (const step of this.open) this.record(step, now);
     this.open.length = 0;
     this.span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
     const error = errorType ?? (status >= 500 ? String(status) : undefined);
@@ -140,18 +139,23 @@ export class SpanRequestTrace implements RequestTrace, BatchMember {
       // Server spans mark 5xx as errors, not 4xx (the client's mistake): HTTP conventions.
       this.span.setStatus({ code: SpanStatusCode.ERROR });
     }
-    this.span.end(spanTime());
+    this.span.end(now);
+  }
+
+  private record(step: Step, end: HrTime): void {
+    this.recorder.record(step.name, this.spanContext, step.startTime, end);
   }
 }
 
-/** One step's span (a class, not a closure per step: sampled requests make several). */
+/** One step under way (a class, not a closure per step: sampled requests make several). */
 class Step implements StepSpan {
   constructor(
     private readonly owner: SpanRequestTrace,
-    readonly span: Span,
+    readonly name: StepName,
+    readonly startTime: HrTime,
   ) {}
 
   end(): void {
-    if (this.owner.ended(this)) this.span.end(spanTime());
+    this.owner.ended(this, spanTime());
   }
 }

@@ -133,7 +133,7 @@ function startServerSpan(
     },
     parent,
   );
-  return new SpanRequestTrace(tracing.tracer, span, parent);
+  return new SpanRequestTrace(tracing.recorder, span, parent);
 }
 
 /**

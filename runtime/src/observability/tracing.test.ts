@@ -99,7 +99,7 @@ describe('createTracing', () => {
       built++;
       return new TracerProvider(options);
     };
-    expect(createTracing(undefined, '0.1.0', factory)).toBeUndefined();
+    expect(createTracing(undefined, '0.1.0', { provider: factory })).toBeUndefined();
     expect(built).toBe(0);
   });
 
@@ -117,7 +117,7 @@ describe('createTracing', () => {
       OTEL_SERVICE_NAME: 'scorer',
       OTEL_RESOURCE_ATTRIBUTES: 'service.name=not-this,deployment.environment.name=prod',
     }).tracing;
-    const tracing = createTracing(config, '0.1.0', factory);
+    const tracing = createTracing(config, '0.1.0', { provider: factory });
     expect(seen).toHaveLength(1);
     expect(seen[0]?.resource?.attributes).toMatchObject({
       'service.name': 'scorer',

@@ -1,7 +1,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -11,11 +11,13 @@ import {
   TracerProvider,
   type Sampler,
   type SpanExporter,
+  type SpanProcessor,
   type TracerProviderOptions,
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { HeadIdGenerator, HeadSampler } from './head-sampling.js';
 import { rootSampleBound, SAMPLE_EVERY_ROOT } from './root-sampling.js';
+import { SpanRecorder, tracerScope } from './span-recorder.js';
 import type { SamplerName, TracingConfig } from './tracing-config.js';
 
 /** What the runtime's spans need: the sampling decision, a tracer, and a flush for shutdown. */
@@ -24,6 +26,8 @@ export interface Tracing {
   readonly head: HeadSampler;
   /** Records every span it is asked to start: only sampled requests ask. */
   readonly tracer: Tracer;
+  /** Spans made already ended (queue, inference, steps): into the tracer's span processor. */
+  readonly recorder: SpanRecorder;
   /** Exports what is buffered and stops the exporter (graceful shutdown). */
   shutdown(): Promise<void>;
 }
@@ -39,10 +43,23 @@ export interface Tracing {
  */
 const EXPORT_BATCHING = { maxExportBatchSize: 2048, maxQueueSize: 8192 };
 
-/** Builds the SDK's provider; a test can count or replace the construction. */
+/** Builds the SDK's provider; a test can count its construction or watch its tracer. */
 export type ProviderFactory = (options: TracerProviderOptions) => TracerProvider;
 
+/** Wraps the exporter in the span processor; a test can export to memory instead. */
+export type ProcessorFactory = (exporter: SpanExporter) => SpanProcessor;
+
+export interface TracingFactories {
+  readonly provider?: ProviderFactory;
+  readonly processor?: ProcessorFactory;
+}
+
 const newProvider: ProviderFactory = (options) => new TracerProvider(options);
+
+const batchProcessor: ProcessorFactory = (exporter) =>
+  new BatchSpanProcessor({ exporter, ...EXPORT_BATCHING });
+
+const TRACER_NAME = 'modeldeploy-runtime';
 
 /**
  * The OpenTelemetry SDK when tracing is configured, else undefined: with tracing off no
@@ -52,48 +69,69 @@ const newProvider: ProviderFactory = (options) => new TracerProvider(options);
 export function createTracing(
   config: TracingConfig | undefined,
   runtimeVersion: string,
-  factory: ProviderFactory = newProvider,
+  factories: TracingFactories = {},
 ): Tracing | undefined {
   if (config === undefined) return undefined;
-  const exporter = exporterFor(config);
+  const processor = (factories.processor ?? batchProcessor)(exporterFor(config));
   const ids = new HeadIdGenerator();
-  const provider = factory({
-    // OTEL_SERVICE_NAME wins over a service.name in OTEL_RESOURCE_ATTRIBUTES (as specified).
-    resource: resourceFromAttributes({
-      [ATTR_SERVICE_VERSION]: runtimeVersion,
-      ...config.resourceAttributes,
-      [ATTR_SERVICE_NAME]: config.serviceName,
-    }),
-    // The configured sampler decides in HeadSampler, before a span exists; the provider
-    // records what it is asked for.
-    sampler: new AlwaysOnSampler(),
-    idGenerator: ids,
-    spanProcessors: [new BatchSpanProcessor({ exporter, ...EXPORT_BATCHING })],
+  // OTEL_SERVICE_NAME wins over a service.name in OTEL_RESOURCE_ATTRIBUTES (as specified).
+  const resource = resourceFromAttributes({
+    [ATTR_SERVICE_VERSION]: runtimeVersion,
+    ...config.resourceAttributes,
+    [ATTR_SERVICE_NAME]: config.serviceName,
   });
   const head = new HeadSampler(
     samplerFor(config.sampler, config.ratio),
     rootSampleBound(config.sampler, config.ratio),
     ids,
   );
-  return tracingFrom(provider, runtimeVersion, head);
+  return assemble(
+    { resource, processor, ids, head, runtimeVersion },
+    factories.provider ?? newProvider,
+  );
 }
 
 /**
- * The runtime's view of a provider (also how a test plugs in the SDK's in-memory exporter);
- * without `head`, every request is sampled.
+ * The runtime's tracing around a span processor of the caller's (how a test plugs in the
+ * SDK's in-memory exporter): every request sampled, the SDK's default resource.
  */
-export function tracingFrom(
-  provider: TracerProvider,
-  runtimeVersion: string,
-  head: HeadSampler = new HeadSampler(
-    new AlwaysOnSampler(),
-    SAMPLE_EVERY_ROOT,
-    new HeadIdGenerator(),
-  ),
-): Tracing {
+export function tracingFrom(processor: SpanProcessor, runtimeVersion: string): Tracing {
+  const ids = new HeadIdGenerator();
+  const head = new HeadSampler(new AlwaysOnSampler(), SAMPLE_EVERY_ROOT, ids);
+  return assemble(
+    { resource: defaultResource(), processor, ids, head, runtimeVersion },
+    newProvider,
+  );
+}
+
+interface TracingParts {
+  readonly resource: Resource;
+  readonly processor: SpanProcessor;
+  readonly ids: HeadIdGenerator;
+  readonly head: HeadSampler;
+  readonly runtimeVersion: string;
+}
+
+/**
+ * One provider and one recorder over the same processor, resource and ids: the spans the
+ * tracer starts and those the recorder makes already ended go out in the same exports.
+ */
+function assemble(parts: TracingParts, factory: ProviderFactory): Tracing {
+  const { resource, processor, ids, runtimeVersion } = parts;
+  const provider = factory({
+    resource,
+    // The configured sampler decides in HeadSampler, before a span exists; the provider
+    // records what it is asked for.
+    sampler: new AlwaysOnSampler(),
+    idGenerator: ids,
+    spanProcessors: [processor],
+  });
+  const tracer = provider.getTracer(TRACER_NAME, runtimeVersion);
+  const scope = tracerScope(tracer, { name: TRACER_NAME, version: runtimeVersion });
   return {
-    head,
-    tracer: provider.getTracer('modeldeploy-runtime', runtimeVersion),
+    head: parts.head,
+    tracer,
+    recorder: new SpanRecorder(processor, ids, resource, scope),
     shutdown: () => provider.shutdown(),
   };
 }

@@ -1,0 +1,72 @@
+import {
+  SpanKind,
+  SpanStatusCode,
+  type Attributes,
+  type HrTime,
+  type Link,
+  type SpanContext,
+  type SpanStatus,
+} from '@opentelemetry/api';
+import { hrTimeDuration, type InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
+
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+const NO_LINKS: Link[] = [];
+const NO_EVENTS: TimedEvent[] = [];
+
+/** Where a finished span belongs: the provider's resource and the tracer's scope. */
+export interface SpanOrigin {
+  readonly resource: Resource;
+  readonly instrumentationScope: InstrumentationScope;
+}
+
+/**
+ * A span whose start and end are both known when it is made (a queue wait, a session run,
+ * a step the handler timed), handed to the span processor already ended. It is what the
+ * SDK's SpanImpl shows the processor and exporter once ended (ReadableSpan), without what
+ * a live span needs: no attribute validation and copy (our attributes are our own fresh
+ * objects of strings, numbers and booleans), no context lookups, no self-metrics. An
+ * internal span, status unset, no links or events: as the SDK records such a span.
+ */
+export class FinishedSpan implements ReadableSpan {
+  readonly kind = SpanKind.INTERNAL;
+  readonly status = UNSET;
+  readonly links = NO_LINKS;
+  readonly events = NO_EVENTS;
+  readonly ended = true;
+  readonly droppedAttributesCount = 0;
+  readonly droppedEventsCount = 0;
+  readonly droppedLinksCount = 0;
+  readonly endTime: HrTime;
+  readonly resource: Resource;
+  readonly instrumentationScope: InstrumentationScope;
+
+  constructor(
+    readonly name: string,
+    private readonly context: SpanContext,
+    readonly parentSpanContext: SpanContext,
+    readonly startTime: HrTime,
+    endTime: HrTime,
+    readonly attributes: Attributes,
+    origin: SpanOrigin,
+  ) {
+    // An end before the start becomes a zero-length span, as the SDK's end() does.
+    this.endTime = isBefore(endTime, startTime) ? startTime : endTime;
+    this.resource = origin.resource;
+    this.instrumentationScope = origin.instrumentationScope;
+  }
+
+  spanContext(): SpanContext {
+    return this.context;
+  }
+
+  /** Computed when read: exporters of OTLP send the two times, not this. */
+  get duration(): HrTime {
+    return hrTimeDuration(this.startTime, this.endTime);
+  }
+}
+
+function isBefore(a: HrTime, b: HrTime): boolean {
+  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+}
