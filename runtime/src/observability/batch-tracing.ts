@@ -1,11 +1,6 @@
-import {
-  SpanStatusCode,
-  type Attributes,
-  type Link,
-  type Span,
-  type SpanContext,
-} from '@opentelemetry/api';
+import { SpanKind, type Attributes, type Link, type SpanContext } from '@opentelemetry/api';
 import type { BatchMember } from './request-trace.js';
+import type { OpenSpan } from './open-span.js';
 import { hrtimeToPerformanceMs, type RunTiming } from './run-timing.js';
 import { spanTime } from './span-clock.js';
 import { ATTR, SPAN } from './span-names.js';
@@ -41,10 +36,10 @@ export interface BatchTracer {
  * between them. The keys and their order are fixed once (templates copied per span).
  */
 export function createBatchTracer(
-  tracing: Pick<Tracing, 'tracer' | 'recorder'>,
+  tracing: Pick<Tracing, 'recorder'>,
   attributes: Attributes,
 ): BatchTracer {
-  const { tracer, recorder } = tracing;
+  const { recorder } = tracing;
   const batchTemplate: Attributes = { [ATTR.batchRequests]: 0, [ATTR.batchRows]: 0 };
   const runTemplate: Attributes = {
     ...attributes,
@@ -57,24 +52,21 @@ export function createBatchTracer(
       const batchAttributes = { ...batchTemplate };
       batchAttributes[ATTR.batchRequests] = requests;
       batchAttributes[ATTR.batchRows] = rows;
-      const span = tracer.startSpan(
+      const span = recorder.open(
         SPAN.batch,
-        {
-          attributes: batchAttributes,
-          // Not to the parent as well: Jaeger then shows the parent only as a link.
-          links: members.length === 1 ? NO_LINKS : otherMembers(members),
-          startTime: spanTime(),
-        },
-        first.context,
+        SpanKind.INTERNAL,
+        first.spanContext,
+        spanTime(),
+        batchAttributes,
+        // Not to the parent as well: Jaeger then shows the parent only as a link.
+        members.length === 1 ? undefined : otherMembers(members),
       );
-      const batch = span.spanContext();
+      const batch = span.context;
       for (const m of members) m.rodeIn(batch);
       return new TracedBatch(recorder, span, runTemplate);
     },
   };
 }
-
-const NO_LINKS: Link[] = [];
 
 function otherMembers(members: readonly BatchMember[]): Link[] {
   const links: Link[] = [];
@@ -83,16 +75,16 @@ function otherMembers(members: readonly BatchMember[]): Link[] {
   return links;
 }
 
-/** The batch span (the SDK's: its status is known only at the end) and its runs' spans. */
+/** The batch span (open: its status is known only at the end) and its runs' spans. */
 class TracedBatch implements BatchSpan {
   private readonly context: SpanContext;
 
   constructor(
     private readonly recorder: SpanRecorder,
-    private readonly span: Span,
+    private readonly span: OpenSpan,
     private readonly runTemplate: Attributes,
   ) {
-    this.context = span.spanContext();
+    this.context = span.context;
   }
 
   inference(
@@ -116,8 +108,7 @@ class TracedBatch implements BatchSpan {
   }
 
   end(error?: Error): void {
-    if (error !== undefined)
-      this.span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    if (error !== undefined) this.span.setError(error.message);
     this.span.end(spanTime());
   }
 }

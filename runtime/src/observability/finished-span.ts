@@ -21,18 +21,34 @@ export interface SpanOrigin {
   readonly instrumentationScope: InstrumentationScope;
 }
 
+/** What a finished span says beyond its name, context and times. */
+export interface SpanShape {
+  readonly kind: SpanKind;
+  readonly attributes: Attributes;
+  readonly links: Link[];
+  readonly status: SpanStatus;
+}
+
+/** An internal span with status unset and no links: the queue, inference and step spans. */
+export function internalShape(attributes: Attributes): SpanShape {
+  return { kind: SpanKind.INTERNAL, attributes, links: NO_LINKS, status: UNSET };
+}
+
+export const UNSET_STATUS = UNSET;
+export const EMPTY_LINKS = NO_LINKS;
+
 /**
- * A span whose start and end are both known when it is made (a queue wait, a session run,
- * a step the handler timed), handed to the span processor already ended. It is what the
- * SDK's SpanImpl shows the processor and exporter once ended (ReadableSpan), without what
- * a live span needs: no attribute validation and copy (our attributes are our own fresh
- * objects of strings, numbers and booleans), no context lookups, no self-metrics. An
- * internal span, status unset, no links or events: as the SDK records such a span.
+ * A span handed to the span processor already ended: what the SDK's SpanImpl shows the
+ * processor and exporter once ended (ReadableSpan), without what a live SDK span needs: no
+ * attribute validation and copy (our attributes are our own fresh objects of strings,
+ * numbers and booleans), no context lookups, no self-metrics. No events: the runtime
+ * records none.
  */
 export class FinishedSpan implements ReadableSpan {
-  readonly kind = SpanKind.INTERNAL;
-  readonly status = UNSET;
-  readonly links = NO_LINKS;
+  readonly kind: SpanKind;
+  readonly status: SpanStatus;
+  readonly attributes: Attributes;
+  readonly links: Link[];
   readonly events = NO_EVENTS;
   readonly ended = true;
   readonly droppedAttributesCount = 0;
@@ -45,14 +61,18 @@ export class FinishedSpan implements ReadableSpan {
   constructor(
     readonly name: string,
     private readonly context: SpanContext,
-    readonly parentSpanContext: SpanContext,
+    readonly parentSpanContext: SpanContext | undefined,
     readonly startTime: HrTime,
     endTime: HrTime,
-    readonly attributes: Attributes,
+    shape: SpanShape,
     origin: SpanOrigin,
   ) {
     // An end before the start becomes a zero-length span, as the SDK's end() does.
     this.endTime = isBefore(endTime, startTime) ? startTime : endTime;
+    this.kind = shape.kind;
+    this.status = shape.status;
+    this.attributes = shape.attributes;
+    this.links = shape.links;
     this.resource = origin.resource;
     this.instrumentationScope = origin.instrumentationScope;
   }

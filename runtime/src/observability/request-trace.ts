@@ -1,16 +1,10 @@
-import {
-  SpanStatusCode,
-  trace,
-  type Context,
-  type HrTime,
-  type Span,
-  type SpanContext,
-} from '@opentelemetry/api';
+import type { HrTime, SpanContext } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
 } from '@opentelemetry/semantic-conventions';
 import { spanTime } from './span-clock.js';
+import type { OpenSpan } from './open-span.js';
 import { SPAN } from './span-names.js';
 import type { SpanRecorder } from './span-recorder.js';
 
@@ -23,8 +17,7 @@ export interface StepSpan {
 
 /** What the batcher needs of a traced request: its queue wait and its link to the batch. */
 export interface BatchMember {
-  /** The request's server span, parent of a batch span it starts. */
-  readonly context: Context;
+  /** The request's server span: parent of a batch span it starts, else linked from it. */
   readonly spanContext: SpanContext;
   /** The request waited in the queue between these performance.now() times. */
   queued(enqueuedAt: number, takenAt: number): void;
@@ -70,26 +63,21 @@ export class CallerTrace implements RequestTrace {
 }
 
 /**
- * A traced request: its server span (the SDK's: links and status arrive while it runs) and
- * the spans under it, each recorded already ended when its end is known (span-recorder.ts).
+ * A traced request: its server span (open while links and the status arrive) and the spans
+ * under it, each recorded already ended when its end is known (span-recorder.ts).
  * Times: span-clock.ts.
  */
 export class SpanRequestTrace implements RequestTrace, BatchMember {
-  readonly context: Context;
   readonly spanContext: SpanContext;
   /** Steps started and not ended yet: a handler has at most two (decode, encode). */
   private readonly open: Step[] = [];
-  /** Once ended; from the start for a span the provider does not record (nothing to add). */
-  private finished: boolean;
+  private finished = false;
 
   constructor(
     private readonly recorder: SpanRecorder,
-    private readonly span: Span,
-    parent: Context,
+    private readonly span: OpenSpan,
   ) {
-    this.context = trace.setSpan(parent, span);
-    this.spanContext = span.spanContext();
-    this.finished = !span.isRecording();
+    this.spanContext = span.context;
   }
 
   get traceId(): string {
@@ -137,7 +125,7 @@ export class SpanRequestTrace implements RequestTrace, BatchMember {
     if (error !== undefined) {
       this.span.setAttribute(ATTR_ERROR_TYPE, error);
       // Server spans mark 5xx as errors, not 4xx (the client's mistake): HTTP conventions.
-      this.span.setStatus({ code: SpanStatusCode.ERROR });
+      this.span.setError();
     }
     this.span.end(now);
   }

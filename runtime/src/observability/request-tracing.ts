@@ -1,4 +1,4 @@
-import { SpanKind, type Attributes, type Context } from '@opentelemetry/api';
+import { SpanKind, trace, type Attributes, type Context } from '@opentelemetry/api';
 import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_ROUTE,
@@ -124,16 +124,15 @@ function startServerSpan(
   name: string,
   constant: ServerAttributes,
 ): SpanRequestTrace {
-  const span = tracing.tracer.startSpan(
+  // A caller's span (remote) is the parent; without one the span starts the trace.
+  const span = tracing.recorder.open(
     name,
-    {
-      kind: SpanKind.SERVER,
-      startTime: spanTime(),
-      attributes: serverAttributes(request, constant),
-    },
-    parent,
+    SpanKind.SERVER,
+    trace.getSpanContext(parent),
+    spanTime(),
+    serverAttributes(request, constant),
   );
-  return new SpanRequestTrace(tracing.recorder, span, parent);
+  return new SpanRequestTrace(tracing.recorder, span);
 }
 
 /**

@@ -1,5 +1,7 @@
 import {
   ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
   trace,
   TraceFlags,
   type Attributes,
@@ -112,6 +114,85 @@ describe('SpanRecorder', () => {
     expect(recorded?.startTime).toEqual(END);
     expect(recorded?.endTime).toEqual(END);
     expect(recorded?.duration).toEqual([0, 0]);
+  });
+});
+
+const CALLER: SpanContext = { ...PARENT, isRemote: true };
+const LINKED: SpanContext = { ...PARENT, spanId: 'b7ad6b7169203331' };
+
+describe('SpanRecorder.open (server and batch spans)', () => {
+  it('ends a server span of a caller trace as the SDK would: link, attributes and error status added while open', () => {
+    const { tracing, exporter } = traced();
+    const open = tracing.recorder.open(
+      'POST /v2/models/:name/infer',
+      SpanKind.SERVER,
+      CALLER,
+      START,
+      {
+        'http.request.method': 'POST',
+      },
+    );
+    open.addLink({ context: LINKED });
+    open.setAttribute('http.response.status_code', 500);
+    open.setError();
+    open.end(END);
+    open.end(START); // a second end() is ignored, as the SDK's
+    const sdk = tracing.tracer.startSpan(
+      'POST /v2/models/:name/infer',
+      { kind: SpanKind.SERVER, startTime: START, attributes: { 'http.request.method': 'POST' } },
+      trace.setSpanContext(ROOT_CONTEXT, CALLER),
+    );
+    sdk.addLink({ context: LINKED });
+    sdk.setAttribute('http.response.status_code', 500);
+    sdk.setStatus({ code: SpanStatusCode.ERROR });
+    sdk.end(END);
+    const [recorded, made] = recordedAndSdk(exporter);
+    expect(exported(recorded)).toEqual(exported(made));
+    expect(exported(recorded)).toMatchObject({
+      kind: SpanKind.SERVER,
+      parentSpanContext: CALLER,
+      links: [{ context: LINKED }],
+      status: { code: SpanStatusCode.ERROR },
+    });
+    expect(recorded.spanContext()).toBe(open.context);
+  });
+
+  it('starts a new trace without a parent, and a batch span with links and an error message', () => {
+    const { tracing, exporter } = traced();
+    const root = tracing.recorder.open(
+      'GET /v2/models/tiny',
+      SpanKind.SERVER,
+      undefined,
+      START,
+      {},
+    );
+    const batch = tracing.recorder.open('batch', SpanKind.INTERNAL, root.context, START, {}, [
+      { context: LINKED },
+    ]);
+    batch.setError('session failed');
+    batch.end(END);
+    root.end(END);
+    const [batchSpan, rootSpan] = exporter.getFinishedSpans();
+    expect(rootSpan?.parentSpanContext).toBeUndefined();
+    expect(rootSpan?.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(rootSpan?.spanContext().traceState).toBeUndefined();
+    expect(rootSpan?.links).toEqual([]);
+    expect(batchSpan?.spanContext().traceId).toBe(root.context.traceId);
+    expect(batchSpan?.parentSpanContext).toBe(root.context);
+    expect(batchSpan?.links).toEqual([{ context: LINKED }]);
+    expect(batchSpan?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'session failed' });
+  });
+
+  it('gives each span its own list when links are added to spans opened without any', () => {
+    const { tracing, exporter } = traced();
+    const a = tracing.recorder.open('a', SpanKind.SERVER, PARENT, START, {});
+    const b = tracing.recorder.open('b', SpanKind.SERVER, PARENT, START, {});
+    a.addLink({ context: LINKED });
+    a.end(END);
+    b.end(END);
+    const [first, second] = exporter.getFinishedSpans();
+    expect(first?.links).toEqual([{ context: LINKED }]);
+    expect(second?.links).toEqual([]);
   });
 });
 

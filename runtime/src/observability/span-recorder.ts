@@ -2,23 +2,27 @@ import {
   TraceFlags,
   type Attributes,
   type HrTime,
+  type Link,
   type SpanContext,
+  type SpanKind,
   type Tracer,
 } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { IdGenerator, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { FinishedSpan, type SpanOrigin } from './finished-span.js';
+import { FinishedSpan, internalShape, type SpanOrigin, type SpanShape } from './finished-span.js';
+import { OpenSpan } from './open-span.js';
 
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
 /**
- * Records spans whose start and end are known when they are made (finished-span.ts),
- * straight into the span processor that the provider's own spans end in. Only sampled
- * requests' spans come here (head-sampling.ts decided), so every one is SAMPLED, and it
- * carries its parent's trace id and trace state, as the SDK's tracer would give it. The
- * processor gets onEnd() only: its onStart() would see a span already ended, and the
- * runtime's processors (batch or simple export) do nothing there.
+ * Makes the runtime's spans (finished-span.ts, open-span.ts) and ends them straight into the
+ * span processor, the one the provider was built with. Only sampled requests' spans come
+ * here (head-sampling.ts decided), so every one is SAMPLED; a child carries its parent's
+ * trace id and trace state, a new trace takes the id head sampling decided on: as the SDK's
+ * tracer (AlwaysOnSampler) would. The processor gets onEnd() only: its onStart() would see
+ * a span of ours, not the SDK's, and the runtime's processors (batch or simple export) do
+ * nothing there.
  */
 export class SpanRecorder {
   private readonly origin: SpanOrigin;
@@ -32,7 +36,7 @@ export class SpanRecorder {
     this.origin = { resource, instrumentationScope: scope };
   }
 
-  /** An internal span, child of `parent`, from `start` to `end`. */
+  /** An internal span, child of `parent`, from `start` to `end`, made already ended. */
   record(
     name: string,
     parent: SpanContext,
@@ -40,15 +44,50 @@ export class SpanRecorder {
     end: HrTime,
     attributes: Attributes = NO_ATTRIBUTES,
   ): void {
-    const context: SpanContext = {
+    this.emit(name, this.childOf(parent), parent, start, end, internalShape(attributes));
+  }
+
+  /** A span under way, child of `parent` or (without one) the root of a new trace. */
+  open(
+    name: string,
+    kind: SpanKind,
+    parent: SpanContext | undefined,
+    start: HrTime,
+    attributes: Attributes,
+    links?: Link[],
+  ): OpenSpan {
+    const context = parent === undefined ? this.newTrace() : this.childOf(parent);
+    return new OpenSpan(this, name, kind, context, parent, start, attributes, links);
+  }
+
+  /** Hands a finished span to the processor. */
+  emit(
+    name: string,
+    context: SpanContext,
+    parent: SpanContext | undefined,
+    start: HrTime,
+    end: HrTime,
+    shape: SpanShape,
+  ): void {
+    this.processor.onEnd(new FinishedSpan(name, context, parent, start, end, shape, this.origin));
+  }
+
+  private childOf(parent: SpanContext): SpanContext {
+    return {
       traceId: parent.traceId,
       spanId: this.ids.generateSpanId(),
       traceFlags: TraceFlags.SAMPLED,
       traceState: parent.traceState,
     };
-    this.processor.onEnd(
-      new FinishedSpan(name, context, parent, start, end, attributes, this.origin),
-    );
+  }
+
+  private newTrace(): SpanContext {
+    return {
+      traceId: this.ids.generateTraceId(),
+      spanId: this.ids.generateSpanId(),
+      traceFlags: TraceFlags.SAMPLED,
+      traceState: undefined,
+    };
   }
 }
 

@@ -20,14 +20,17 @@ import { rootSampleBound, SAMPLE_EVERY_ROOT } from './root-sampling.js';
 import { SpanRecorder, tracerScope } from './span-recorder.js';
 import type { SamplerName, TracingConfig } from './tracing-config.js';
 
-/** What the runtime's spans need: the sampling decision, a tracer, and a flush for shutdown. */
+/** What the runtime's spans need: the sampling decision, a recorder, and a flush for shutdown. */
 export interface Tracing {
   /** Decides once per request whether it is traced (head-sampling.ts). */
   readonly head: HeadSampler;
-  /** Records every span it is asked to start: only sampled requests ask. */
-  readonly tracer: Tracer;
-  /** Spans made already ended (queue, inference, steps): into the tracer's span processor. */
+  /**
+   * Makes every span of the runtime (server, steps, queue, batch, inference) and ends them
+   * into the provider's span processor: only sampled requests ask (span-recorder.ts).
+   */
   readonly recorder: SpanRecorder;
+  /** The SDK's tracer on the same processor, resource and scope, for spans of other code. */
+  readonly tracer: Tracer;
   /** Exports what is buffered and stops the exporter (graceful shutdown). */
   shutdown(): Promise<void>;
 }
@@ -113,8 +116,8 @@ interface TracingParts {
 }
 
 /**
- * One provider and one recorder over the same processor, resource and ids: the spans the
- * tracer starts and those the recorder makes already ended go out in the same exports.
+ * One provider and one recorder over the same processor, resource, scope and ids: spans
+ * the SDK's tracer starts and the recorder's go out in the same exports.
  */
 function assemble(parts: TracingParts, factory: ProviderFactory): Tracing {
   const { resource, processor, ids, runtimeVersion } = parts;
