@@ -1,6 +1,7 @@
 import { SpanKind, trace, type Attributes, type Context } from '@opentelemetry/api';
 import {
   ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_HTTP_ROUTE,
   ATTR_NETWORK_PROTOCOL_VERSION,
   ATTR_URL_PATH,
@@ -149,6 +150,9 @@ function routeAttributes(route: string, modelAttributes: Attributes): ServerAttr
     [ATTR_URL_SCHEME]: '',
     [ATTR_NETWORK_PROTOCOL_VERSION]: '',
     [ATTR.requestId]: '',
+    // Set by finish(); a key here keeps the object one shape (adding it at the end was
+    // the largest frame of our own at 10 % sampling).
+    [ATTR_HTTP_RESPONSE_STATUS_CODE]: 0,
   };
   return Object.assign(constant, modelAttributes);
 }
