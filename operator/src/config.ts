@@ -25,6 +25,8 @@ const configSchema = z.object({
   HEALTH_PROBE_BIND_ADDRESS: bindAddress.default('0.0.0.0:8081'),
   MAX_CONCURRENT_RECONCILES: z.coerce.number().int().min(1).max(64).default(4),
   RESYNC_SECONDS: z.coerce.number().int().min(10).default(600),
+  /** How often an optional API missing at start (Gateway API routes) is looked for again. */
+  OPTIONAL_API_RETRY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   POD_NAME: z.string().optional(),
   POD_NAMESPACE: z.string().optional(),
@@ -55,6 +57,7 @@ export interface OperatorConfig {
   probeAddress: { host: string; port: number };
   workers: number;
   resyncSeconds: number;
+  optionalApiRetrySeconds: number;
   logLevel: string;
   identity: string;
   analysis: AnalysisConfig;
@@ -83,6 +86,7 @@ const FLAG_TO_ENV: Record<string, string> = {
   'health-probe-bind-address': 'HEALTH_PROBE_BIND_ADDRESS',
   'max-concurrent-reconciles': 'MAX_CONCURRENT_RECONCILES',
   'resync-seconds': 'RESYNC_SECONDS',
+  'optional-api-retry-seconds': 'OPTIONAL_API_RETRY_SECONDS',
   'log-level': 'LOG_LEVEL',
   'analysis-prometheus-urls': 'ANALYSIS_PROMETHEUS_URLS',
   'analysis-namespace-label': 'ANALYSIS_NAMESPACE_LABEL',
@@ -130,6 +134,7 @@ export function loadConfig(
     probeAddress: address(c.HEALTH_PROBE_BIND_ADDRESS),
     workers: c.MAX_CONCURRENT_RECONCILES,
     resyncSeconds: c.RESYNC_SECONDS,
+    optionalApiRetrySeconds: c.OPTIONAL_API_RETRY_SECONDS,
     logLevel: c.LOG_LEVEL,
     identity: c.POD_NAME ?? `${hostname}_${process.pid}`,
     analysis: {

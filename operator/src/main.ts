@@ -26,7 +26,12 @@ async function main(): Promise<void> {
   const recorder = new EventRecorder(client, config.identity, log);
   const controller = new Controller(
     client,
-    { namespaces: config.namespaces, workers: config.workers, resyncSeconds: config.resyncSeconds },
+    {
+      namespaces: config.namespaces,
+      workers: config.workers,
+      resyncSeconds: config.resyncSeconds,
+      optionalApiRetrySeconds: config.optionalApiRetrySeconds,
+    },
     metrics,
     log,
     {

@@ -18,6 +18,11 @@ export interface ControllerOptions {
   namespaces: string[];
   workers: number;
   resyncSeconds: number;
+  /**
+   * How often to look again for an optional API (Gateway API's routes) the cluster did not
+   * serve at start, so CRDs installed later are used without restarting the operator.
+   */
+  optionalApiRetrySeconds?: number;
 }
 
 type InformerSet = Map<string, Informer<KubeObject>>;
@@ -29,6 +34,9 @@ const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
  * a pool of workers. Caches run on every replica (a standby is warm); workers run only
  * while this process leads.
  */
+/** How often a missing optional API is looked for again, unless the options say otherwise. */
+const DEFAULT_OPTIONAL_API_RETRY_SECONDS = 60;
+
 export class Controller {
   private readonly informers = new Map<string, InformerSet>();
   private readonly missingKinds = new Set<string>();
@@ -36,6 +44,8 @@ export class Controller {
   private readonly reconciler: Reconciler;
   private workersRunning: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private stopped = false;
   private synced = false;
 
   constructor(
@@ -80,7 +90,9 @@ export class Controller {
 
   /** Stops taking work, lets running reconciles finish, stops the watches. */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.resyncTimer) clearInterval(this.resyncTimer);
+    for (const timer of this.retryTimers) clearTimeout(timer);
     this.queue.shutDown();
     await Promise.all(this.workersRunning);
     for (const set of this.informers.values()) for (const inf of set.values()) inf.stop();
@@ -136,7 +148,6 @@ export class Controller {
     onChange: (obj: KubeObject) => void,
   ): Promise<void> {
     const set: InformerSet = new Map();
-    this.informers.set(kind.kind, set);
     const namespaces = this.opts.namespaces.length > 0 ? this.opts.namespaces : [''];
     for (const ns of namespaces) {
       const inf = new Informer<KubeObject>(
@@ -152,12 +163,12 @@ export class Controller {
       try {
         await inf.start();
       } catch (err) {
-        // Without a Gateway API CRD there are no such routes to manage; say so once.
+        // A CRD is cluster-wide: missing in one namespace means missing in all.
         if (OPTIONAL_KINDS.includes(kind) && err instanceof ApiError && err.notFound) {
-          this.missingKinds.add(kind.kind);
-          this.log.warn({ kind: kind.kind }, missingKindWarning(kind));
           inf.stop();
-          continue;
+          for (const started of set.values()) started.stop();
+          this.markMissing(kind, labelSelector, onChange);
+          return;
         }
         throw new Error(`cannot list ${kind.plural} (${String(err)}); check the operator's RBAC`, {
           cause: err,
@@ -165,6 +176,42 @@ export class Controller {
       }
       set.set(ns, inf);
     }
+    this.informers.set(kind.kind, set);
+    if (this.missingKinds.delete(kind.kind)) {
+      this.log.info({ kind: kind.kind }, `the cluster now serves ${kind.kind}; reconciling again`);
+      for (const md of this.listModelDeployments()) this.queue.add(keyOf(md));
+    }
+  }
+
+  /**
+   * Without the API there are no such routes to manage; say so once, and look again
+   * periodically: installing Gateway API CRDs must not need an operator restart.
+   */
+  private markMissing(
+    kind: Kind,
+    labelSelector: string | undefined,
+    onChange: (obj: KubeObject) => void,
+  ): void {
+    if (!this.missingKinds.has(kind.kind)) {
+      this.missingKinds.add(kind.kind);
+      this.log.warn({ kind: kind.kind }, missingKindWarning(kind));
+    }
+    const timer = setTimeout(
+      () => {
+        this.retryTimers.delete(timer);
+        if (this.stopped) return;
+        this.startKind(kind, labelSelector, onChange).catch((err: unknown) => {
+          this.log.error(
+            { kind: kind.kind, err: String(err) },
+            'cannot watch an API the cluster now serves; check the operator RBAC for it',
+          );
+          this.markMissing(kind, labelSelector, onChange);
+        });
+      },
+      (this.opts.optionalApiRetrySeconds ?? DEFAULT_OPTIONAL_API_RETRY_SECONDS) * 1000,
+    );
+    timer.unref();
+    this.retryTimers.add(timer);
   }
 
   private enqueueOwner(kind: Kind, obj: KubeObject): void {

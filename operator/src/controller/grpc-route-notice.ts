@@ -3,7 +3,7 @@ import { KINDS, type Kind } from '../kube/kinds.js';
 import type { EventInput } from './events.js';
 
 export const GRPC_ROUTE_API_MISSING =
-  'the cluster serves HTTPRoute but no GRPCRoute API, so the Gateway routes no gRPC (Open Inference Protocol V2 over gRPC) to this model; HTTP is routed as usual. Install the Gateway API CRDs v1.1 or later (standard channel) and restart the operator, or have gRPC clients call the Service port named grpc directly';
+  'the cluster serves HTTPRoute but no GRPCRoute API, so the Gateway routes no gRPC (Open Inference Protocol V2 over gRPC) to this model; HTTP is routed as usual. Install the Gateway API CRDs v1.1 or later (standard channel), which the operator picks up within a minute, or have gRPC clients call the Service port named grpc directly';
 
 /**
  * The warning for a gatewayAPI ModelDeployment whose cluster serves HTTPRoute but not

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '../../cluster/harness.js';
+import { ensureTools } from '../../cluster/tools.js';
 import { kubectl, kubectlOk } from '../../cluster/kubectl.js';
 import { OperatorProcess } from '../../support/operator-process.js';
 import { operatorKubeconfig } from '../../support/operator-identity.js';
@@ -66,7 +67,12 @@ describe('gatewayAPI routing on a cluster without the GRPCRoute CRD', () => {
       binDir: cluster.binDir,
       namespace: ns,
     });
-    op = await OperatorProcess.start({ kubeconfigPath: saKubeconfig, namespaces: [ns] });
+    op = await OperatorProcess.start({
+      kubeconfigPath: saKubeconfig,
+      namespaces: [ns],
+      // Look again for the missing API every 2 s instead of every minute.
+      env: { OPTIONAL_API_RETRY_SECONDS: '2' },
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -115,5 +121,34 @@ describe('gatewayAPI routing on a cluster without the GRPCRoute CRD', () => {
     });
     expect(warning.type).toBe('Warning');
     expect(warning.note).toContain('no GRPCRoute API');
+  }, 180_000);
+
+  it('routes gRPC once the GRPCRoute CRD is installed, without an operator restart', async () => {
+    const pid = op?.pid;
+    const tools = await ensureTools();
+    const crd = tools.gatewayApiCrdFiles.find((file) => file.endsWith('_grpcroutes.yaml'));
+    if (crd === undefined) throw new Error('the cluster tools hold no GRPCRoute CRD');
+    await kc(['apply', '--server-side', '-f', crd]);
+    await kc([
+      'wait',
+      '--for=condition=Established',
+      '--timeout=60s',
+      'crd/grpcroutes.gateway.networking.k8s.io',
+    ]);
+    const route = await eventually('GRPCRoute routed', async () => {
+      const names = await kc([
+        'get',
+        'grpcroutes.gateway.networking.k8s.io',
+        '-n',
+        ns,
+        '-o',
+        'name',
+      ]);
+      return names.includes('routed') ? names : undefined;
+    });
+    expect(route).toContain('grpcroute.gateway.networking.k8s.io/routed');
+    // The same operator process, still running, made it.
+    expect(op?.pid).toBe(pid);
+    expect(pid !== undefined && process.kill(pid, 0)).toBe(true);
   }, 180_000);
 });
