@@ -1,7 +1,5 @@
 import { readFile, readdir } from 'node:fs/promises';
-
-/** Clock ticks per second of /proc's utime and stime (USER_HZ: 100 on Linux). */
-const TICKS_PER_SECOND = 100;
+import { statCpuSeconds } from './process-cpu.js';
 
 /** CPU seconds of one thread so far: user + system, and system (kernel) alone. */
 export interface ThreadCpu {
@@ -17,9 +15,7 @@ export async function threadCpuSeconds(pid: number): Promise<Map<number, ThreadC
     tids.map(async (tid) => {
       try {
         const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const user = Number(fields[11]) / TICKS_PER_SECOND;
-        const system = Number(fields[12]) / TICKS_PER_SECOND;
+        const { user, system } = statCpuSeconds(stat);
         out.set(Number(tid), { total: user + system, system });
       } catch {
         // The thread ended between readdir and readFile; its time stays in the process total.

@@ -46,7 +46,7 @@ import { freePort, ServerProcess } from '../lib/server-process.js';
 import { fmtInt, fmtMs, formatTable } from '../lib/table.js';
 import { measureCell, type LoadResult } from '../lib/wrk.js';
 import { startOtlpSink, type OtlpSink } from './otlp-sink.js';
-import { processCpuSeconds } from './process-cpu.js';
+import { processCpuSeconds } from '../lib/process-cpu.js';
 import { VARIANT_NAMES as NAMES, variantEnv, type Variant } from './variants.js';
 
 /** The main-line commit before the tracing merge (f9a172d): the runtime without tracing code. */

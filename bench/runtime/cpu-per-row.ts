@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { parseConfig } from '../../runtime/src/config/index.js';
 import { createInferenceModel, type InferenceModel } from '../../runtime/src/model/session.js';
 import type { TensorMap } from '../../runtime/src/tensor/host-tensor.js';
-import { processCpuSeconds } from '../observability/process-cpu.js';
+import { processCpuSeconds } from '../lib/process-cpu.js';
 import {
   threadCpuSeconds,
   threadSplit,

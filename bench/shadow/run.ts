@@ -39,7 +39,7 @@ import { buildRuntime, ourInferUrl, ourRuntimeSpec } from '../lib/our-runtime.js
 import { freePort, ServerProcess } from '../lib/server-process.js';
 import { fmtInt, fmtMs, formatTable } from '../lib/table.js';
 import { topSelfTime, type CpuProfile } from '../observability/cpu-profile.js';
-import { processCpuSeconds } from '../observability/process-cpu.js';
+import { processCpuSeconds } from '../lib/process-cpu.js';
 import { measureCell, type LoadResult } from '../lib/wrk.js';
 
 interface ShadowCounters {

@@ -10,22 +10,21 @@
  * this checkout's node_modules; each pair runs in alternating order.
  */
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { parseArgs, promisify } from 'node:util';
 import { startS3Server, type S3Server } from '../../test/support/s3-server.js';
 import { benchLog } from '../lib/bench-run.js';
-import { machineInfo } from '../lib/machine.js';
+import { currentLoad, machineInfo } from '../lib/machine.js';
 import { REPO_ROOT } from '../lib/models.js';
+import { childDownload, curlDownload, median } from './downloads.js';
 
 const run = promisify(execFile);
 const log = benchLog('storage-ab');
 const MIB = 2 ** 20;
-const EMPTY_SHA256 = createHash('sha256').digest('hex');
 const CHILD = 'bench/storage/download-child.ts';
 
 interface Sample {
@@ -33,14 +32,7 @@ interface Sample {
   readonly rssGrowthMiB: number;
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
-};
-
-const loadAverage = async (): Promise<string> =>
-  (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+const loadAverage = (): string => currentLoad().join(' ');
 
 /** The base commit's download code in a directory of its own, resolving this checkout's modules. */
 async function extractBase(commit: string, dir: string): Promise<string> {
@@ -55,21 +47,7 @@ async function extractBase(commit: string, dir: string): Promise<string> {
 }
 
 async function curlMs(s3: S3Server, file: string): Promise<number> {
-  const started = performance.now();
-  await run('curl', [
-    '-sS',
-    '--fail',
-    '-H',
-    `x-amz-content-sha256: ${EMPTY_SHA256}`,
-    '--aws-sigv4',
-    'aws:amz:us-east-1:s3',
-    '--user',
-    `${s3.accessKeyId}:${s3.secretAccessKey}`,
-    '-o',
-    file,
-    `${s3.endpoint}/bench/model.bin`,
-  ]);
-  const ms = performance.now() - started;
+  const ms = await curlDownload(`${s3.endpoint}/bench/model.bin`, s3, file);
   rmSync(file);
   return ms;
 }
@@ -77,23 +55,7 @@ async function curlMs(s3: S3Server, file: string): Promise<number> {
 async function childSample(script: string, s3: S3Server, cacheDir: string): Promise<Sample> {
   mkdirSync(cacheDir);
   try {
-    const { stdout } = await run(
-      process.execPath,
-      ['--import', 'tsx', script, s3.endpoint, 'bench', 'model.bin', cacheDir],
-      {
-        cwd: REPO_ROOT,
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: s3.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-        },
-      },
-    );
-    const r = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
-      ms: number;
-      idleRssBytes: number;
-      peakRssBytes: number;
-    };
+    const r = await childDownload(script, s3.endpoint, s3, cacheDir);
     return { ms: r.ms, rssGrowthMiB: (r.peakRssBytes - r.idleRssBytes) / MIB };
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
@@ -112,7 +74,7 @@ async function main(): Promise<void> {
   if (values.base === undefined) throw new Error('--base <commit> is required');
   const runs = Number(values.runs);
   const machine = await machineInfo();
-  const loadAtStart = await loadAverage();
+  const loadAtStart = loadAverage();
   log(`base ${values.base} vs ${machine.gitCommit}, load ${loadAtStart}`);
   const dir = mkdtempSync(join(tmpdir(), 'md-bench-storage-ab-'));
   const s3 = await startS3Server();
@@ -137,7 +99,7 @@ async function main(): Promise<void> {
       baseRssGrowthMiB: median(samples.base.map((s) => s.rssGrowthMiB)),
       currentRssGrowthMiB: median(samples.current.map((s) => s.rssGrowthMiB)),
     };
-    const loadAtEnd = await loadAverage();
+    const loadAtEnd = loadAverage();
     process.stdout.write(
       `median ms: curl ${medians.curlMs.toFixed(0)}, base ${medians.baseMs.toFixed(0)} (${((medians.curlMs / medians.baseMs) * 100).toFixed(0)} % of curl), current ${medians.currentMs.toFixed(0)} (${((medians.curlMs / medians.currentMs) * 100).toFixed(0)} % of curl); RSS growth MiB: base ${medians.baseRssGrowthMiB.toFixed(0)}, current ${medians.currentRssGrowthMiB.toFixed(0)}; load ${loadAtStart} -> ${loadAtEnd}\n`,
     );

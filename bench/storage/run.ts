@@ -10,85 +10,21 @@
  * (the runtime's storage code in its own process), alternating, into the same directory.
  * Goals: ours >= 80 % of curl's median throughput; our peak RSS < size / 4 + idle RSS.
  */
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { startS3Server } from '../../test/support/s3-server.js';
 import { benchLog, goalLine, type Goal } from '../lib/bench-run.js';
 import { machineInfo } from '../lib/machine.js';
 import { REPO_ROOT } from '../lib/models.js';
+import { childDownload, curlDownload, median, type ChildResult } from './downloads.js';
 
-const run = promisify(execFile);
 const log = benchLog('storage');
 const MIB = 2 ** 20;
-const EMPTY_SHA256 = createHash('sha256').digest('hex');
-
-interface ChildResult {
-  readonly ms: number;
-  readonly bytes: number;
-  readonly sha256: string;
-  readonly idleRssBytes: number;
-  readonly peakRssBytes: number;
-}
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
-};
-
-async function curlOnce(url: string, user: string, file: string): Promise<number> {
-  const started = performance.now();
-  // curl 7.88 does not send the payload hash S3 requires; a GET's payload is empty.
-  await run('curl', [
-    '-sS',
-    '--fail',
-    '-H',
-    `x-amz-content-sha256: ${EMPTY_SHA256}`,
-    '--aws-sigv4',
-    'aws:amz:us-east-1:s3',
-    '--user',
-    user,
-    '-o',
-    file,
-    url,
-  ]);
-  return performance.now() - started;
-}
-
-async function oursOnce(
-  endpoint: string,
-  keys: { accessKeyId: string; secretAccessKey: string },
-  cacheDir: string,
-): Promise<ChildResult> {
-  const { stdout } = await run(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'bench/storage/download-child.ts',
-      endpoint,
-      'bench',
-      'model.bin',
-      cacheDir,
-    ],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        AWS_ACCESS_KEY_ID: keys.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
-      },
-      maxBuffer: 1 << 20,
-    },
-  );
-  return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as ChildResult;
-}
+const CHILD = 'bench/storage/download-child.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -111,13 +47,12 @@ async function main(): Promise<void> {
   try {
     log(`uploading ${values.mib} MiB to ${s3.endpoint}`);
     await s3.put('bench', 'model.bin', body);
-    const user = `${s3.accessKeyId}:${s3.secretAccessKey}`;
     const url = `${s3.endpoint}/bench/model.bin`;
     const curlMs: number[] = [];
     const ours: ChildResult[] = [];
     for (let i = 0; i < runs; i++) {
       const file = join(dir, `curl-${i}.bin`);
-      curlMs.push(await curlOnce(url, user, file));
+      curlMs.push(await curlDownload(url, s3, file));
       const curlSha = createHash('sha256')
         .update(await readFile(file))
         .digest('hex');
@@ -125,7 +60,7 @@ async function main(): Promise<void> {
       rmSync(file);
       const cacheDir = join(dir, `ours-${i}`);
       await mkdir(cacheDir);
-      const result = await oursOnce(s3.endpoint, s3, cacheDir);
+      const result = await childDownload(CHILD, s3.endpoint, s3, cacheDir);
       if (result.sha256 !== sha || result.bytes !== size)
         throw new Error('ours downloaded a different file');
       ours.push(result);

@@ -71,13 +71,18 @@ async function pair(name: string, shadowFile: string): Promise<Pod> {
     modelFile: shadowFile,
   });
   pods.push(shadow);
+  return stableMirroringTo(name, shadow.url);
+}
+
+/** A stable runtime of `name` mirroring every answered request to `shadowUrl`. */
+async function stableMirroringTo(name: string, shadowUrl: string): Promise<Pod> {
   const stable = await startRuntime({
     instance: `prod/${name}`,
     model: name,
     version: '1',
     track: 'stable',
     env: {
-      SHADOW_TARGET_URL: shadow.url,
+      SHADOW_TARGET_URL: shadowUrl,
       SHADOW_PERCENT: '100',
       SHADOW_TOLERANCE: '0.0001',
       SHADOW_TIMEOUT_MS: '5000',
@@ -93,20 +98,7 @@ async function pair(name: string, shadowFile: string): Promise<Pod> {
  * when a shadow pod is Ready before kube-proxy routes its Service.
  */
 async function unrouted(name: string): Promise<Pod> {
-  const stable = await startRuntime({
-    instance: `prod/${name}`,
-    model: name,
-    version: '1',
-    track: 'stable',
-    env: {
-      SHADOW_TARGET_URL: `http://127.0.0.1:${await freePort()}`,
-      SHADOW_PERCENT: '100',
-      SHADOW_TIMEOUT_MS: '5000',
-    },
-  });
-  pods.push(stable);
-  stables.push(stable);
-  return stable;
+  return stableMirroringTo(name, `http://127.0.0.1:${await freePort()}`);
 }
 
 const READY: CanaryObservation = { replicas: 1, readyReplicas: 1, available: true, version: '2' };

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { INFERENCE_HEADER_LENGTH } from '../protocol/binary-body.js';
 import { answerOutputs, type MirroredProtocol, type WireAnswer } from './answer-outputs.js';
 import { SHADOW_MARKER_HEADER } from './mirror-request.js';
 import { createShadowMetrics } from './shadow-metrics.js';
@@ -19,8 +20,6 @@ declare module 'fastify' {
     shadowCapture: Capture | null;
   }
 }
-
-const INFERENCE_HEADER_LENGTH = 'inference-header-content-length';
 
 /**
  * Mirrors a sample of inference requests to the shadow once they are answered. Register

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { INFERENCE_HEADER_LENGTH } from '../protocol/binary-body.js';
 import { answerOutputs, type MirroredProtocol, type WireAnswer } from './answer-outputs.js';
 import { compareOutputs } from './compare.js';
 import type { ComparedOutputs } from './compared-outputs.js';
@@ -34,8 +35,6 @@ export interface AnsweredRequest {
    */
   readonly served: () => ComparedOutputs;
 }
-
-const INFERENCE_HEADER_LENGTH = 'inference-header-content-length';
 
 /**
  * Sends copies of answered requests to the shadow and compares the answers. Nothing here
