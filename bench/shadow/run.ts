@@ -40,6 +40,7 @@ import { freePort, ServerProcess } from '../lib/server-process.js';
 import { fmtInt, fmtMs, formatTable } from '../lib/table.js';
 import { topSelfTime, type CpuProfile } from '../observability/cpu-profile.js';
 import { processCpuSeconds } from '../lib/process-cpu.js';
+import { threadCpuSeconds, threadSplit, type ThreadCpu } from '../lib/thread-cpu.js';
 import { measureCell, type LoadResult } from '../lib/wrk.js';
 
 interface ShadowCounters {
@@ -60,6 +61,16 @@ interface CpuUse {
   readonly shadowUsPerCopy: number | undefined;
   /** The stable runtime's mean batch size in the measured run: fewer rows per run cost more. */
   readonly stableMeanBatch: number;
+  /**
+   * The stable runtime's CPU per answered request by thread, µs: the JavaScript main thread
+   * (where copies are sent and compared), the kernel time of all threads (loopback TCP work
+   * is charged to the thread that sends), and the other threads (session worker, onnxruntime).
+   */
+  readonly stableUsPerRequestBy: {
+    readonly main: number;
+    readonly system: number;
+    readonly others: number;
+  };
 }
 
 interface Row {
@@ -127,11 +138,13 @@ async function printProfile(dir: string, percent: number): Promise<void> {
 async function cpuUse(
   stable: ServerProcess,
   shadow: ServerProcess,
-  before: { stable: number; shadow: number; counters: ShadowCounters },
+  before: Before,
   result: LoadResult,
   after: ShadowCounters,
 ): Promise<CpuUse> {
+  const threads = threadSplit(stable.pid, before.threads, await threadCpuSeconds(stable.pid));
   const stableCpu = (await processCpuSeconds(stable.pid)) - before.stable;
+  const perRequest = (seconds: number): number => (seconds * 1e6) / result.requests;
   const shadowCpu = (await processCpuSeconds(shadow.pid)) - before.shadow;
   const copies = after.compared - before.counters.compared;
   return {
@@ -139,7 +152,19 @@ async function cpuUse(
     shadowUsPerCopy: copies > 0 ? (shadowCpu * 1e6) / copies : undefined,
     stableMeanBatch:
       (after.batchRows - before.counters.batchRows) / (after.batches - before.counters.batches),
+    stableUsPerRequestBy: {
+      main: perRequest(threads.mainSeconds),
+      system: perRequest(threads.systemSeconds),
+      others: perRequest(threads.others.reduce((a, b) => a + b, 0)),
+    },
   };
+}
+
+interface Before {
+  readonly stable: number;
+  readonly shadow: number;
+  readonly threads: ReadonlyMap<number, ThreadCpu>;
+  readonly counters: ShadowCounters;
 }
 
 async function main(): Promise<void> {
@@ -192,12 +217,13 @@ async function main(): Promise<void> {
       try {
         await checkAnswers(ourInferUrl(model, port), 'v2', model);
         for (const connections of concurrencies) {
-          let before: { stable: number; shadow: number; counters: ShadowCounters } | undefined;
+          let before: Before | undefined;
           const result = await measureCell({
             beforeMeasure: async () => {
               before = {
                 stable: await processCpuSeconds(stable.pid),
                 shadow: await processCpuSeconds(shadow.pid),
+                threads: await threadCpuSeconds(stable.pid),
                 counters: await shadowCounters(port),
               };
             },
@@ -217,7 +243,7 @@ async function main(): Promise<void> {
             `  ${percent} % c=${connections}: ${fmtInt(result.rps)} req/s, p99 ${fmtMs(result.p99Ms)} ms, mirrored ${counters.mirrored}, dropped ${counters.dropped}, disagreed ${counters.disagreed}`,
           );
           log(
-            `    stable ${cpu.stableUsPerRequest.toFixed(0)} µs CPU per request, shadow ${cpu.shadowUsPerCopy?.toFixed(0) ?? '-'} µs per copy`,
+            `    stable ${cpu.stableUsPerRequest.toFixed(0)} µs CPU per request (main thread ${cpu.stableUsPerRequestBy.main.toFixed(0)}, kernel ${cpu.stableUsPerRequestBy.system.toFixed(0)}, other threads ${cpu.stableUsPerRequestBy.others.toFixed(0)}), shadow ${cpu.shadowUsPerCopy?.toFixed(0) ?? '-'} µs per copy`,
           );
           rows.push({ percent, connections, result, shadow: counters, cpu });
         }
