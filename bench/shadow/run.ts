@@ -2,13 +2,15 @@
  * What mirroring to a shadow costs the user (docs/shadow.md#what-it-costs, issue 21).
  *
  *   node --import tsx bench/shadow/run.ts [--seconds 10] [--warmup 2] [--concurrency 64]
- *        [--percents 0,10,100] [--layout split|shared] [--cpu-prof DIR]
+ *        [--percents 0,10,100] [--rounds 5] [--layout split|shared] [--cpu-prof DIR]
  *        [--out bench/results/shadow-<time>.json] [--no-build]
  *
- * One shadow runtime (the tiny model, track shadow) runs throughout; for each percent a
+ * One shadow runtime (the tiny model, track shadow) runs throughout, and for each percent a
  * stable runtime (runtime/dist, the tiny model, default batching) mirrors that share of its
- * answered requests to it (0: SHADOW_TARGET_URL unset, no mirroring code on the path) while
- * wrk drives the stable one over loopback with one-row V2 infer requests. After each cell
+ * answered requests to it (0: SHADOW_TARGET_URL unset, no mirroring code on the path). All of
+ * them stay up; each of --rounds loads every stable runtime once, in a rotated order, with
+ * wrk over loopback and one-row V2 infer requests, and the report takes medians over the
+ * rounds (the p99 rise as each round's ratio to the same round's p99 without a shadow). After each cell
  * the stable runtime's shadow counters are read from /metrics, and each process's CPU time
  * over the measured run from /proc.
  *
@@ -74,6 +76,8 @@ interface CpuUse {
 }
 
 interface Row {
+  /** The round (0-based) this cell was measured in. */
+  readonly round: number;
   readonly percent: number;
   readonly connections: number;
   readonly result: LoadResult;
@@ -86,6 +90,8 @@ const { values: args } = parseArgs({
     ...LOAD_FLAGS,
     concurrency: { type: 'string', default: '64' },
     percents: { type: 'string', default: '0,10,100' },
+    /** Rounds of cells, each loading every percent once in a rotated order. */
+    rounds: { type: 'string', default: '5' },
     /**
      * split: the stable runtime and wrk on CPU 0, the shadow on CPU 1, as on a cluster where
      * the shadow's pods have their own CPU; shared: all three on every core.
@@ -97,6 +103,7 @@ const { values: args } = parseArgs({
 });
 const { seconds, warmupSeconds, concurrencies } = loadSettings({ ...args, models: 'tiny' });
 const percents = args.percents.split(',').map(Number);
+const rounds = Number(args.rounds);
 if (args.layout !== 'split' && args.layout !== 'shared') {
   throw new Error(`--layout must be split or shared, not ${args.layout}`);
 }
@@ -167,6 +174,100 @@ interface Before {
   readonly counters: ShadowCounters;
 }
 
+/** A stable runtime mirroring `percent` % of its answers, kept up for every round. */
+interface Stable {
+  readonly percent: number;
+  readonly port: number;
+  readonly server: ServerProcess;
+}
+
+async function startStable(
+  percent: number,
+  shadowPort: number,
+  logDir: string,
+  model: Awaited<ReturnType<typeof loadBenchModel>>,
+): Promise<Stable> {
+  const port = await freePort();
+  const env: Record<string, string> =
+    percent > 0
+      ? { SHADOW_TARGET_URL: `http://127.0.0.1:${shadowPort}`, SHADOW_PERCENT: String(percent) }
+      : {};
+  const spec = ourRuntimeSpec({
+    model,
+    port,
+    batching: true,
+    logFile: join(logDir, `stable-${percent}.log`),
+    env,
+    ...(args['cpu-prof'] !== undefined
+      ? {
+          nodeArgs: [
+            '--cpu-prof',
+            `--cpu-prof-dir=${args['cpu-prof']}`,
+            `--cpu-prof-name=stable-${percent}.cpuprofile`,
+          ],
+        }
+      : {}),
+  });
+  log(`starting stable, shadow ${percent} %`);
+  const server = await ServerProcess.start(spec);
+  if (split) await pinProcess(server.pid, SPLIT.stable);
+  await checkAnswers(ourInferUrl(model, port), 'v2', model);
+  return { percent, port, server };
+}
+
+/** One measured cell: wrk against one stable runtime, with its CPU and shadow counters. */
+async function measure(
+  stable: Stable,
+  shadow: ServerProcess,
+  connections: number,
+  request: ReturnType<typeof loadRequest>,
+  url: string,
+  round: number,
+): Promise<Row> {
+  let before: Before | undefined;
+  const result = await measureCell({
+    beforeMeasure: async () => {
+      before = {
+        stable: await processCpuSeconds(stable.server.pid),
+        shadow: await processCpuSeconds(shadow.pid),
+        threads: await threadCpuSeconds(stable.server.pid),
+        counters: await shadowCounters(stable.port),
+      };
+    },
+    url,
+    body: request.body,
+    contentType: request.contentType,
+    headers: request.headers,
+    connections,
+    seconds,
+    warmupSeconds,
+    ...(split ? { cpus: SPLIT.stable } : {}),
+  });
+  const counters = await shadowCounters(stable.port);
+  if (before === undefined) throw new Error('the measured run never started');
+  const cpu = await cpuUse(stable.server, shadow, before, result, counters);
+  const { percent } = stable;
+  log(
+    `  ${percent} % c=${connections}: ${fmtInt(result.rps)} req/s, p99 ${fmtMs(result.p99Ms)} ms, mirrored ${counters.mirrored - before.counters.mirrored}, dropped ${counters.dropped - before.counters.dropped}, disagreed ${counters.disagreed - before.counters.disagreed}`,
+  );
+  log(
+    `    stable ${cpu.stableUsPerRequest.toFixed(0)} µs CPU per request (main thread ${cpu.stableUsPerRequestBy.main.toFixed(0)}, kernel ${cpu.stableUsPerRequestBy.system.toFixed(0)}, other threads ${cpu.stableUsPerRequestBy.others.toFixed(0)}), shadow ${cpu.shadowUsPerCopy?.toFixed(0) ?? '-'} µs per copy`,
+  );
+  const shadowCounts = difference(counters, before.counters);
+  return { round, percent, connections, result, shadow: shadowCounts, cpu };
+}
+
+function difference(after: ShadowCounters, before: ShadowCounters): ShadowCounters {
+  return {
+    batches: after.batches - before.batches,
+    batchRows: after.batchRows - before.batchRows,
+    mirrored: after.mirrored - before.mirrored,
+    dropped: after.dropped - before.dropped,
+    compared: after.compared - before.compared,
+    disagreed: after.disagreed - before.disagreed,
+  };
+}
+
 async function main(): Promise<void> {
   const start = await startRun('shadow', log);
   if (!args['no-build']) {
@@ -187,74 +288,37 @@ async function main(): Promise<void> {
     label: 'shadow',
   });
   if (split) await pinProcess(shadow.pid, SPLIT.shadow);
+  const stables: Stable[] = [];
   const rows: Row[] = [];
   try {
-    for (const percent of percents) {
-      const port = await freePort();
-      const env: Record<string, string> =
-        percent > 0
-          ? { SHADOW_TARGET_URL: `http://127.0.0.1:${shadowPort}`, SHADOW_PERCENT: String(percent) }
-          : {};
-      const spec = ourRuntimeSpec({
-        model,
-        port,
-        batching: true,
-        logFile: join(start.logDir, `stable-${percent}.log`),
-        env,
-        ...(args['cpu-prof'] !== undefined
-          ? {
-              nodeArgs: [
-                '--cpu-prof',
-                `--cpu-prof-dir=${args['cpu-prof']}`,
-                `--cpu-prof-name=stable-${percent}.cpuprofile`,
-              ],
-            }
-          : {}),
-      });
-      log(`starting stable, shadow ${percent} %`);
-      const stable = await ServerProcess.start(spec);
-      if (split) await pinProcess(stable.pid, SPLIT.stable);
-      try {
-        await checkAnswers(ourInferUrl(model, port), 'v2', model);
-        for (const connections of concurrencies) {
-          let before: Before | undefined;
-          const result = await measureCell({
-            beforeMeasure: async () => {
-              before = {
-                stable: await processCpuSeconds(stable.pid),
-                shadow: await processCpuSeconds(shadow.pid),
-                threads: await threadCpuSeconds(stable.pid),
-                counters: await shadowCounters(port),
-              };
-            },
-            url: ourInferUrl(model, port),
-            body: request.body,
-            contentType: request.contentType,
-            headers: request.headers,
-            connections,
-            seconds,
-            warmupSeconds,
-            ...(split ? { cpus: SPLIT.stable } : {}),
-          });
-          const counters = await shadowCounters(port);
-          if (before === undefined) throw new Error('the measured run never started');
-          const cpu = await cpuUse(stable, shadow, before, result, counters);
-          log(
-            `  ${percent} % c=${connections}: ${fmtInt(result.rps)} req/s, p99 ${fmtMs(result.p99Ms)} ms, mirrored ${counters.mirrored}, dropped ${counters.dropped}, disagreed ${counters.disagreed}`,
+    for (const percent of percents)
+      stables.push(await startStable(percent, shadowPort, start.logDir, model));
+    // Each round loads every stable runtime once, in a rotated order, so all of them see
+    // the machine of the same minutes; the report takes medians over the rounds.
+    for (let round = 0; round < rounds; round++) {
+      for (let i = 0; i < stables.length; i++) {
+        const stable = stables[(round + i) % stables.length];
+        if (stable === undefined) continue;
+        for (const connections of concurrencies)
+          rows.push(
+            await measure(
+              stable,
+              shadow,
+              connections,
+              request,
+              ourInferUrl(model, stable.port),
+              round,
+            ),
           );
-          log(
-            `    stable ${cpu.stableUsPerRequest.toFixed(0)} µs CPU per request (main thread ${cpu.stableUsPerRequestBy.main.toFixed(0)}, kernel ${cpu.stableUsPerRequestBy.system.toFixed(0)}, other threads ${cpu.stableUsPerRequestBy.others.toFixed(0)}), shadow ${cpu.shadowUsPerCopy?.toFixed(0) ?? '-'} µs per copy`,
-          );
-          rows.push({ percent, connections, result, shadow: counters, cpu });
-        }
-      } finally {
-        await stable.stop();
       }
-      if (args['cpu-prof'] !== undefined) await printProfile(args['cpu-prof'], percent);
+      log(`round ${round + 1} of ${rounds} done, load ${currentLoad()[0]?.toFixed(1)}`);
     }
   } finally {
+    for (const stable of stables) await stable.server.stop();
     await shadow.stop();
   }
+  if (args['cpu-prof'] !== undefined)
+    for (const percent of percents) await printProfile(args['cpu-prof'], percent);
   report(
     rows,
     start,
@@ -262,9 +326,43 @@ async function main(): Promise<void> {
       machine: start.machine,
       wrk: start.wrk,
       layout: args.layout,
+      rounds,
       rows,
     }),
   );
+}
+
+/** The cells of one percent and concurrency, over all rounds. */
+function cellsOf(rows: readonly Row[], percent: number, connections: number): Row[] {
+  return rows.filter((r) => r.percent === percent && r.connections === connections);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? NaN)
+    : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Each round's p99 with a shadow at `percent` over the same round's p99 without: p99 at c=64
+ * moves by a third between neighbouring minutes on a shared machine, so only ratios taken
+ * in the same round compare.
+ */
+function p99Rises(rows: readonly Row[], percent: number, connections: number): number[] {
+  const rises: number[] = [];
+  for (const row of cellsOf(rows, percent, connections)) {
+    const none = rows.find(
+      (r) => r.round === row.round && r.percent === 0 && r.connections === connections,
+    );
+    if (none !== undefined) rises.push(row.result.p99Ms / none.result.p99Ms - 1);
+  }
+  return rises;
 }
 
 function report(
@@ -272,6 +370,31 @@ function report(
   start: Awaited<ReturnType<typeof startRun>>,
   path: string,
 ): void {
+  const pct = (n: number): string => `${n >= 0 ? '+' : ''}${(n * 100).toFixed(1)} %`;
+  const lines = percents.flatMap((percent) =>
+    concurrencies.map((connections) => {
+      const cells = cellsOf(rows, percent, connections);
+      const rises = p99Rises(rows, percent, connections);
+      const m = (f: (r: Row) => number): number => median(cells.map(f));
+      return [
+        percent === 0 ? 'none' : `${percent} %`,
+        String(connections),
+        fmtInt(m((r) => r.result.rps)),
+        fmtMs(m((r) => r.result.p50Ms)),
+        fmtMs(m((r) => r.result.p99Ms)),
+        percent === 0 ? '-' : pct(median(rises)),
+        String(sum(cells.map((r) => r.result.errors))),
+        fmtInt(sum(cells.map((r) => r.shadow.mirrored))),
+        fmtInt(sum(cells.map((r) => r.shadow.dropped))),
+        fmtInt(sum(cells.map((r) => r.shadow.compared))),
+        fmtInt(sum(cells.map((r) => r.shadow.disagreed))),
+        m((r) => r.cpu.stableMeanBatch).toFixed(1),
+        m((r) => r.cpu.stableUsPerRequest).toFixed(0),
+        m((r) => r.cpu.stableUsPerRequestBy.main).toFixed(0),
+        percent === 0 ? '-' : m((r) => r.cpu.shadowUsPerCopy ?? NaN).toFixed(0),
+      ];
+    }),
+  );
   const table = formatTable(
     [
       'shadow',
@@ -279,6 +402,7 @@ function report(
       'req/s',
       'p50 ms',
       'p99 ms',
+      'p99 rise',
       'errors',
       'mirrored',
       'dropped',
@@ -286,32 +410,20 @@ function report(
       'disagreed',
       'stable batch',
       'stable CPU µs/req',
+      'of it main thread',
       'shadow CPU µs/copy',
     ],
-    rows.map((r) => [
-      r.percent === 0 ? 'none' : `${r.percent} %`,
-      String(r.connections),
-      fmtInt(r.result.rps),
-      fmtMs(r.result.p50Ms),
-      fmtMs(r.result.p99Ms),
-      String(r.result.errors),
-      fmtInt(r.shadow.mirrored),
-      fmtInt(r.shadow.dropped),
-      fmtInt(r.shadow.compared),
-      fmtInt(r.shadow.disagreed),
-      r.cpu.stableMeanBatch.toFixed(1),
-      r.cpu.stableUsPerRequest.toFixed(0),
-      r.cpu.shadowUsPerCopy?.toFixed(0) ?? '-',
-    ]),
+    lines,
   );
-  process.stdout.write(`${table}\n\n`);
+  process.stdout.write(
+    `medians over ${rounds} rounds; p99 rise is the median of each round's ratio to the same round's p99 without a shadow\n${table}\n\n`,
+  );
   const top = Math.max(...concurrencies);
-  const none = rows.find((r) => r.percent === 0 && r.connections === top);
-  const ten = rows.find((r) => r.percent === 10 && r.connections === top);
-  if (none !== undefined && ten !== undefined) {
-    const rise = ten.result.p99Ms / none.result.p99Ms - 1;
+  const rises = p99Rises(rows, 10, top);
+  if (rises.length > 0) {
+    const rise = median(rises);
     const goal: Goal = {
-      goal: `p99 rise at 10 % shadow, c=${top}`,
+      goal: `p99 rise at 10 % shadow, c=${top} (median of ${rises.length} rounds)`,
       value: rise,
       target: 0.1,
       met: rise < 0.1,

@@ -6,6 +6,7 @@ import {
   SHADOW_TOKEN_HEADER,
 } from './mirror-request.js';
 import { EvenSampler } from './sampler.js';
+import { requestHead } from './shadow-client.js';
 
 describe('mirrorHeaders', () => {
   it('drops credentials and framing, keeps the rest, adds the marker', () => {
@@ -85,5 +86,39 @@ describe('EvenSampler', () => {
       false,
       true,
     ]);
+  });
+});
+
+describe('requestHead', () => {
+  it('writes the request line, host, headers and the body length', () => {
+    expect(
+      requestHead(
+        '/v2/models/m/infer',
+        'scorer-shadow.ml.svc:8080',
+        { 'content-type': 'application/json' },
+        42,
+      ),
+    ).toBe(
+      'POST /v2/models/m/infer HTTP/1.1\r\nhost: scorer-shadow.ml.svc:8080\r\n' +
+        'content-type: application/json\r\ncontent-length: 42\r\n\r\n',
+    );
+  });
+
+  it('never lets a header start another line or override the framing', () => {
+    const head = requestHead(
+      '/predict',
+      'shadow:8080',
+      {
+        'x-ok': '1',
+        'x-evil': 'a\r\nPOST /admin HTTP/1.1',
+        'x-bad\nname': '1',
+        'content-length': '999',
+        host: 'elsewhere',
+      },
+      3,
+    );
+    expect(head).toBe(
+      'POST /predict HTTP/1.1\r\nhost: shadow:8080\r\nx-ok: 1\r\ncontent-length: 3\r\n\r\n',
+    );
   });
 });

@@ -1,117 +1,152 @@
-import http from 'node:http';
-import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { ParsedResponse } from './response-parser.js';
+import {
+  ShadowConnection,
+  ShadowUnreachable,
+  StaleConnection,
+  type ConnectionEvents,
+} from './shadow-connection.js';
 
 /** The shadow's answer to one copy. */
 export interface ShadowResponse {
   readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
+  /** Header names lower-cased. */
+  readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer;
 }
 
-/**
- * The copy never got to the shadow: no connection could be made (refused, no DNS answer, no
- * route, or the deadline passed while connecting). Nothing was compared, so it is not a
- * disagreement: right after a shadow turns Ready, kube-proxy may not route its Service yet.
- */
-export class ShadowUnreachable extends Error {}
-
-/** Errors that happen before a connection exists, so the shadow never saw the copy. */
-const CONNECT_ERRORS = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EADDRNOTAVAIL',
-]);
+/** A header line must not let a value start another line. */
+const LINE_BREAK = /[\r\n]/;
 
 /**
- * Posts copies to the shadow over kept-alive connections. Node's fetch costs several times
- * more CPU per exchange (web streams, an AbortSignal, Request and Response objects), and on
- * the stable pod that CPU comes out of the users' share; this is node:http with a pooled
- * agent and one timer per copy.
+ * Posts copies to the shadow over kept-alive HTTP/1.1 connections (ShadowConnection), as many
+ * as copies are in flight (the mirror bounds those), the most recently used first so idle
+ * ones age out on the shadow's side. Every CPU cycle spent here comes out of the stable pod's
+ * share for its users, which is why this is not node's HTTP client or fetch: measured in
+ * bench/shadow, both cost the main thread several times what a copy's write and read do.
  */
-export class ShadowClient {
-  private readonly agent: http.Agent;
-  private readonly request: typeof http.request;
-  private readonly base: URL;
+export class ShadowClient implements ConnectionEvents {
+  private readonly idleConnections: ShadowConnection[] = [];
+  private readonly open = new Set<ShadowConnection>();
+  private readonly secure: boolean;
+  private readonly host: string;
+  private readonly port: number;
+  /** The Host header and the path prefix, from the target URL. */
+  private readonly authority: string;
+  private readonly basePath: string;
 
   constructor(
     targetUrl: string,
-    /** Sockets kept to the shadow: as many as copies may be in flight. */
-    maxSockets: number,
     private readonly timeoutMs: number,
+    /** CA certificates for an https target, besides the default ones and NODE_EXTRA_CA_CERTS. */
+    private readonly ca?: tls.ConnectionOptions['ca'],
   ) {
-    this.base = new URL(targetUrl);
-    const secure = this.base.protocol === 'https:';
-    const options: http.AgentOptions = {
-      keepAlive: true,
-      maxSockets,
-      maxFreeSockets: maxSockets,
-      scheduling: 'lifo',
-    };
-    this.agent = secure ? new https.Agent(options) : new http.Agent(options);
-    this.request = secure ? https.request : http.request;
+    const url = new URL(targetUrl);
+    this.secure = url.protocol === 'https:';
+    this.host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    this.port = url.port === '' ? (this.secure ? 443 : 80) : Number(url.port);
+    this.authority = url.host;
+    this.basePath = url.pathname.replace(/\/$/, '');
   }
 
   /**
    * POSTs `body` to the target's base path + `path`; resolves with any answer, rejects with
-   * ShadowUnreachable when no connection was made, else with what went wrong.
+   * ShadowUnreachable when no connection was made, else with what went wrong. A kept-alive
+   * connection the shadow had closed is replaced once; SHADOW_TIMEOUT_MS covers both tries.
    */
-  post(path: string, headers: Record<string, string>, body: Buffer): Promise<ShadowResponse> {
+  post(
+    path: string,
+    headers: Readonly<Record<string, string>>,
+    body: Buffer,
+  ): Promise<ShadowResponse> {
+    const head = requestHead(`${this.basePath}${path}`, this.authority, headers, body.length);
     return new Promise((resolve, reject) => {
-      let connected = false;
-      const req = this.request({
-        agent: this.agent,
-        protocol: this.base.protocol,
-        hostname: this.base.hostname,
-        port: this.base.port,
-        path: `${this.base.pathname.replace(/\/$/, '')}${path}`,
-        method: 'POST',
-        headers: { ...headers, 'content-length': String(body.length) },
-      });
-      const timer = setTimeout(() => {
-        req.destroy(
-          connected
-            ? new Error(`the shadow did not answer within ${this.timeoutMs} ms`)
-            : new ShadowUnreachable(`no connection to the shadow within ${this.timeoutMs} ms`),
+      let current: ShadowConnection | undefined;
+      const timer = setTimeout(() => current?.destroy(this.timeoutError(current)), this.timeoutMs);
+      const attempt = (connection: ShadowConnection, reused: boolean): void => {
+        current = connection;
+        connection.exchange(head, body).then(
+          (response) => {
+            clearTimeout(timer);
+            resolve(shadowResponse(response));
+          },
+          (err: Error) => {
+            if (reused && err instanceof StaleConnection) {
+              attempt(this.connect(), false);
+              return;
+            }
+            clearTimeout(timer);
+            reject(err);
+          },
         );
-      }, this.timeoutMs);
-      req.once('socket', (socket) => {
-        if (!socket.connecting) connected = true;
-        else socket.once('connect', () => (connected = true));
-      });
-      req.once('error', (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        const refused = !connected && CONNECT_ERRORS.has(err.code ?? '');
-        reject(refused ? unreachableError(err) : err);
-      });
-      req.once('response', (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.once('end', () => {
-          clearTimeout(timer);
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks),
-          });
-        });
-        res.once('error', (err) => {
-          clearTimeout(timer);
-          reject(err);
-        });
-      });
-      req.end(body);
+      };
+      const idle = this.idleConnections.pop();
+      attempt(idle ?? this.connect(), idle !== undefined);
     });
   }
 
-  /** Closes the kept-alive connections (at shutdown). */
+  /** Closes every connection (at shutdown); copies still in flight end as errors. */
   close(): void {
-    this.agent.destroy();
+    for (const connection of [...this.open]) connection.destroy();
+    this.idleConnections.length = 0;
+  }
+
+  idle(connection: ShadowConnection): void {
+    this.idleConnections.push(connection);
+  }
+
+  gone(connection: ShadowConnection): void {
+    this.open.delete(connection);
+    const at = this.idleConnections.indexOf(connection);
+    if (at >= 0) this.idleConnections.splice(at, 1);
+  }
+
+  private connect(): ShadowConnection {
+    const connection = this.secure
+      ? new ShadowConnection(
+          tls.connect({
+            host: this.host,
+            port: this.port,
+            ...(net.isIP(this.host) === 0 ? { servername: this.host } : {}),
+            ALPNProtocols: ['http/1.1'],
+            ...(this.ca !== undefined
+              ? { ca: [...tls.rootCertificates, ...[this.ca].flat()] }
+              : {}),
+          }),
+          'secureConnect',
+          this,
+        )
+      : new ShadowConnection(net.connect({ host: this.host, port: this.port }), 'connect', this);
+    this.open.add(connection);
+    return connection;
+  }
+
+  private timeoutError(connection: ShadowConnection): Error {
+    return connection.connected
+      ? new Error(`the shadow did not answer within ${this.timeoutMs} ms`)
+      : new ShadowUnreachable(`no connection to the shadow within ${this.timeoutMs} ms`);
   }
 }
 
-function unreachableError(err: NodeJS.ErrnoException): ShadowUnreachable {
-  return new ShadowUnreachable(`cannot connect to the shadow: ${err.code ?? err.message}`);
+/** The request line and headers of a copy, ready to write. */
+export function requestHead(
+  path: string,
+  authority: string,
+  headers: Readonly<Record<string, string>>,
+  contentLength: number,
+): string {
+  let head = `POST ${path} HTTP/1.1\r\nhost: ${authority}\r\n`;
+  for (const name in headers) {
+    const value = headers[name];
+    // Node's server already refuses such headers; a copy must never smuggle a second request.
+    if (value === undefined || LINE_BREAK.test(name) || LINE_BREAK.test(value)) continue;
+    if (name === 'host' || name === 'content-length') continue;
+    head += `${name}: ${value}\r\n`;
+  }
+  return `${head}content-length: ${contentLength}\r\n\r\n`;
+}
+
+function shadowResponse(response: ParsedResponse): ShadowResponse {
+  return { status: response.status, headers: response.headers, body: response.body };
 }

@@ -5,7 +5,8 @@ import { compareOutputs } from './compare.js';
 import type { ComparedOutputs } from './compared-outputs.js';
 import { mirrorHeaders, mirrorPath } from './mirror-request.js';
 import { EvenSampler } from './sampler.js';
-import { ShadowClient, ShadowUnreachable } from './shadow-client.js';
+import { ShadowClient } from './shadow-client.js';
+import { ShadowUnreachable } from './shadow-connection.js';
 import type { DisagreementLabel, ShadowMetrics } from './shadow-metrics.js';
 
 /** SHADOW_* settings (config/env-schema.ts). */
@@ -57,7 +58,7 @@ export class ShadowMirror {
     private readonly apiKey: string | undefined,
   ) {
     this.sampler = new EvenSampler(settings.percent);
-    this.client = new ShadowClient(settings.targetUrl, settings.maxInflight, settings.timeoutMs);
+    this.client = new ShadowClient(settings.targetUrl, settings.timeoutMs);
   }
 
   /** Closes the connections kept to the shadow; copies still in flight end as errors. */
