@@ -35,6 +35,7 @@ import {
 } from '../lib/bench-run.js';
 import { checkAnswers, loadRequest } from '../lib/correctness.js';
 import { pinProcess } from '../lib/cpu-affinity.js';
+import { buildRuntimeAt, type RuntimeAtRef } from '../lib/runtime-at-ref.js';
 import { currentLoad } from '../lib/machine.js';
 import { loadBenchModel } from '../lib/models.js';
 import { buildRuntime, ourInferUrl, ourRuntimeSpec } from '../lib/our-runtime.js';
@@ -78,6 +79,8 @@ interface CpuUse {
 interface Row {
   /** The round (0-based) this cell was measured in. */
   readonly round: number;
+  /** Whose runtime the stable one is: this checkout's, or --against's commit. */
+  readonly runtime: string;
   readonly percent: number;
   readonly connections: number;
   readonly result: LoadResult;
@@ -92,6 +95,12 @@ const { values: args } = parseArgs({
     percents: { type: 'string', default: '0,10,100' },
     /** Rounds of cells, each loading every percent once in a rotated order. */
     rounds: { type: 'string', default: '5' },
+    /**
+     * Also runs the stable runtime of this commit (built in a temporary worktree) at each
+     * percent but 0, in the same rounds: a change to the mirror is ranked against its
+     * predecessor on the same minutes of the machine.
+     */
+    against: { type: 'string' },
     /**
      * split: the stable runtime and wrk on CPU 0, the shadow on CPU 1, as on a cluster where
      * the shadow's pods have their own CPU; shared: all three on every core.
@@ -111,6 +120,8 @@ if (args.layout !== 'split' && args.layout !== 'shared') {
 const SPLIT = { stable: '0', shadow: '1' } as const;
 const split = args.layout === 'split';
 const log = benchLog('shadow');
+/** The runtime label of this checkout's stable runtimes. */
+const CURRENT = 'current';
 
 /** The sum of one counter's samples in Prometheus text (one series per reason for disagreed). */
 function counter(text: string, name: string): number {
@@ -135,7 +146,7 @@ async function shadowCounters(port: number): Promise<ShadowCounters> {
 }
 
 async function printProfile(dir: string, percent: number): Promise<void> {
-  const path = join(dir, `stable-${percent}.cpuprofile`);
+  const path = join(dir, `stable-${percent}-current.cpuprofile`);
   const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
   process.stdout.write(
     `stable, shadow ${percent} % (${path}):\n${topSelfTime(profile, 25).join('\n')}\n`,
@@ -176,6 +187,7 @@ interface Before {
 
 /** A stable runtime mirroring `percent` % of its answers, kept up for every round. */
 interface Stable {
+  readonly runtime: string;
   readonly percent: number;
   readonly port: number;
   readonly server: ServerProcess;
@@ -186,7 +198,9 @@ async function startStable(
   shadowPort: number,
   logDir: string,
   model: Awaited<ReturnType<typeof loadBenchModel>>,
+  against?: RuntimeAtRef,
 ): Promise<Stable> {
+  const runtime = against === undefined ? CURRENT : against.commit.slice(0, 7);
   const port = await freePort();
   const env: Record<string, string> =
     percent > 0
@@ -196,23 +210,24 @@ async function startStable(
     model,
     port,
     batching: true,
-    logFile: join(logDir, `stable-${percent}.log`),
+    logFile: join(logDir, `stable-${percent}-${runtime}.log`),
     env,
+    ...(against !== undefined ? { root: against.root } : {}),
     ...(args['cpu-prof'] !== undefined
       ? {
           nodeArgs: [
             '--cpu-prof',
             `--cpu-prof-dir=${args['cpu-prof']}`,
-            `--cpu-prof-name=stable-${percent}.cpuprofile`,
+            `--cpu-prof-name=stable-${percent}-${runtime}.cpuprofile`,
           ],
         }
       : {}),
   });
-  log(`starting stable, shadow ${percent} %`);
+  log(`starting stable (${runtime}), shadow ${percent} %`);
   const server = await ServerProcess.start(spec);
   if (split) await pinProcess(server.pid, SPLIT.stable);
   await checkAnswers(ourInferUrl(model, port), 'v2', model);
-  return { percent, port, server };
+  return { runtime, percent, port, server };
 }
 
 /** One measured cell: wrk against one stable runtime, with its CPU and shadow counters. */
@@ -246,15 +261,15 @@ async function measure(
   const counters = await shadowCounters(stable.port);
   if (before === undefined) throw new Error('the measured run never started');
   const cpu = await cpuUse(stable.server, shadow, before, result, counters);
-  const { percent } = stable;
+  const { percent, runtime } = stable;
   log(
-    `  ${percent} % c=${connections}: ${fmtInt(result.rps)} req/s, p99 ${fmtMs(result.p99Ms)} ms, mirrored ${counters.mirrored - before.counters.mirrored}, dropped ${counters.dropped - before.counters.dropped}, disagreed ${counters.disagreed - before.counters.disagreed}`,
+    `  ${runtime} ${percent} % c=${connections}: ${fmtInt(result.rps)} req/s, p99 ${fmtMs(result.p99Ms)} ms, mirrored ${counters.mirrored - before.counters.mirrored}, dropped ${counters.dropped - before.counters.dropped}, disagreed ${counters.disagreed - before.counters.disagreed}`,
   );
   log(
     `    stable ${cpu.stableUsPerRequest.toFixed(0)} µs CPU per request (main thread ${cpu.stableUsPerRequestBy.main.toFixed(0)}, kernel ${cpu.stableUsPerRequestBy.system.toFixed(0)}, other threads ${cpu.stableUsPerRequestBy.others.toFixed(0)}), shadow ${cpu.shadowUsPerCopy?.toFixed(0) ?? '-'} µs per copy`,
   );
   const shadowCounts = difference(counters, before.counters);
-  return { round, percent, connections, result, shadow: shadowCounts, cpu };
+  return { round, runtime, percent, connections, result, shadow: shadowCounts, cpu };
 }
 
 function difference(after: ShadowCounters, before: ShadowCounters): ShadowCounters {
@@ -273,6 +288,11 @@ async function main(): Promise<void> {
   if (!args['no-build']) {
     log('building runtime/dist');
     await buildRuntime();
+  }
+  let against: RuntimeAtRef | undefined;
+  if (args.against !== undefined) {
+    log(`building the runtime of ${args.against} in a temporary worktree`);
+    against = await buildRuntimeAt(args.against);
   }
   const model = await loadBenchModel('tiny');
   const request = loadRequest('v2', model, 1);
@@ -293,6 +313,9 @@ async function main(): Promise<void> {
   try {
     for (const percent of percents)
       stables.push(await startStable(percent, shadowPort, start.logDir, model));
+    if (against !== undefined)
+      for (const percent of percents.filter((p) => p > 0))
+        stables.push(await startStable(percent, shadowPort, start.logDir, model, against));
     // Each round loads every stable runtime once, in a rotated order, so all of them see
     // the machine of the same minutes; the report takes medians over the rounds.
     for (let round = 0; round < rounds; round++) {
@@ -316,6 +339,7 @@ async function main(): Promise<void> {
   } finally {
     for (const stable of stables) await stable.server.stop();
     await shadow.stop();
+    await against?.remove();
   }
   if (args['cpu-prof'] !== undefined)
     for (const percent of percents) await printProfile(args['cpu-prof'], percent);
@@ -327,14 +351,26 @@ async function main(): Promise<void> {
       wrk: start.wrk,
       layout: args.layout,
       rounds,
+      against: against?.commit,
       rows,
     }),
   );
 }
 
 /** The cells of one percent and concurrency, over all rounds. */
-function cellsOf(rows: readonly Row[], percent: number, connections: number): Row[] {
-  return rows.filter((r) => r.percent === percent && r.connections === connections);
+function cellsOf(
+  rows: readonly Row[],
+  runtime: string,
+  percent: number,
+  connections: number,
+): Row[] {
+  return rows.filter(
+    (r) => r.runtime === runtime && r.percent === percent && r.connections === connections,
+  );
+}
+
+function pct(n: number): string {
+  return `${n >= 0 ? '+' : ''}${(n * 100).toFixed(1)} %`;
 }
 
 function median(values: readonly number[]): number {
@@ -354,9 +390,14 @@ function sum(values: readonly number[]): number {
  * moves by a third between neighbouring minutes on a shared machine, so only ratios taken
  * in the same round compare.
  */
-function p99Rises(rows: readonly Row[], percent: number, connections: number): number[] {
+function p99Rises(
+  rows: readonly Row[],
+  runtime: string,
+  percent: number,
+  connections: number,
+): number[] {
   const rises: number[] = [];
-  for (const row of cellsOf(rows, percent, connections)) {
+  for (const row of cellsOf(rows, runtime, percent, connections)) {
     const none = rows.find(
       (r) => r.round === row.round && r.percent === 0 && r.connections === connections,
     );
@@ -365,38 +406,51 @@ function p99Rises(rows: readonly Row[], percent: number, connections: number): n
   return rises;
 }
 
+/** One table line: the medians of a runtime's cells at a percent and concurrency. */
+function line(
+  rows: readonly Row[],
+  runtime: string,
+  percent: number,
+  connections: number,
+): string[] {
+  const cells = cellsOf(rows, runtime, percent, connections);
+  const rises = p99Rises(rows, runtime, percent, connections);
+  const m = (f: (r: Row) => number): number => median(cells.map(f));
+  return [
+    runtime,
+    percent === 0 ? 'none' : `${percent} %`,
+    String(connections),
+    fmtInt(m((r) => r.result.rps)),
+    fmtMs(m((r) => r.result.p50Ms)),
+    fmtMs(m((r) => r.result.p99Ms)),
+    percent === 0 ? '-' : pct(median(rises)),
+    String(sum(cells.map((r) => r.result.errors))),
+    fmtInt(sum(cells.map((r) => r.shadow.mirrored))),
+    fmtInt(sum(cells.map((r) => r.shadow.dropped))),
+    fmtInt(sum(cells.map((r) => r.shadow.compared))),
+    fmtInt(sum(cells.map((r) => r.shadow.disagreed))),
+    m((r) => r.cpu.stableMeanBatch).toFixed(1),
+    m((r) => r.cpu.stableUsPerRequest).toFixed(0),
+    m((r) => r.cpu.stableUsPerRequestBy.main).toFixed(0),
+    percent === 0 ? '-' : m((r) => r.cpu.shadowUsPerCopy ?? NaN).toFixed(0),
+  ];
+}
+
 function report(
   rows: readonly Row[],
   start: Awaited<ReturnType<typeof startRun>>,
   path: string,
 ): void {
-  const pct = (n: number): string => `${n >= 0 ? '+' : ''}${(n * 100).toFixed(1)} %`;
-  const lines = percents.flatMap((percent) =>
-    concurrencies.map((connections) => {
-      const cells = cellsOf(rows, percent, connections);
-      const rises = p99Rises(rows, percent, connections);
-      const m = (f: (r: Row) => number): number => median(cells.map(f));
-      return [
-        percent === 0 ? 'none' : `${percent} %`,
-        String(connections),
-        fmtInt(m((r) => r.result.rps)),
-        fmtMs(m((r) => r.result.p50Ms)),
-        fmtMs(m((r) => r.result.p99Ms)),
-        percent === 0 ? '-' : pct(median(rises)),
-        String(sum(cells.map((r) => r.result.errors))),
-        fmtInt(sum(cells.map((r) => r.shadow.mirrored))),
-        fmtInt(sum(cells.map((r) => r.shadow.dropped))),
-        fmtInt(sum(cells.map((r) => r.shadow.compared))),
-        fmtInt(sum(cells.map((r) => r.shadow.disagreed))),
-        m((r) => r.cpu.stableMeanBatch).toFixed(1),
-        m((r) => r.cpu.stableUsPerRequest).toFixed(0),
-        m((r) => r.cpu.stableUsPerRequestBy.main).toFixed(0),
-        percent === 0 ? '-' : m((r) => r.cpu.shadowUsPerCopy ?? NaN).toFixed(0),
-      ];
+  const runtimes = [...new Set(rows.map((r) => r.runtime))];
+  const lines = runtimes.flatMap((runtime) =>
+    percents.flatMap((percent) => {
+      const shown = percent > 0 || runtime === CURRENT;
+      return shown ? concurrencies.map((c) => line(rows, runtime, percent, c)) : [];
     }),
   );
   const table = formatTable(
     [
+      'runtime',
       'shadow',
       'conns',
       'req/s',
@@ -419,7 +473,7 @@ function report(
     `medians over ${rounds} rounds; p99 rise is the median of each round's ratio to the same round's p99 without a shadow\n${table}\n\n`,
   );
   const top = Math.max(...concurrencies);
-  const rises = p99Rises(rows, 10, top);
+  const rises = p99Rises(rows, CURRENT, 10, top);
   if (rises.length > 0) {
     const rise = median(rises);
     const goal: Goal = {

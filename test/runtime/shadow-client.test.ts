@@ -124,6 +124,20 @@ describe('ShadowClient', () => {
     expect([last.status, last.body.toString()]).toEqual([500, 'broken']);
   });
 
+  it('refuses copies once closed (shutdown) instead of opening new connections', async () => {
+    let connections = 0;
+    const server = net.createServer((socket) => {
+      connections++;
+      socket.on('data', () => socket.write(ANSWER));
+    });
+    const port = await listen(server);
+    const shadow = client(`http://127.0.0.1:${port}`);
+    expect((await shadow.post('/predict', {}, Buffer.from('{}'))).status).toBe(200);
+    shadow.close();
+    await expect(shadow.post('/predict', {}, Buffer.from('{}'))).rejects.toThrow(/closed/);
+    expect(connections).toBe(1);
+  });
+
   it('says the shadow is unreachable when nothing listens', async () => {
     const server = net.createServer();
     const port = await listen(server);

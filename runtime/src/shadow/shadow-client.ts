@@ -35,6 +35,7 @@ export class ShadowClient implements ConnectionEvents {
   /** The Host header and the path prefix, from the target URL. */
   private readonly authority: string;
   private readonly basePath: string;
+  private closed = false;
 
   constructor(
     targetUrl: string,
@@ -60,6 +61,7 @@ export class ShadowClient implements ConnectionEvents {
     headers: Readonly<Record<string, string>>,
     body: Buffer,
   ): Promise<ShadowResponse> {
+    if (this.closed) return Promise.reject(new Error('the shadow client is closed (shutdown)'));
     const head = requestHead(`${this.basePath}${path}`, this.authority, headers, body.length);
     return new Promise((resolve, reject) => {
       let current: ShadowConnection | undefined;
@@ -88,6 +90,7 @@ export class ShadowClient implements ConnectionEvents {
 
   /** Closes every connection (at shutdown); copies still in flight end as errors. */
   close(): void {
+    this.closed = true;
     for (const connection of [...this.open]) connection.destroy();
     this.idleConnections.length = 0;
   }
