@@ -131,25 +131,54 @@ export class ResponseParser {
   }
 }
 
+/**
+ * The status line and headers. Written as one scan without split or regular expressions: it
+ * runs on the stable pod's main thread for every copy.
+ */
 function parseHead(text: string): Head {
-  const lines = text.split('\r\n');
-  const match = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0] ?? '');
-  if (match === null)
-    throw new MalformedResponse(`not an HTTP/1.x status line: ${JSON.stringify(lines[0])}`);
+  const firstEnd = lineEnd(text, 0);
+  const status = statusOf(text, firstEnd);
   const headers: Record<string, string> = {};
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':');
-    if (colon <= 0)
-      throw new MalformedResponse(`a header line without a name: ${JSON.stringify(line)}`);
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+  for (let at = firstEnd + 2; at < text.length;) {
+    const end = lineEnd(text, at);
+    const colon = text.indexOf(':', at);
+    if (colon <= at || colon > end)
+      throw new MalformedResponse(
+        `a header line without a name: ${JSON.stringify(text.slice(at, end))}`,
+      );
+    const name = text.slice(at, colon).trim().toLowerCase();
+    const value = text.slice(colon + 1, end).trim();
+    const earlier = headers[name];
+    headers[name] = earlier === undefined ? value : `${earlier}, ${value}`;
+    at = end + 2;
   }
-  const status = Number(match[2]);
   const connection = (headers['connection'] ?? '').toLowerCase();
-  const closes =
-    connection.includes('close') || (match[1] === '0' && !connection.includes('keep-alive'));
+  const http10 = text.charCodeAt(7) === 0x30;
+  const closes = connection.includes('close') || (http10 && !connection.includes('keep-alive'));
   return { status, headers, closes, framing: framingOf(status, headers) };
+}
+
+function lineEnd(text: string, from: number): number {
+  const end = text.indexOf('\r\n', from);
+  return end < 0 ? text.length : end;
+}
+
+/** The status code of "HTTP/1.x NNN reason". */
+function statusOf(text: string, end: number): number {
+  const status = Number(text.slice(9, 12));
+  const valid =
+    end >= 12 &&
+    text.startsWith('HTTP/1.') &&
+    (text[7] === '0' || text[7] === '1') &&
+    text[8] === ' ' &&
+    Number.isInteger(status) &&
+    status >= 100 &&
+    (end === 12 || text[12] === ' ');
+  if (!valid)
+    throw new MalformedResponse(
+      `not an HTTP/1.x status line: ${JSON.stringify(text.slice(0, end))}`,
+    );
+  return status;
 }
 
 function framingOf(status: number, headers: Record<string, string>): Framing {
