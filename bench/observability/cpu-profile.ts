@@ -90,6 +90,16 @@ export function stackShare(profile: CpuProfile, matches: (url: string) => boolea
       if ((byId.get(at)?.callFrame.url ?? '').startsWith('node:internal/modules/')) return true;
     return false;
   };
+  return shareOf(profile, byId, owner, loading, matches);
+}
+
+function shareOf(
+  profile: CpuProfile,
+  byId: ReadonlyMap<number, ProfileNode>,
+  owner: (id: number) => string,
+  loading: (id: number) => boolean,
+  matches: (url: string) => boolean,
+): StackShare {
   let busyMs = 0;
   let matchedMs = 0;
   let gcMs = 0;
@@ -103,4 +113,46 @@ export function stackShare(profile: CpuProfile, matches: (url: string) => boolea
     if (matches(owner(id))) matchedMs += ms;
   });
   return { busyMs, matchedMs, gcMs };
+}
+
+/**
+ * Busy main-thread time by who owns each sample (as in stackShare: the nearest script frame of
+ * its stack), grouped by `groupOf(ownerUrl, functionName)`: to compare two configurations per
+ * request, including time no script frame owns (GC, node's internals run from the event loop,
+ * such as an HTTP client's socket callbacks).
+ */
+export function ownerTime(
+  profile: CpuProfile,
+  groupOf: (ownerUrl: string, functionName: string) => string,
+): Map<string, number> {
+  const parent = new Map<number, number>();
+  const byId = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) {
+    byId.set(node.id, node);
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
+  const ownerCache = new Map<number, string>();
+  const owner = (id: number): string => {
+    const cached = ownerCache.get(id);
+    if (cached !== undefined) return cached;
+    let found = '';
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const url = byId.get(at)?.callFrame.url ?? '';
+      if (!isNodeOrNative(url)) {
+        found = url;
+        break;
+      }
+    }
+    ownerCache.set(id, found);
+    return found;
+  };
+  const out = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    const name = byId.get(id)?.callFrame.functionName ?? '';
+    if (name === '(idle)') return;
+    const group = groupOf(owner(id), name);
+    out.set(group, (out.get(group) ?? 0) + ms);
+  });
+  return out;
 }

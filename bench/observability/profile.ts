@@ -21,8 +21,9 @@ import { loadBenchModel } from '../lib/models.js';
 import { ourInferUrl, ourRuntimeSpec } from '../lib/our-runtime.js';
 import { freePort, ServerProcess } from '../lib/server-process.js';
 import { measureCell } from '../lib/wrk.js';
+import { batchTotals } from '../lib/batch-totals.js';
 import { startOtlpSink } from './otlp-sink.js';
-import { stackShare, topSelfTime, type CpuProfile } from './cpu-profile.js';
+import { ownerTime, stackShare, topSelfTime, type CpuProfile } from './cpu-profile.js';
 import { isVariant, variantEnv } from './variants.js';
 
 const { values: args } = parseArgs({
@@ -35,6 +36,16 @@ const { values: args } = parseArgs({
   },
 });
 const log = benchLog('observability-profile');
+
+/** The package or runtime folder that owns a sample; natives with no script frame by name. */
+function ownerGroup(url: string, functionName: string): string {
+  if (url === '')
+    return functionName.startsWith('(') ? functionName : '(node internals, no script frame)';
+  const pkg = /\/node_modules\/((@[^/]+\/)?[^/]+)\//.exec(url);
+  if (pkg !== null) return pkg[1] as string;
+  const ours = /\/runtime\/dist\/([^/]+)\//.exec(url);
+  return ours !== null ? `runtime/${ours[1] as string}` : url;
+}
 
 const isObservabilityCode = (url: string): boolean =>
   url.includes('/@opentelemetry/') || url.includes('/runtime/dist/observability/');
@@ -55,8 +66,10 @@ async function main(): Promise<void> {
     env: variantEnv(variant, sink.endpoint),
   });
   const server = await ServerProcess.start(spec);
+  let requests = 0;
   try {
     const request = loadRequest('v2', model, 1);
+    const before = await batchTotals(port);
     const result = await measureCell({
       url: ourInferUrl(model, port),
       body: request.body,
@@ -67,6 +80,11 @@ async function main(): Promise<void> {
       warmupSeconds: 1,
     });
     log(`${variant}: ${result.requests} requests, ${Math.round(result.rps)} req/s`);
+    requests = result.requests;
+    const after = await batchTotals(port);
+    log(
+      `${variant}: ${((after.rows - before.rows) / Math.max(1, after.runs - before.runs)).toFixed(1)} rows per session run`,
+    );
   } finally {
     await server.stop();
     await sink.close();
@@ -80,6 +98,12 @@ async function main(): Promise<void> {
   const pct = (ms: number): string => `${((ms / share.busyMs) * 100).toFixed(1)} %`;
   process.stdout.write(
     `main thread busy ${share.busyMs.toFixed(0)} ms: ${pct(share.matchedMs)} in tracing or payload-logging code (OpenTelemetry, runtime/dist/observability), ${pct(share.gcMs)} garbage collection\n`,
+  );
+  // Per request (warm-up and start-up included in the time, so an over-estimate of a few %,
+  // the same for every configuration): to compare two configurations' profiles.
+  const groups = [...ownerTime(profile, ownerGroup).entries()].sort((a, b) => b[1] - a[1]);
+  process.stdout.write(
+    `main thread µs per request by owner:\n${groups.map(([g, ms]) => `  ${((ms * 1000) / Math.max(1, requests)).toFixed(1).padStart(7)}  ${g}`).join('\n')}\n`,
   );
 }
 

@@ -47,7 +47,9 @@ import { fmtInt, fmtMs, formatTable } from '../lib/table.js';
 import { measureCell, type LoadResult } from '../lib/wrk.js';
 import { startOtlpSink, type OtlpSink } from './otlp-sink.js';
 import { processCpuSeconds } from '../lib/process-cpu.js';
-import { VARIANT_NAMES as NAMES, variantEnv, type Variant } from './variants.js';
+import { threadCpuSeconds, threadSplit, type ThreadCpu } from '../lib/thread-cpu.js';
+import { batchTotals, type BatchTotals } from '../lib/batch-totals.js';
+import { isVariant, VARIANT_NAMES as NAMES, variantEnv, type Variant } from './variants.js';
 
 /** The main-line commit before the tracing merge (f9a172d): the runtime without tracing code. */
 const BEFORE_TRACING = 'd7ace7c';
@@ -68,6 +70,19 @@ interface Row extends Cell {
    * answered in the slice, in µs.
    */
   readonly cpuMicrosPerRequest: number;
+  /**
+   * The same CPU split by thread, µs per request: the JavaScript main thread (all a V8 profile
+   * sees), the kernel time of all threads (loopback TCP work is charged to the thread that
+   * sends: responses and OTLP exports), and the other threads' total (session worker,
+   * onnxruntime, libuv pool, GC helpers).
+   */
+  readonly cpuMicrosPerRequestBy: {
+    readonly main: number;
+    readonly system: number;
+    readonly others: number;
+  };
+  /** Rows per session run the server formed in the slice (modeldeploy_batch_size). */
+  readonly meanBatch: number;
 }
 
 const { values: args } = parseArgs({
@@ -80,16 +95,24 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '10' },
     'baseline-ref': { type: 'string', default: BEFORE_TRACING },
     'no-baseline': { type: 'boolean', default: false },
+    variants: {
+      type: 'string',
+      default: 'baseline,off,tracing-0,tracing-10,tracing-100,payload-10',
+    },
   },
 });
-const VARIANTS: readonly Variant[] = [
-  ...(args['no-baseline'] ? [] : (['baseline'] as const)),
-  'off',
-  'tracing-0',
-  'tracing-10',
-  'tracing-100',
-  'payload-10',
-];
+const VARIANTS: readonly Variant[] = parseVariants(args.variants, args['no-baseline']);
+
+/** --variants as a list; off is always in it (the reference of the others). */
+function parseVariants(list: string, noBaseline: boolean): Variant[] {
+  const names = list.split(',').map((n) => n.trim());
+  const bad = names.filter((n) => !isVariant(n));
+  if (bad.length > 0) throw new Error(`unknown --variants ${bad.join(', ')}; see variants.ts`);
+  const chosen = new Set(names.filter(isVariant));
+  chosen.add('off');
+  if (noBaseline) chosen.delete('baseline');
+  return Object.keys(NAMES).filter((n): n is Variant => isVariant(n) && chosen.has(n));
+}
 const PAIRS: readonly Pair[] = VARIANTS.filter((v) => v !== 'off').map((v) =>
   v === 'baseline' ? { reference: 'baseline', measured: 'off' } : { reference: 'off', measured: v },
 );
@@ -102,6 +125,22 @@ interface Running {
   readonly variant: Variant;
   readonly server: ServerProcess;
   readonly url: string;
+  readonly port: number;
+}
+
+/** What a slice reads from its server as it starts (and the next slice as it starts). */
+interface Mark {
+  readonly cpu: number;
+  readonly threads: ReadonlyMap<number, ThreadCpu>;
+  readonly batches: BatchTotals;
+}
+
+async function mark(r: Running): Promise<Mark> {
+  return {
+    cpu: await processCpuSeconds(r.server.pid),
+    threads: await threadCpuSeconds(r.server.pid),
+    batches: await batchTotals(r.port),
+  };
 }
 
 async function start(
@@ -124,7 +163,7 @@ async function start(
   const server = await ServerProcess.start(spec);
   const url = ourInferUrl(model, port);
   await checkAnswers(url, 'v2', model);
-  return { variant, server, url };
+  return { variant, server, url, port };
 }
 
 /**
@@ -158,24 +197,27 @@ async function measureModel(
     const slices: {
       r: Running;
       cycle: number;
-      cpuAt: number;
+      at: Mark;
       result: LoadResult;
       load1: number;
     }[] = [];
     for (let cycle = 1; cycle <= rounds; cycle++) {
       for (const r of rotated(running, cycle - 1)) {
-        const cpuAt = await processCpuSeconds(r.server.pid);
+        const at = await mark(r);
         const result = await drive(r, seconds);
         const load1 = Math.round((loadavg()[0] ?? 0) * 100) / 100;
-        slices.push({ r, cycle, cpuAt, result, load1 });
+        slices.push({ r, cycle, at, result, load1 });
       }
       log(`cycle ${cycle} of ${rounds} done, load ${loadavg()[0]?.toFixed(1)}`);
     }
-    const cpuAtEnd = new Map<Running, number>();
-    for (const r of running) cpuAtEnd.set(r, await processCpuSeconds(r.server.pid));
+    const atEnd = new Map<Running, Mark>();
+    for (const r of running) atEnd.set(r, await mark(r));
     return slices.map((slice) => {
       const next = slices.find((s) => s.r === slice.r && s.cycle === slice.cycle + 1);
-      const cpu = (next?.cpuAt ?? (cpuAtEnd.get(slice.r) as number)) - slice.cpuAt;
+      const end = next?.at ?? (atEnd.get(slice.r) as Mark);
+      const cpu = end.cpu - slice.at.cpu;
+      const threads = threadSplit(slice.r.server.pid, slice.at.threads, end.threads);
+      const perRequest = (s: number): number => (s * 1e6) / Math.max(1, slice.result.requests);
       return {
         connections,
         result: slice.result,
@@ -183,7 +225,15 @@ async function measureModel(
         variant: slice.r.variant,
         cycle: slice.cycle,
         model: modelKey,
-        cpuMicrosPerRequest: (cpu * 1e6) / Math.max(1, slice.result.requests),
+        cpuMicrosPerRequest: perRequest(cpu),
+        cpuMicrosPerRequestBy: {
+          main: perRequest(threads.mainSeconds),
+          system: perRequest(threads.systemSeconds),
+          others: perRequest(threads.others.reduce((a, b) => a + b, 0)),
+        },
+        meanBatch:
+          (end.batches.rows - slice.at.batches.rows) /
+          Math.max(1, end.batches.runs - slice.at.batches.runs),
       };
     });
   } finally {
@@ -219,6 +269,17 @@ interface PairSummary {
   readonly measuredCpu: number;
   readonly measuredRps: number;
   readonly measuredP99Ms: number;
+  /**
+   * Where the extra CPU is: the median over the cycles of measured − reference µs per request,
+   * by thread (main thread, kernel time of all threads, other threads).
+   */
+  readonly extraMicrosBy: {
+    readonly main: number;
+    readonly system: number;
+    readonly others: number;
+  };
+  /** Median rows per session run: the reference's and the measured configuration's. */
+  readonly meanBatch: { readonly reference: number; readonly measured: number };
 }
 
 function summarise(rows: readonly Row[], pair: Pair, model: ModelKey): PairSummary {
@@ -240,7 +301,25 @@ function summarise(rows: readonly Row[], pair: Pair, model: ModelKey): PairSumma
     measuredCpu: median(measured.map((r) => r.cpuMicrosPerRequest)),
     measuredRps: median(measured.map((r) => r.result.rps)),
     measuredP99Ms: median(measured.map((r) => r.result.p99Ms)),
+    extraMicrosBy: {
+      main: medianDifference(reference, measured, (r) => r.cpuMicrosPerRequestBy.main),
+      system: medianDifference(reference, measured, (r) => r.cpuMicrosPerRequestBy.system),
+      others: medianDifference(reference, measured, (r) => r.cpuMicrosPerRequestBy.others),
+    },
+    meanBatch: {
+      reference: median(reference.map((r) => r.meanBatch)),
+      measured: median(measured.map((r) => r.meanBatch)),
+    },
   };
+}
+
+/** Median over the cycles of measured − reference of one figure, the same cycle's. */
+function medianDifference(
+  reference: readonly Row[],
+  measured: readonly Row[],
+  figure: (row: Row) => number,
+): number {
+  return median(measured.map((m, i) => figure(m) - figure(reference[i] as Row)));
 }
 
 /**
@@ -263,6 +342,7 @@ function evaluateGoals(summaries: readonly PairSummary[]): Goal[] {
   return goals;
 }
 
+const us = (n: number): string => `${n >= 0 ? '+' : ''}${n.toFixed(1)}`;
 const pct = (n: number): string => `${n >= 0 ? '+' : ''}${(n * 100).toFixed(1)} %`;
 
 function printTable(
@@ -276,6 +356,10 @@ function printTable(
     NAMES[r.variant],
     fmtInt(r.result.rps),
     r.cpuMicrosPerRequest.toFixed(0),
+    r.cpuMicrosPerRequestBy.main.toFixed(0),
+    r.cpuMicrosPerRequestBy.system.toFixed(0),
+    r.cpuMicrosPerRequestBy.others.toFixed(0),
+    r.meanBatch.toFixed(1),
     fmtMs(r.result.p50Ms),
     fmtMs(r.result.p99Ms),
     String(r.result.errors),
@@ -286,6 +370,10 @@ function printTable(
     'configuration',
     'req/s',
     'µs CPU/req',
+    'main',
+    'kernel',
+    'others',
+    'batch',
     'p50 ms',
     'p99 ms',
     'errors',
@@ -299,6 +387,8 @@ function printTable(
     s.referenceCpu.toFixed(0),
     pct(s.extraCpu),
     `${pct(s.extraCpuQuartiles[0])} … ${pct(s.extraCpuQuartiles[1])}`,
+    `${us(s.extraMicrosBy.main)} / ${us(s.extraMicrosBy.system)} / ${us(s.extraMicrosBy.others)}`,
+    `${s.meanBatch.reference.toFixed(1)} → ${s.meanBatch.measured.toFixed(1)}`,
     fmtInt(s.measuredRps),
     fmtMs(s.measuredP99Ms),
   ]);
@@ -316,6 +406,8 @@ function printTable(
         'its µs CPU/req',
         'extra CPU',
         'quartiles',
+        'extra µs/req main / kernel / others',
+        'batch',
         'req/s',
         'p99 ms',
       ],
