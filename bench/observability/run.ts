@@ -95,6 +95,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '10' },
     'baseline-ref': { type: 'string', default: BEFORE_TRACING },
     'no-baseline': { type: 'boolean', default: false },
+    'baseline-variant': { type: 'string', default: 'off' },
     variants: {
       type: 'string',
       default: 'baseline,off,tracing-0,tracing-10,tracing-100,payload-10',
@@ -113,9 +114,23 @@ function parseVariants(list: string, noBaseline: boolean): Variant[] {
   if (noBaseline) chosen.delete('baseline');
   return Object.keys(NAMES).filter((n): n is Variant => isVariant(n) && chosen.has(n));
 }
+/**
+ * The baseline runtime runs as this configuration (--baseline-variant, by default off) and is
+ * its reference: an A/B of two commits in the same run (e.g. --baseline-ref HEAD~1
+ * --baseline-variant tracing-10).
+ */
+const BASELINE_AS = baselineVariant(args['baseline-variant']);
 const PAIRS: readonly Pair[] = VARIANTS.filter((v) => v !== 'off').map((v) =>
-  v === 'baseline' ? { reference: 'baseline', measured: 'off' } : { reference: 'off', measured: v },
+  v === 'baseline'
+    ? { reference: 'baseline', measured: BASELINE_AS }
+    : { reference: 'off', measured: v },
 );
+
+function baselineVariant(name: string): Variant {
+  if (!isVariant(name) || name === 'baseline')
+    throw new Error(`--baseline-variant ${name}: give one of run.ts's configurations but baseline`);
+  return name;
+}
 const { seconds, warmupSeconds, concurrencies, modelKeys } = loadSettings(args);
 const connections = Math.max(...concurrencies);
 const rounds = Number(args.rounds);
@@ -156,7 +171,7 @@ async function start(
     port,
     batching: true,
     logFile: join(logDir, `${model.name}-${variant}.log`),
-    env: variantEnv(variant, sink.endpoint),
+    env: variantEnv(variant === 'baseline' ? BASELINE_AS : variant, sink.endpoint),
     ...(variant === 'baseline' && baseline !== undefined && { root: baseline.root }),
   });
   log(`starting ${NAMES[variant]}`);
