@@ -1,6 +1,11 @@
 import type { Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
+import {
+  convertLegacyHttpOptions,
+  createOtlpHttpExportDelegate,
+} from '@opentelemetry/otlp-exporter-base/node-http';
+import { TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
 import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -9,6 +14,7 @@ import {
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
   TracerProvider,
+  type ReadableSpan,
   type Sampler,
   type SpanExporter,
   type SpanProcessor,
@@ -16,6 +22,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { HeadIdGenerator, HeadSampler } from './head-sampling.js';
+import { otlpTraceSerializer } from './otlp-span-encoding.js';
 import { rootSampleBound, SAMPLE_EVERY_ROOT } from './root-sampling.js';
 import { SpanRecorder, tracerScope } from './span-recorder.js';
 import type { SamplerName, TracingConfig } from './tracing-config.js';
@@ -148,6 +155,27 @@ function exporterFor(config: TracingConfig): SpanExporter {
   return config.protocol === 'http/json'
     ? new JsonTraceExporter(options)
     : new ProtobufTraceExporter(options);
+}
+
+/**
+ * The SDK's OTLP/HTTP protobuf exporter (exporter-trace-otlp-proto's, assembled from the same
+ * public parts: options, HTTP delegate, its self-metrics) with the runtime's serializer,
+ * which writes the same bytes in one pass (otlp-span-encoding.ts).
+ */
+class ProtobufTraceExporter extends OTLPExporterBase<ReadableSpan[]> implements SpanExporter {
+  constructor(options: { url: string; headers: Record<string, string> }) {
+    super(
+      createOtlpHttpExportDelegate(
+        convertLegacyHttpOptions(options, 'TRACES', 'v1/traces', {
+          'Content-Type': 'application/x-protobuf',
+        }),
+        otlpTraceSerializer,
+        'otlp_http_span_exporter',
+        TraceExporterMetricsHelper,
+        undefined,
+      ),
+    );
+  }
 }
 
 /** OTEL_TRACES_SAMPLER's values, as OpenTelemetry's SDKs read them. */
