@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { checkDigest } from '../digest.js';
 import { ModelStorageError, RetryableDownloadError } from './storage-errors.js';
 import { streamToFile } from './stream-to-file.js';
+import { scavengeEvery } from './young-garbage.js';
 import type { Readable } from 'node:stream';
 
 /** Where a model with this digest lives in the cache. */
@@ -62,6 +63,7 @@ export async function writeToCache(
 
 /** Stops a body that outgrows the limit (a store may not say its size) and reports progress. */
 function limitAndProgress(target: CacheWrite): (bytes: number) => void {
+  const collect = scavengeEvery();
   return (bytes) => {
     if (bytes > target.maxBytes) {
       throw new LimitExceededError(
@@ -69,5 +71,6 @@ function limitAndProgress(target: CacheWrite): (bytes: number) => void {
       );
     }
     target.onBytes(bytes);
+    collect(bytes);
   };
 }
