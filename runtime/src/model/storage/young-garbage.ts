@@ -6,11 +6,11 @@ type GcExtension = (options?: { type: 'minor' | 'major' }) => void;
 
 /**
  * Received bytes between two scavenges. Each socket read of a download is a new 64 KiB
- * buffer that dies once hashed and written, but V8 frees dead buffers only when a GC runs,
- * and their small JS objects hardly fill the young generation: left alone, ~47 MiB of them
- * piled up before V8's external-memory limit started a GC. A chunk lives until its write
- * (at most stream-to-file's MAX_PENDING_BYTES + MIN_WRITE_BYTES), less than this, so it
- * survives at most one scavenge and is not promoted to the old generation.
+ * buffer that dies once copied into the hashing thread's ring (slot-ring.ts), but V8 frees
+ * dead buffers only when a GC runs, and their small JS objects hardly fill the young
+ * generation: left alone, ~44 MiB of them piled up before V8's external-memory limit
+ * started a GC. A chunk lives for far less than this, so it survives at most one scavenge
+ * and is not promoted to the old generation.
  */
 export const SCAVENGE_EVERY_BYTES = 8 * 1024 * 1024;
 
