@@ -13,7 +13,7 @@ export const SLOT_BYTES = 1024 * 1024;
 /** Slots in the ring: with the slot being filled, all a download holds of the model. */
 export const SLOTS = 4;
 
-const CELLS: ControlCells = { published: 0, consumed: 1, signal: 2, stop: 3, lengths: 4 };
+const CELLS: ControlCells = { published: 0, consumed: 1, signal: 2, stop: 3, fd: 4, lengths: 5 };
 
 /** Atomics.waitAsync (ES2024; Node 16+), which the ES2023 lib does not declare. */
 type WaitAsync = (
@@ -29,19 +29,22 @@ const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
  * The sha256 (~150 ms of CPU per 200 MiB) thus runs beside the socket's reads instead of
  * between them, and no per-chunk buffer crosses threads: each socket buffer dies in the
  * main thread as soon as it is copied, and the worker allocates almost nothing.
+ * The thread starts with the ring (~30 ms), so a ring is made before the request is sent
+ * and given its file once the response is there; whoever makes one closes it.
  */
 export class SlotRing {
   private readonly data = new SharedArrayBuffer(SLOTS * SLOT_BYTES);
   private readonly bytes = new Uint8Array(this.data);
   private readonly control = new Int32Array(new SharedArrayBuffer(4 * (CELLS.lengths + SLOTS)));
   private readonly worker: Worker;
+  private attached = false;
   private published = 0;
   private filled = 0;
   /** The worker's one message, or why it ended without one. */
   private readonly result: Promise<SlotWorkerResult>;
   private outcome: SlotWorkerResult | undefined;
 
-  constructor(fd: number) {
+  constructor() {
     const shared: SlotWorkerData = {
       data: this.data,
       control: this.control.buffer as SharedArrayBuffer,
@@ -50,7 +53,6 @@ export class SlotRing {
       slotBytes: SLOT_BYTES,
       stopEnd: STOP_END,
       stopAbort: STOP_ABORT,
-      fd,
     };
     this.worker = new Worker(
       `(${hashAndWriteSlots.toString()})(require('node:worker_threads').workerData)`,
@@ -67,11 +69,18 @@ export class SlotRing {
     });
   }
 
+  /** The open file the worker writes the slots to, from its current offset. */
+  attach(fd: number): void {
+    Atomics.store(this.control, CELLS.fd, fd);
+    this.attached = true;
+  }
+
   /**
    * Copies as much of `chunk` as the free slots take; returns what did not fit (empty when
    * all did). Call roomFreed() before copying the rest.
    */
   copyIn(chunk: Uint8Array): Uint8Array {
+    if (!this.attached) throw new Error('SlotRing.copyIn before attach: the worker has no file');
     let at = 0;
     while (at < chunk.byteLength && this.hasRoom()) {
       const n = Math.min(SLOT_BYTES - this.filled, chunk.byteLength - at);
@@ -104,10 +113,13 @@ export class SlotRing {
     throw resultError(result);
   }
 
-  /** Tells the worker to stop after the slot it is writing; settles once it has. */
-  async abort(): Promise<void> {
-    this.stop(STOP_ABORT);
-    await this.result.catch(() => undefined);
+  /**
+   * Tells the worker to stop after the slot it is writing, unless it has ended; settles once
+   * it has stopped. Safe to call at any time and more than once.
+   */
+  async close(): Promise<void> {
+    if (this.outcome === undefined) this.stop(STOP_ABORT);
+    await this.result;
   }
 
   /** Calls `listener` if the worker fails, e.g. a write to the file fails. */

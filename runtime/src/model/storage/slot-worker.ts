@@ -12,6 +12,8 @@ export interface ControlCells {
   readonly signal: number;
   /** 0 while running, STOP_END once every slot is published, STOP_ABORT to give up. */
   readonly stop: number;
+  /** The file descriptor to write to, set before the first slot is published. */
+  readonly fd: number;
   /** The first of `slots` cells holding each slot's filled length. */
   readonly lengths: number;
 }
@@ -27,8 +29,6 @@ export interface SlotWorkerData {
   readonly slotBytes: number;
   readonly stopEnd: number;
   readonly stopAbort: number;
-  /** An open file descriptor of this process, written from its current offset. */
-  readonly fd: number;
 }
 
 /** What the worker posts once, before it exits. */
@@ -71,9 +71,10 @@ export function hashAndWriteSlots(shared: SlotWorkerData): void {
       const slot = consumed % shared.slots;
       const length = Atomics.load(control, cells.lengths + slot);
       const view = new Uint8Array(shared.data, slot * shared.slotBytes, length);
+      const fd = Atomics.load(control, cells.fd);
       hash.update(view);
       for (let at = 0; at < length;) {
-        const written = writeSync(shared.fd, view, at, length - at);
+        const written = writeSync(fd, view, at, length - at);
         if (written === 0) throw new Error('writing the model file made no progress');
         at += written;
       }

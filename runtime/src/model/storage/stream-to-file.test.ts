@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SLOT_BYTES, SLOTS } from './slot-ring.js';
+import { SLOT_BYTES, SlotRing, SLOTS } from './slot-ring.js';
 import { streamToFile } from './stream-to-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'modeldeploy-stream-to-file-'));
@@ -28,7 +28,9 @@ describe('streamToFile', () => {
     const data = randomBytes(4 * SLOTS * SLOT_BYTES + SLOT_BYTES + 12_345);
     const path = join(dir, 'irregular');
     const counts: number[] = [];
-    const result = await streamToFile(Readable.from(chunksOf(data)), path, (n) => counts.push(n));
+    const result = await streamToFile(Readable.from(chunksOf(data)), new SlotRing(), path, (n) =>
+      counts.push(n),
+    );
     expect(readFileSync(path).equals(data)).toBe(true);
     expect(result).toEqual({
       sha256: createHash('sha256').update(data).digest('hex'),
@@ -39,7 +41,7 @@ describe('streamToFile', () => {
 
   it('writes an empty body as an empty file', async () => {
     const path = join(dir, 'empty');
-    const result = await streamToFile(Readable.from([]), path, () => {});
+    const result = await streamToFile(Readable.from([]), new SlotRing(), path, () => {});
     expect(readFileSync(path).length).toBe(0);
     expect(result.bytes).toBe(0);
   });
@@ -49,7 +51,7 @@ describe('streamToFile', () => {
     const refuse = (n: number): void => {
       if (n > 3 * SLOT_BYTES) throw new Error('over the limit');
     };
-    await expect(streamToFile(body, join(dir, 'limited'), refuse)).rejects.toThrow(
+    await expect(streamToFile(body, new SlotRing(), join(dir, 'limited'), refuse)).rejects.toThrow(
       'over the limit',
     );
     expect(body.destroyed).toBe(true);
@@ -61,19 +63,16 @@ describe('streamToFile', () => {
       yield data.subarray(0, 2 * SLOT_BYTES);
       throw Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
     }
-    await expect(streamToFile(Readable.from(cutOff()), join(dir, 'cut'), () => {})).rejects.toThrow(
-      'aborted',
-    );
+    await expect(
+      streamToFile(Readable.from(cutOff()), new SlotRing(), join(dir, 'cut'), () => {}),
+    ).rejects.toThrow('aborted');
   });
 
   it('copies a chunk larger than the whole ring in turns, byte for byte', async () => {
     const data = randomBytes(2 * SLOTS * SLOT_BYTES + 7);
     const path = join(dir, 'one-big-chunk');
-    const result = await streamToFile(
-      Readable.from([data.subarray(0, 3), data.subarray(3)]),
-      path,
-      () => {},
-    );
+    const body = Readable.from([data.subarray(0, 3), data.subarray(3)]);
+    const result = await streamToFile(body, new SlotRing(), path, () => {});
     expect(readFileSync(path).equals(data)).toBe(true);
     expect(result.sha256).toBe(createHash('sha256').update(data).digest('hex'));
   });
@@ -81,7 +80,7 @@ describe('streamToFile', () => {
   it("rejects with the worker's write error and stops the body when the disk is full", async () => {
     const body = Readable.from(chunksOf(randomBytes(3 * SLOTS * SLOT_BYTES)));
     // Linux's /dev/full opens for writing and fails every write with ENOSPC.
-    await expect(streamToFile(body, '/dev/full', () => {})).rejects.toMatchObject({
+    await expect(streamToFile(body, new SlotRing(), '/dev/full', () => {})).rejects.toMatchObject({
       code: 'ENOSPC',
     });
     expect(body.destroyed).toBe(true);
@@ -89,8 +88,12 @@ describe('streamToFile', () => {
 
   it('rejects when the file cannot be written', async () => {
     const body = Readable.from([randomBytes(1024)]);
-    await expect(streamToFile(body, join(dir, 'no-such-dir', 'model'), () => {})).rejects.toThrow(
-      /ENOENT/,
-    );
+    await expect(
+      streamToFile(body, new SlotRing(), join(dir, 'no-such-dir', 'model'), () => {}),
+    ).rejects.toThrow(/ENOENT/);
+  });
+
+  it('lets a ring that never got a file be closed, as when the request fails', async () => {
+    await expect(new SlotRing().close()).resolves.toBeUndefined();
   });
 });

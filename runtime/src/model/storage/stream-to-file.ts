@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { SlotRing } from './slot-ring.js';
+import type { SlotRing } from './slot-ring.js';
 
 export interface StreamedFile {
   readonly sha256: string;
@@ -13,18 +13,24 @@ export interface StreamedFile {
  * writing on a worker thread, overlapped: each chunk is copied into a fixed ring of shared
  * slots (slot-ring.ts) and the body pauses only while every slot waits for the worker.
  * On one thread the sha256 alone took ~150 ms of every 200 MiB, between the socket's reads.
+ * The ring is used once, and closed when this settles.
  * `onBytes` sees the running count before each chunk is copied and may throw to stop.
  * When it fails, the promise settles only after the worker has stopped writing, so the
  * caller may close and remove the file at once.
  */
 export async function streamToFile(
   body: Readable,
+  ring: SlotRing,
   path: string,
   onBytes: (bytes: number) => void,
 ): Promise<StreamedFile> {
-  const file = await open(path, 'w');
+  const file = await open(path, 'w').catch(async (err: unknown) => {
+    await ring.close();
+    throw err;
+  });
   try {
-    return await pump(body, new SlotRing(file.fd), onBytes);
+    ring.attach(file.fd);
+    return await pump(body, ring, onBytes);
   } finally {
     await file.close();
   }
@@ -44,7 +50,7 @@ function pump(
       if (failed) return;
       failed = true;
       body.destroy();
-      void ring.abort().then(() => reject(err));
+      void ring.close().then(() => reject(err));
     };
     const copy = (chunk: Uint8Array): void => {
       const rest = ring.copyIn(chunk);
