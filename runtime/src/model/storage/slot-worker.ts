@@ -16,6 +16,8 @@ export interface ControlCells {
   readonly fd: number;
   /** The first of `slots` cells holding each slot's filled length. */
   readonly lengths: number;
+  /** The first of `slots` cells holding where in its slot each slot's bytes start (0-7). */
+  readonly starts: number;
 }
 
 export const STOP_END = 1;
@@ -70,7 +72,8 @@ export function hashAndWriteSlots(shared: SlotWorkerData): void {
       }
       const slot = consumed % shared.slots;
       const length = Atomics.load(control, cells.lengths + slot);
-      const view = new Uint8Array(shared.data, slot * shared.slotBytes, length);
+      const start = Atomics.load(control, cells.starts + slot);
+      const view = new Uint8Array(shared.data, slot * shared.slotBytes + start, length);
       const fd = Atomics.load(control, cells.fd);
       hash.update(view);
       for (let at = 0; at < length;) {

@@ -68,6 +68,23 @@ describe('streamToFile', () => {
     ).rejects.toThrow('aborted');
   });
 
+  it('keeps the order of chunks that each sit at another alignment in their own buffers', async () => {
+    const data = randomBytes(3 * SLOTS * SLOT_BYTES + 99);
+    const chunks: Buffer[] = [];
+    for (let at = 0, i = 0; at < data.length; i++) {
+      // Large pieces start a fresh slot at their own alignment; small ones are copied as they are.
+      const size = Math.min(i % 3 === 0 ? 100 : 70_000, data.length - at);
+      const own = Buffer.alloc(size + 8);
+      data.copy(own, i % 8, at, at + size);
+      chunks.push(own.subarray(i % 8, (i % 8) + size));
+      at += size;
+    }
+    const path = join(dir, 'misaligned');
+    const result = await streamToFile(Readable.from(chunks), new SlotRing(), path, () => {});
+    expect(readFileSync(path).equals(data)).toBe(true);
+    expect(result.sha256).toBe(createHash('sha256').update(data).digest('hex'));
+  });
+
   it('copies a chunk larger than the whole ring in turns, byte for byte', async () => {
     const data = randomBytes(2 * SLOTS * SLOT_BYTES + 7);
     const path = join(dir, 'one-big-chunk');
