@@ -3,6 +3,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { sha256File } from '../digest.js';
 import { progressTracker, type ProgressEvent } from './progress.js';
 import type { RemoteObject } from './remote-object.js';
+import { SlotRing } from './slot-ring.js';
 import { withRetries, type RetryPolicy } from './retry.js';
 import { RetryableDownloadError } from './storage-errors.js';
 import { cachedModelPath, writeToCache, type CachedFile } from './write-to-cache.js';
@@ -38,29 +39,44 @@ export async function fetchRemoteModel(
   const cached = await fromCache(options);
   if (cached !== undefined) return cached;
   return withRetries(async () => {
-    const signal = AbortSignal.timeout(options.timeoutMs);
-    const describe = (err: Error): string => describeFailure(err, signal, options.timeoutMs);
-    const opened = await guard(object.location, () => object.open(signal), describe);
+    // Its hashing thread starts while the request is made.
+    const ring = new SlotRing();
     try {
-      checkSize(object.location, opened.size, options);
-    } catch (err) {
-      opened.discard();
-      throw err;
+      return await attempt(object, options, ring);
+    } finally {
+      await ring.close();
     }
-    const file = await writeToCache(
-      opened.body,
-      {
-        cacheDir: options.cacheDir,
-        location: object.location,
-        expectedSha256: options.expectedSha256,
-        maxBytes: options.maxBytes,
-        limitName: options.limitName,
-        onBytes: progressTracker(opened.size, options.onProgress ?? (() => {})),
-      },
-      describe,
-    );
-    return { ...file, fromCache: false };
   }, options.retry);
+}
+
+async function attempt(
+  object: RemoteObject,
+  options: FetchOptions,
+  ring: SlotRing,
+): Promise<FetchResult> {
+  const signal = AbortSignal.timeout(options.timeoutMs);
+  const describe = (err: Error): string => describeFailure(err, signal, options.timeoutMs);
+  const opened = await guard(object.location, () => object.open(signal), describe);
+  try {
+    checkSize(object.location, opened.size, options);
+  } catch (err) {
+    opened.discard();
+    throw err;
+  }
+  const file = await writeToCache(
+    opened.body,
+    ring,
+    {
+      cacheDir: options.cacheDir,
+      location: object.location,
+      expectedSha256: options.expectedSha256,
+      maxBytes: options.maxBytes,
+      limitName: options.limitName,
+      onBytes: progressTracker(opened.size, options.onProgress ?? (() => {})),
+    },
+    describe,
+  );
+  return { ...file, fromCache: false };
 }
 
 async function fromCache(options: FetchOptions): Promise<FetchResult | undefined> {

@@ -15,7 +15,7 @@ export interface RemoteObject {
 export interface OpenedObject {
   /** From the response's metadata (Content-Length), when the store says. */
   readonly size: number | undefined;
-  /** Read in flowing mode and paused while the file write falls behind (stream-to-file.ts). */
+  /** Read in flowing mode and paused while the hashing thread falls behind (stream-to-file.ts). */
   readonly body: Readable;
   /** Drops the body unread (the object is refused before its download). */
   discard(): void;

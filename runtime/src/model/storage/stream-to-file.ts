@@ -1,19 +1,7 @@
-import { createHash } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-
-/**
- * Chunks gathered into one writev: one write per 64 KiB socket chunk spent ~40 ms of the
- * main thread per 200 MiB just submitting writes to the thread pool.
- */
-export const MIN_WRITE_BYTES = 1024 * 1024;
-
-/**
- * Chunks that may wait, hashed, behind a write still in flight before the body is paused;
- * with the write itself (at most as much), this bounds what a download holds in memory.
- */
-export const MAX_PENDING_BYTES = 2 * 1024 * 1024;
+import type { SlotRing } from './slot-ring.js';
 
 export interface StreamedFile {
   readonly sha256: string;
@@ -21,24 +9,28 @@ export interface StreamedFile {
 }
 
 /**
- * Hashes a body and writes it to `path` with the two overlapped: while one writev of the
- * chunks received so far runs on the thread pool, the next chunks are received and hashed
- * on the main thread and gathered for the next write. fs.WriteStream, once past its
- * highWaterMark, paused the body until its whole buffer had been written ('drain'), so
- * receiving, hashing and writing took turns. Here the body pauses only when
- * MAX_PENDING_BYTES wait behind a write in flight.
- * `onBytes` sees the running count before each chunk is hashed and may throw to stop.
- * When it fails, the promise settles only after the write in flight has finished, so the
+ * Hashes a body and writes it to `path` with receiving on the main thread and hashing and
+ * writing on a worker thread, overlapped: each chunk is copied into a fixed ring of shared
+ * slots (slot-ring.ts) and the body pauses only while every slot waits for the worker.
+ * On one thread the sha256 alone took ~150 ms of every 200 MiB, between the socket's reads.
+ * The ring is used once, and closed when this settles.
+ * `onBytes` sees the running count before each chunk is copied and may throw to stop.
+ * When it fails, the promise settles only after the worker has stopped writing, so the
  * caller may close and remove the file at once.
  */
 export async function streamToFile(
   body: Readable,
+  ring: SlotRing,
   path: string,
   onBytes: (bytes: number) => void,
 ): Promise<StreamedFile> {
-  const file = await open(path, 'w');
+  const file = await open(path, 'w').catch(async (err: unknown) => {
+    await ring.close();
+    throw err;
+  });
   try {
-    return await pump(body, file, onBytes);
+    ring.attach(file.fd);
+    return await pump(body, ring, onBytes);
   } finally {
     await file.close();
   }
@@ -46,33 +38,33 @@ export async function streamToFile(
 
 function pump(
   body: Readable,
-  file: FileHandle,
+  ring: SlotRing,
   onBytes: (bytes: number) => void,
 ): Promise<StreamedFile> {
-  const hash = createHash('sha256');
   let bytes = 0;
-  let pending: Uint8Array[] = [];
-  let pendingBytes = 0;
-  let writing: Promise<void> | undefined;
   let failed = false;
+  /** Set while part of a chunk waits for a free slot, with the body paused. */
+  let copying: Promise<void> | undefined;
   return new Promise<StreamedFile>((resolve, reject) => {
     const fail = (err: unknown): void => {
       if (failed) return;
       failed = true;
       body.destroy();
-      void (writing ?? Promise.resolve()).then(() => reject(err));
+      void ring.close().then(() => reject(err));
     };
-    const flush = (): void => {
-      const chunks = pending;
-      pending = [];
-      pendingBytes = 0;
-      writing = writeAll(file, chunks).then(() => {
-        writing = undefined;
-        if (failed) return;
-        if (pendingBytes >= MIN_WRITE_BYTES) flush();
+    const copy = (chunk: Uint8Array): void => {
+      const rest = ring.copyIn(chunk);
+      if (rest.byteLength === 0) {
+        copying = undefined;
         if (body.isPaused()) body.resume();
+        return;
+      }
+      body.pause();
+      copying = ring.roomFreed().then(() => {
+        if (!failed) copy(rest);
       }, fail);
     };
+    ring.onFailure(fail);
     body.on('data', (chunk: Uint8Array) => {
       if (failed) return;
       bytes += chunk.byteLength;
@@ -82,45 +74,14 @@ function pump(
         fail(err);
         return;
       }
-      hash.update(chunk);
-      pending.push(chunk);
-      pendingBytes += chunk.byteLength;
-      if (writing === undefined) {
-        if (pendingBytes >= MIN_WRITE_BYTES) flush();
-      } else if (pendingBytes >= MAX_PENDING_BYTES) body.pause();
+      copy(chunk);
     });
     finished(body)
       .then(async () => {
-        while (writing !== undefined) await writing;
+        while (copying !== undefined) await copying;
         if (failed) return;
-        if (pendingBytes > 0) await writeAll(file, pending);
-        resolve({ sha256: hash.digest('hex'), bytes });
+        resolve({ sha256: await ring.end(), bytes });
       })
       .catch(fail);
   });
-}
-
-/** writev writes fewer bytes than asked only near a limit (IOV_MAX, a full disk): go on. */
-async function writeAll(file: FileHandle, chunks: readonly Uint8Array[]): Promise<void> {
-  let rest = chunks;
-  while (rest.length > 0) {
-    const { bytesWritten } = await file.writev(rest);
-    if (bytesWritten === 0) throw new Error('writing the model file made no progress');
-    rest = after(rest, bytesWritten);
-  }
-}
-
-/** The chunks left once `written` bytes from their start are on disk. */
-export function after(chunks: readonly Uint8Array[], written: number): Uint8Array[] {
-  const rest: Uint8Array[] = [];
-  let skip = written;
-  for (const chunk of chunks) {
-    if (skip >= chunk.byteLength) {
-      skip -= chunk.byteLength;
-      continue;
-    }
-    rest.push(skip > 0 ? chunk.subarray(skip) : chunk);
-    skip = 0;
-  }
-  return rest;
 }

@@ -3,7 +3,9 @@ import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkDigest } from '../digest.js';
 import { ModelStorageError, RetryableDownloadError } from './storage-errors.js';
+import type { SlotRing } from './slot-ring.js';
 import { streamToFile } from './stream-to-file.js';
+import { scavengeEvery } from './young-garbage.js';
 import type { Readable } from 'node:stream';
 
 /** Where a model with this digest lives in the cache. */
@@ -37,12 +39,13 @@ class LimitExceededError extends Error {}
  */
 export async function writeToCache(
   body: Readable,
+  ring: SlotRing,
   target: CacheWrite,
   describe: (err: Error) => string,
 ): Promise<CachedFile> {
   const tmp = join(target.cacheDir, `.download-${randomUUID()}`);
   try {
-    const { sha256, bytes } = await streamToFile(body, tmp, limitAndProgress(target)).catch(
+    const { sha256, bytes } = await streamToFile(body, ring, tmp, limitAndProgress(target)).catch(
       (err: unknown) => {
         const error = err instanceof Error ? err : new Error(String(err));
         if (error instanceof LimitExceededError || error instanceof ModelStorageError) throw error;
@@ -62,6 +65,7 @@ export async function writeToCache(
 
 /** Stops a body that outgrows the limit (a store may not say its size) and reports progress. */
 function limitAndProgress(target: CacheWrite): (bytes: number) => void {
+  const collect = scavengeEvery();
   return (bytes) => {
     if (bytes > target.maxBytes) {
       throw new LimitExceededError(
@@ -69,5 +73,6 @@ function limitAndProgress(target: CacheWrite): (bytes: number) => void {
       );
     }
     target.onBytes(bytes);
+    collect(bytes);
   };
 }
