@@ -2,7 +2,8 @@
  * What mirroring to a shadow costs the user (docs/shadow.md#what-it-costs, issue 21).
  *
  *   node --import tsx bench/shadow/run.ts [--seconds 10] [--warmup 2] [--concurrency 64]
- *        [--percents 0,10,100] [--rounds 5] [--layout split|shared] [--cpu-prof DIR]
+ *        [--percents 0,10,100] [--rounds 5] [--warmup-rounds 1] [--layout split|shared]
+ *        [--cpu-prof DIR] [--against REF]
  *        [--out bench/results/shadow-<time>.json] [--no-build]
  *
  * One shadow runtime (the tiny model, track shadow) runs throughout, and for each percent a
@@ -95,6 +96,8 @@ const { values: args } = parseArgs({
     percents: { type: 'string', default: '0,10,100' },
     /** Rounds of cells, each loading every percent once in a rotated order. */
     rounds: { type: 'string', default: '5' },
+    /** Rounds measured first and left out of the report (cold JIT). */
+    'warmup-rounds': { type: 'string', default: '1' },
     /**
      * Also runs the stable runtime of this commit (built in a temporary worktree) at each
      * percent but 0, in the same rounds: a change to the mirror is ranked against its
@@ -113,6 +116,7 @@ const { values: args } = parseArgs({
 const { seconds, warmupSeconds, concurrencies } = loadSettings({ ...args, models: 'tiny' });
 const percents = args.percents.split(',').map(Number);
 const rounds = Number(args.rounds);
+const warmupRounds = Number(args['warmup-rounds']);
 if (args.layout !== 'split' && args.layout !== 'shared') {
   throw new Error(`--layout must be split or shared, not ${args.layout}`);
 }
@@ -317,24 +321,21 @@ async function main(): Promise<void> {
       for (const percent of percents.filter((p) => p > 0))
         stables.push(await startStable(percent, shadowPort, start.logDir, model, against));
     // Each round loads every stable runtime once, in a rotated order, so all of them see
-    // the machine of the same minutes; the report takes medians over the rounds.
-    for (let round = 0; round < rounds; round++) {
+    // the machine of the same minutes; the report takes medians over the rounds. The first
+    // --warmup-rounds are measured and left out: in them every runtime's JIT is still cold
+    // (its main thread used 1.3-1.9 times the CPU per request of later rounds).
+    for (let round = -warmupRounds; round < rounds; round++) {
       for (let i = 0; i < stables.length; i++) {
-        const stable = stables[(round + i) % stables.length];
+        const stable = stables[(round + warmupRounds + i) % stables.length];
         if (stable === undefined) continue;
-        for (const connections of concurrencies)
-          rows.push(
-            await measure(
-              stable,
-              shadow,
-              connections,
-              request,
-              ourInferUrl(model, stable.port),
-              round,
-            ),
-          );
+        for (const connections of concurrencies) {
+          const url = ourInferUrl(model, stable.port);
+          const row = await measure(stable, shadow, connections, request, url, round);
+          if (round >= 0) rows.push(row);
+        }
       }
-      log(`round ${round + 1} of ${rounds} done, load ${currentLoad()[0]?.toFixed(1)}`);
+      const which = round < 0 ? 'warm-up round' : `round ${round + 1} of ${rounds}`;
+      log(`${which} done, load ${currentLoad()[0]?.toFixed(1)}`);
     }
   } finally {
     for (const stable of stables) await stable.server.stop();
@@ -351,6 +352,7 @@ async function main(): Promise<void> {
       wrk: start.wrk,
       layout: args.layout,
       rounds,
+      warmupRounds,
       against: against?.commit,
       rows,
     }),
@@ -379,6 +381,14 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1
     ? (sorted[mid] ?? NaN)
     : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
+
+/** The first and third quartiles (nearest rank). */
+function quartiles(values: readonly number[]): [number, number] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return [at(0.25), at(0.75)];
 }
 
 function sum(values: readonly number[]): number {
@@ -477,7 +487,7 @@ function report(
   if (rises.length > 0) {
     const rise = median(rises);
     const goal: Goal = {
-      goal: `p99 rise at 10 % shadow, c=${top} (median of ${rises.length} rounds)`,
+      goal: `p99 rise at 10 % shadow, c=${top} (median of ${rises.length} rounds; quartiles ${quartiles(rises).map(pct).join(' … ')})`,
       value: rise,
       target: 0.1,
       met: rise < 0.1,
