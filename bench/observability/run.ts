@@ -4,6 +4,7 @@
  *
  *   node --import tsx bench/observability/run.ts [--rounds 10] [--seconds 3] [--warmup 3]
  *        [--concurrency 64] [--models tiny] [--baseline-ref d7ace7c] [--no-baseline]
+ *        [--variants off,tracing-10] [--dispatch eager|delay]
  *        [--out bench/results/observability-<time>.json] [--no-build]
  *
  * Configurations, each its own runtime process (batching at its defaults) driven by wrk with
@@ -100,8 +101,17 @@ const { values: args } = parseArgs({
       type: 'string',
       default: 'baseline,off,tracing-0,tracing-10,tracing-100,payload-10',
     },
+    /**
+     * BATCH_DISPATCH of every runtime. With eager (the runtime's default) each process at
+     * c=64 settles into a batch regime of its own, 2 to 31 rows per session run, which moves
+     * CPU per request more than tracing does; delay fills every batch (32 rows), so two
+     * configurations compare at the same batch size.
+     */
+    dispatch: { type: 'string', default: 'eager' },
   },
 });
+if (args.dispatch !== 'eager' && args.dispatch !== 'delay')
+  throw new Error(`--dispatch must be eager or delay, not ${args.dispatch}`);
 const VARIANTS: readonly Variant[] = parseVariants(args.variants, args['no-baseline']);
 
 /** --variants as a list; off is always in it (the reference of the others). */
@@ -171,7 +181,10 @@ async function start(
     port,
     batching: true,
     logFile: join(logDir, `${model.name}-${variant}.log`),
-    env: variantEnv(variant === 'baseline' ? BASELINE_AS : variant, sink.endpoint),
+    env: {
+      ...variantEnv(variant === 'baseline' ? BASELINE_AS : variant, sink.endpoint),
+      BATCH_DISPATCH: args.dispatch,
+    },
     ...(variant === 'baseline' && baseline !== undefined && { root: baseline.root }),
   });
   log(`starting ${NAMES[variant]}`);
@@ -470,7 +483,7 @@ async function main(): Promise<void> {
   const out = await writeResults('observability', run, args.out, {
     machine: { ...run.machine, loadAtEnd },
     loadGenerator: `${run.wrk}; 1 thread, one server loaded at a time in ${seconds} s slices, one-row V2 infer bodies, ${warmupSeconds} s warm-up each`,
-    settings: { seconds, warmupSeconds, connections, rounds },
+    settings: { seconds, warmupSeconds, connections, rounds, dispatch: args.dispatch },
     ...(baseline !== undefined && {
       baseline: { ref: args['baseline-ref'], commit: baseline.commit },
     }),

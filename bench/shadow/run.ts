@@ -3,7 +3,7 @@
  *
  *   node --import tsx bench/shadow/run.ts [--seconds 10] [--warmup 2] [--concurrency 64]
  *        [--percents 0,10,100] [--rounds 5] [--warmup-rounds 1] [--layout split|shared]
- *        [--cpu-prof DIR] [--against REF]
+ *        [--cpu-prof DIR] [--against REF] [--dispatch eager|delay]
  *        [--out bench/results/shadow-<time>.json] [--no-build]
  *
  * One shadow runtime (the tiny model, track shadow) runs throughout, and for each percent a
@@ -96,6 +96,13 @@ const { values: args } = parseArgs({
     percents: { type: 'string', default: '0,10,100' },
     /** Rounds of cells, each loading every percent once in a rotated order. */
     rounds: { type: 'string', default: '5' },
+    /**
+     * BATCH_DISPATCH of the stable runtimes. With eager (the runtime's default) each process
+     * at c=64 settles into a batch regime of its own (one ran 20 rows per session run all
+     * along, its neighbour 26), which moves CPU per request and p99 more than mirroring
+     * does; delay fills every batch, so the percents compare at the same batch size.
+     */
+    dispatch: { type: 'string', default: 'eager' },
     /** Rounds measured first and left out of the report (cold JIT). */
     'warmup-rounds': { type: 'string', default: '1' },
     /**
@@ -116,6 +123,8 @@ const { values: args } = parseArgs({
 const { seconds, warmupSeconds, concurrencies } = loadSettings({ ...args, models: 'tiny' });
 const percents = args.percents.split(',').map(Number);
 const rounds = Number(args.rounds);
+if (args.dispatch !== 'eager' && args.dispatch !== 'delay')
+  throw new Error(`--dispatch must be eager or delay, not ${args.dispatch}`);
 const warmupRounds = Number(args['warmup-rounds']);
 if (args.layout !== 'split' && args.layout !== 'shared') {
   throw new Error(`--layout must be split or shared, not ${args.layout}`);
@@ -206,10 +215,12 @@ async function startStable(
 ): Promise<Stable> {
   const runtime = against === undefined ? CURRENT : against.commit.slice(0, 7);
   const port = await freePort();
-  const env: Record<string, string> =
-    percent > 0
+  const env: Record<string, string> = {
+    BATCH_DISPATCH: args.dispatch,
+    ...(percent > 0
       ? { SHADOW_TARGET_URL: `http://127.0.0.1:${shadowPort}`, SHADOW_PERCENT: String(percent) }
-      : {};
+      : {}),
+  };
   const spec = ourRuntimeSpec({
     model,
     port,
@@ -353,6 +364,7 @@ async function main(): Promise<void> {
       layout: args.layout,
       rounds,
       warmupRounds,
+      dispatch: args.dispatch,
       against: against?.commit,
       rows,
     }),
