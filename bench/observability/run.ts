@@ -4,7 +4,7 @@
  *
  *   node --import tsx bench/observability/run.ts [--rounds 10] [--seconds 3] [--warmup 3]
  *        [--concurrency 64] [--models tiny] [--baseline-ref d7ace7c] [--no-baseline]
- *        [--variants off,tracing-10] [--dispatch eager|delay]
+ *        [--variants off,tracing-10] [--dispatch eager|delay] [--fresh-processes]
  *        [--out bench/results/observability-<time>.json] [--no-build]
  *
  * Configurations, each its own runtime process (batching at its defaults) driven by wrk with
@@ -108,6 +108,13 @@ const { values: args } = parseArgs({
      * configurations compare at the same batch size.
      */
     dispatch: { type: 'string', default: 'eager' },
+    /**
+     * Starts every configuration's process anew (and warms it) each cycle. Processes of the
+     * same code differ: one ran 30 µs per request more in its onnxruntime threads than its
+     * neighbours all run long. Fresh processes turn such a quirk into noise the median
+     * absorbs instead of a bias of one configuration.
+     */
+    'fresh-processes': { type: 'boolean', default: false },
   },
 });
 if (args.dispatch !== 'eager' && args.dispatch !== 'delay')
@@ -197,7 +204,8 @@ async function start(
 /**
  * Every configuration runs at once, idle but for its slices: each cycle drives each in turn
  * (one wrk, `seconds` each, a rotated order), so all see the machine of the same minute.
- * A first, unrecorded cycle of `warmupSeconds` each warms them up.
+ * A first, unrecorded cycle of `warmupSeconds` each warms them up (with --fresh-processes,
+ * every cycle starts and warms new processes).
  */
 async function measureModel(
   modelKey: ModelKey,
@@ -217,32 +225,36 @@ async function measureModel(
       seconds: secs,
       warmupSeconds: 0,
     });
-  const running: Running[] = [];
-  try {
+  let running: Running[] = [];
+  const startAll = async (): Promise<void> => {
+    for (const r of running) await r.server.stop();
+    running = [];
     for (const variant of VARIANTS)
       running.push(await start(variant, model, sink, logDir, baseline));
     for (const r of running) await drive(r, warmupSeconds);
+  };
+  try {
     const slices: {
       r: Running;
       cycle: number;
       at: Mark;
+      end: Mark;
       result: LoadResult;
       load1: number;
     }[] = [];
     for (let cycle = 1; cycle <= rounds; cycle++) {
+      if (cycle === 1 || args['fresh-processes']) await startAll();
       for (const r of rotated(running, cycle - 1)) {
         const at = await mark(r);
         const result = await drive(r, seconds);
+        const end = await mark(r);
         const load1 = Math.round((loadavg()[0] ?? 0) * 100) / 100;
-        slices.push({ r, cycle, at, result, load1 });
+        slices.push({ r, cycle, at, end, result, load1 });
       }
       log(`cycle ${cycle} of ${rounds} done, load ${loadavg()[0]?.toFixed(1)}`);
     }
-    const atEnd = new Map<Running, Mark>();
-    for (const r of running) atEnd.set(r, await mark(r));
     return slices.map((slice) => {
-      const next = slices.find((s) => s.r === slice.r && s.cycle === slice.cycle + 1);
-      const end = next?.at ?? (atEnd.get(slice.r) as Mark);
+      const { end } = slice;
       const cpu = end.cpu - slice.at.cpu;
       const threads = threadSplit(slice.r.server.pid, slice.at.threads, end.threads);
       const perRequest = (s: number): number => (s * 1e6) / Math.max(1, slice.result.requests);
@@ -483,7 +495,14 @@ async function main(): Promise<void> {
   const out = await writeResults('observability', run, args.out, {
     machine: { ...run.machine, loadAtEnd },
     loadGenerator: `${run.wrk}; 1 thread, one server loaded at a time in ${seconds} s slices, one-row V2 infer bodies, ${warmupSeconds} s warm-up each`,
-    settings: { seconds, warmupSeconds, connections, rounds, dispatch: args.dispatch },
+    settings: {
+      seconds,
+      warmupSeconds,
+      connections,
+      rounds,
+      dispatch: args.dispatch,
+      freshProcesses: args['fresh-processes'],
+    },
     ...(baseline !== undefined && {
       baseline: { ref: args['baseline-ref'], commit: baseline.commit },
     }),
