@@ -44,6 +44,7 @@ import { loadBenchModel, type BenchModel, type ModelKey } from '../lib/models.js
 import { buildRuntime, ourInferUrl, ourRuntimeSpec } from '../lib/our-runtime.js';
 import { buildRuntimeAt, type RuntimeAtRef } from '../lib/runtime-at-ref.js';
 import { freePort, ServerProcess } from '../lib/server-process.js';
+import { median, quantile } from '../lib/percentile.js';
 import { fmtInt, fmtMs, formatTable } from '../lib/table.js';
 import { measureCell, type LoadResult } from '../lib/wrk.js';
 import { startOtlpSink, type OtlpSink } from './otlp-sink.js';
@@ -279,23 +280,6 @@ async function measureModel(
   } finally {
     for (const r of running) await r.server.stop();
   }
-}
-
-/** Linear interpolation between the closest ranks. */
-function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (sorted.length - 1) * q;
-  const low = sorted[Math.floor(at)] as number;
-  const high = sorted[Math.ceil(at)] as number;
-  return low + (high - low) * (at - Math.floor(at));
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 interface PairSummary {

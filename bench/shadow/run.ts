@@ -41,6 +41,7 @@ import { currentLoad } from '../lib/machine.js';
 import { loadBenchModel } from '../lib/models.js';
 import { buildRuntime, ourInferUrl, ourRuntimeSpec } from '../lib/our-runtime.js';
 import { freePort, ServerProcess } from '../lib/server-process.js';
+import { median, percentile } from '../lib/percentile.js';
 import { fmtInt, fmtMs, formatTable } from '../lib/table.js';
 import { topSelfTime, type CpuProfile } from '../observability/cpu-profile.js';
 import { processCpuSeconds } from '../lib/process-cpu.js';
@@ -387,20 +388,10 @@ function pct(n: number): string {
   return `${n >= 0 ? '+' : ''}${(n * 100).toFixed(1)} %`;
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? NaN)
-    : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
-}
-
 /** The first and third quartiles (nearest rank). */
 function quartiles(values: readonly number[]): [number, number] {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number): number =>
-    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return [at(0.25), at(0.75)];
+  return [percentile(sorted, 25), percentile(sorted, 75)];
 }
 
 function sum(values: readonly number[]): number {

@@ -20,7 +20,8 @@ import { startS3Server, type S3Server } from '../../test/support/s3-server.js';
 import { benchLog } from '../lib/bench-run.js';
 import { currentLoad, machineInfo } from '../lib/machine.js';
 import { REPO_ROOT } from '../lib/models.js';
-import { childDownload, curlDownload, median } from './downloads.js';
+import { median } from '../lib/percentile.js';
+import { childDownload, curlDownload } from './downloads.js';
 
 const run = promisify(execFile);
 const log = benchLog('storage-ab');

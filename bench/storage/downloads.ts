@@ -63,9 +63,3 @@ export async function childDownload(
   );
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as ChildResult;
 }
-
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
-}

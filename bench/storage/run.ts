@@ -20,7 +20,8 @@ import { startS3Server } from '../../test/support/s3-server.js';
 import { benchLog, goalLine, type Goal } from '../lib/bench-run.js';
 import { machineInfo } from '../lib/machine.js';
 import { REPO_ROOT } from '../lib/models.js';
-import { childDownload, curlDownload, median, type ChildResult } from './downloads.js';
+import { median } from '../lib/percentile.js';
+import { childDownload, curlDownload, type ChildResult } from './downloads.js';
 
 const log = benchLog('storage');
 const MIB = 2 ** 20;

@@ -1,4 +1,11 @@
-import type { AttributeValue, Attributes, HrTime, Link, SpanStatus } from '@opentelemetry/api';
+import type {
+  AttributeValue,
+  Attributes,
+  HrTime,
+  Link,
+  SpanContext,
+  SpanStatus,
+} from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import {
   ProtobufTraceSerializer,
@@ -114,15 +121,7 @@ function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
   w.tag(2, LEN);
   const at = w.begin();
   const context = span.spanContext();
-  w.tag(1, LEN);
-  w.hexBytes(context.traceId);
-  w.tag(2, LEN);
-  w.hexBytes(context.spanId);
-  const traceState = context.traceState?.serialize();
-  if (traceState) {
-    w.tag(3, LEN);
-    w.string(traceState);
-  }
+  writeIds(w, context);
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     w.tag(4, LEN);
@@ -151,14 +150,8 @@ function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
   w.end(at);
 }
 
-function flags(traceFlags: number, isRemote: boolean | undefined): number {
-  return (traceFlags & 0xff) | HAS_IS_REMOTE | (isRemote === true ? IS_REMOTE : 0);
-}
-
-function writeLink(w: ProtobufWriter, link: Link): void {
-  w.tag(13, LEN);
-  const at = w.begin();
-  const context = link.context;
+/** trace_id, span_id and trace_state: fields 1-3 of both Span and Span.Link. */
+function writeIds(w: ProtobufWriter, context: SpanContext): void {
   w.tag(1, LEN);
   w.hexBytes(context.traceId);
   w.tag(2, LEN);
@@ -168,6 +161,17 @@ function writeLink(w: ProtobufWriter, link: Link): void {
     w.tag(3, LEN);
     w.string(traceState);
   }
+}
+
+function flags(traceFlags: number, isRemote: boolean | undefined): number {
+  return (traceFlags & 0xff) | HAS_IS_REMOTE | (isRemote === true ? IS_REMOTE : 0);
+}
+
+function writeLink(w: ProtobufWriter, link: Link): void {
+  w.tag(13, LEN);
+  const at = w.begin();
+  const context = link.context;
+  writeIds(w, context);
   if (link.attributes) writeAttributes(w, link.attributes, 4);
   w.tag(5, VARINT);
   w.varint(link.droppedAttributesCount ?? 0);

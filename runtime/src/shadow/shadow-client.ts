@@ -1,6 +1,5 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import type { ParsedResponse } from './response-parser.js';
 import {
   ShadowConnection,
   ShadowUnreachable,
@@ -71,7 +70,7 @@ export class ShadowClient implements ConnectionEvents {
         connection.exchange(head, body).then(
           (response) => {
             clearTimeout(timer);
-            resolve(shadowResponse(response));
+            resolve(response);
           },
           (err: Error) => {
             if (reused && err instanceof StaleConnection) {
@@ -148,8 +147,4 @@ export function requestHead(
     head += `${name}: ${value}\r\n`;
   }
   return `${head}content-length: ${contentLength}\r\n\r\n`;
-}
-
-function shadowResponse(response: ParsedResponse): ShadowResponse {
-  return { status: response.status, headers: response.headers, body: response.body };
 }
