@@ -17,6 +17,40 @@ if extra ~= nil then
   end
 end
 
+-- WRK_TRACEPARENT_EVERY=N (N > 0): every Nth request carries a W3C traceparent that marks a
+-- sampled caller span, with a new random trace id each time; the rest are sent as they are.
+-- A runtime that samples no root trace (parentbased_traceidratio at 0) then traces exactly
+-- that share, so one process can be measured tracing some requests and none in turn.
+local every = tonumber(os.getenv("WRK_TRACEPARENT_EVERY") or "0") or 0
+if every > 0 then
+  local sent = 0
+  local plain = nil
+  local traced_headers = {}
+
+  local function hex(groups)
+    local parts = {}
+    for i = 1, groups do
+      parts[i] = string.format("%04x", math.random(0, 65535))
+    end
+    -- An all-zero id is invalid; the first group is never zero.
+    if parts[1] == "0000" then parts[1] = "0001" end
+    return table.concat(parts)
+  end
+
+  function init(args)
+    math.randomseed(os.time())
+    for name, value in pairs(wrk.headers) do traced_headers[name] = value end
+    plain = wrk.format()
+  end
+
+  function request()
+    sent = sent + 1
+    if sent % every ~= 0 then return plain end
+    traced_headers["traceparent"] = "00-" .. hex(8) .. "-" .. hex(4) .. "-01"
+    return wrk.format(nil, nil, traced_headers)
+  end
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(

@@ -34,6 +34,11 @@ export interface LoadOptions {
   readonly threads?: number;
   /** Runs wrk on these CPUs only (taskset's list syntax), e.g. beside a pinned server. */
   readonly cpus?: string;
+  /**
+   * Every Nth request carries a sampled W3C traceparent with a new trace id (post.lua), so a
+   * runtime that samples no root trace traces exactly 1/N of the requests.
+   */
+  readonly traceparentEvery?: number;
 }
 
 interface WrkSummary {
@@ -62,6 +67,7 @@ async function runWrk(options: LoadOptions): Promise<LoadResult> {
     WRK_HEADERS: Object.entries(options.headers ?? {})
       .map(([k, v]) => `${k}: ${v}`)
       .join('\n'),
+    WRK_TRACEPARENT_EVERY: String(options.traceparentEvery ?? 0),
   };
   if (options.body !== undefined) {
     const file = join(tmpdir(), `md-bench-body-${process.pid}-${bodySeq++}.bin`);
