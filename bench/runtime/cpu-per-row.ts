@@ -36,8 +36,11 @@ import { buildRuntime, OUR_MAX_BATCH, ourRuntimeSpec } from '../lib/our-runtime.
 import { freePort, ServerProcess } from '../lib/server-process.js';
 
 type Protocol = 'json' | 'binary' | 'grpc';
-/** This checkout's runtime/dist, or an earlier build given with --baseline-root. */
-type Build = 'current' | 'baseline';
+/**
+ * This checkout's runtime/dist, an earlier build given with --baseline-root, or (--floor)
+ * floor-server.ts: node:http and grpc-js answering a precomputed answer, no model.
+ */
+type Build = 'current' | 'baseline' | 'floor';
 
 interface Cell {
   readonly model: string;
@@ -48,6 +51,7 @@ interface Cell {
   readonly serverCpuUsPerRow: number;
   /** The raw loop at full batches (OUR_MAX_BATCH rows). */
   readonly rawCpuUsPerRow: number;
+  /** Raw CPU per row / server CPU per row; for the floor, raw / (raw + floor): its ceiling. */
   readonly efficiency: number;
   /** Rows per session run the server actually formed (its modeldeploy_batch_size). */
   readonly meanBatch: number;
@@ -190,6 +194,8 @@ interface Options {
   readonly baselineRoot: string | undefined;
   /** Cells per protocol and build; with a baseline, the builds alternate. */
   readonly rounds: number;
+  /** Also measure floor-server.ts under the same load, once per protocol. */
+  readonly floor: boolean;
 }
 
 interface RunningServer {
@@ -274,9 +280,77 @@ async function measureModel(key: string, options: Options): Promise<Cell[]> {
         }
       }
     }
+    if (options.floor) cells.push(...(await measureFloor(model, key, options, raw)));
   } finally {
     for (const running of servers) await running.server.stop();
     await session.release();
+  }
+  return cells;
+}
+
+/**
+ * The floor: the same load against floor-server.ts. Its CPU per row is what Node's HTTP or
+ * HTTP/2 stack and the kernel cost with nothing else running in the server, and its
+ * "efficiency" is the most a server on those stacks could reach here: the raw loop's CPU per
+ * row against the raw loop's plus the floor's.
+ */
+async function measureFloor(
+  model: BenchModel,
+  key: string,
+  options: Options,
+  raw: (rows: number) => Promise<number>,
+): Promise<Cell[]> {
+  const port = await freePort();
+  const grpcPort = await freePort();
+  const server = await ServerProcess.start({
+    label: 'floor',
+    command: process.execPath,
+    args: [
+      ...['--import', 'tsx', join(REPO_ROOT, 'bench', 'runtime', 'floor-server.ts')],
+      ...['--model', model.key, '--name', model.name],
+      ...['--port', String(port), '--grpc-port', String(grpcPort)],
+    ],
+    cwd: REPO_ROOT,
+    readyUrl: `http://127.0.0.1:${port}/v2/health/ready`,
+    logFile: join(tmpdir(), `cpu-per-row-${model.key}-floor.log`),
+  });
+  const cells: Cell[] = [];
+  try {
+    const idle = await idleCpuPercent(server.pid);
+    for (const protocol of options.protocols) {
+      const target = `127.0.0.1:${protocol === 'grpc' ? grpcPort : port}`;
+      const result = await drive(server, port, [
+        ...['--protocol', protocol, '--target', target, '--model', model.key],
+        ...['--name', model.name, '--tolerance', String(model.tolerance)],
+        ...['--rows', String(options.rows)],
+        ...['--connections', String(options.connections), '--seconds', String(options.seconds)],
+      ]);
+      const rowsAnswered = result.answered * options.rows;
+      const perRow = (cpuSeconds: number): number => (cpuSeconds * 1e6) / rowsAnswered;
+      const floorUsPerRow = perRow(result.cpuSeconds);
+      const rawCpuUsPerRow = await raw(OUR_MAX_BATCH);
+      const ceiling = rawCpuUsPerRow / (rawCpuUsPerRow + floorUsPerRow);
+      cells.push({
+        model: key,
+        build: 'floor',
+        protocol,
+        rowsPerRequest: options.rows,
+        rowsPerSecond: rowsAnswered / result.seconds,
+        serverCpuUsPerRow: floorUsPerRow,
+        rawCpuUsPerRow,
+        efficiency: ceiling,
+        meanBatch: OUR_MAX_BATCH,
+        rawCpuUsPerRowAtMeanBatch: rawCpuUsPerRow,
+        efficiencyAtMeanBatch: ceiling,
+        mainThreadUsPerRow: perRow(result.threads.mainSeconds),
+        otherThreadsUsPerRow: result.threads.others.map(perRow),
+        systemUsPerRow: perRow(result.threads.systemSeconds),
+        idleCpuPercent: idle,
+        failed: result.failed,
+      });
+    }
+  } finally {
+    await server.stop();
   }
   return cells;
 }
@@ -298,6 +372,11 @@ async function main(): Promise<void> {
       /** Write a V8 CPU profile of each server (its main thread) into this directory. */
       'cpu-prof-dir': { type: 'string' },
       'skip-build': { type: 'boolean', default: false },
+      /**
+       * Also run the same load against floor-server.ts (no framework, no model): the CPU
+       * Node's stacks and the kernel take per request, and the efficiency ceiling it leaves.
+       */
+      floor: { type: 'boolean', default: false },
     },
   });
   if (!values['skip-build']) await buildRuntime();
@@ -318,6 +397,7 @@ async function main(): Promise<void> {
         nodeArgs,
         baselineRoot: values['baseline-root'],
         rounds: Number(values.rounds),
+        floor: values.floor,
       })),
     );
   const lines = cells.map(
