@@ -5,7 +5,7 @@ import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ShadowClient } from '../../runtime/src/shadow/shadow-client.js';
+import { MAX_PIPELINED_COPIES, ShadowClient } from '../../runtime/src/shadow/shadow-client.js';
 import { ShadowUnreachable } from '../../runtime/src/shadow/shadow-connection.js';
 import { createCa, createLeaf } from '../cluster/pki.js';
 
@@ -36,6 +36,49 @@ function client(url: string, timeoutMs = 2_000, ca?: Buffer): ShadowClient {
 
 /** An answer the way the runtime frames it: JSON with content-length. */
 const ANSWER = 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}';
+
+/** An answer whose body is `body`, optionally announcing that the server closes. */
+function answer(body: string, close = false): string {
+  const connection = close ? 'connection: close\r\n' : '';
+  return `HTTP/1.1 200 OK\r\n${connection}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+/**
+ * A raw HTTP/1.1 server that reads each connection's requests (bodies of our copies carry
+ * no CRLF CRLF) and hands the bodies received so far to `onRequests`, per data event.
+ */
+function rawServer(
+  onRequests: (socket: net.Socket, bodies: string[], connection: number) => void,
+): net.Server {
+  let connections = 0;
+  return net.createServer((socket) => {
+    const id = ++connections;
+    let buffered = '';
+    socket.on('data', (data: Buffer) => {
+      buffered += data.toString('latin1');
+      const bodies: string[] = [];
+      for (;;) {
+        const end = buffered.indexOf('\r\n\r\n');
+        if (end < 0) break;
+        const length = Number(/content-length: (\d+)/.exec(buffered.slice(0, end))?.[1] ?? 0);
+        if (buffered.length < end + 4 + length) break;
+        bodies.push(buffered.slice(end + 4, end + 4 + length));
+        buffered = buffered.slice(end + 4 + length);
+      }
+      if (bodies.length > 0) onRequests(socket, bodies, id);
+    });
+  });
+}
+
+const posts = (
+  n: number,
+  tag = 'c',
+): { path: string; headers: Record<string, string>; body: Buffer }[] =>
+  Array.from({ length: n }, (_, i) => ({
+    path: '/predict',
+    headers: {},
+    body: Buffer.from(`${tag}${i}`),
+  }));
 
 describe('ShadowClient', () => {
   it('posts copies with their headers and body over one kept-alive connection', async () => {
@@ -192,5 +235,68 @@ describe('ShadowClient', () => {
     await expect(
       client(`https://127.0.0.1:${port}`).post('/predict', {}, Buffer.from('{}')),
     ).rejects.toThrow();
+  });
+
+  it('pipelines the copies posted together on one connection in one write, and matches each answer to its copy in order', async () => {
+    const reads: { connection: number; bodies: string[] }[] = [];
+    const server = rawServer((socket, bodies, connection) => {
+      reads.push({ connection, bodies });
+      // The answers go back in one write too; each names the copy it answers.
+      socket.write(bodies.map((b) => answer(`{"echo":"${b}"}`)).join(''));
+    });
+    const port = await listen(server);
+    const shadow = client(`http://127.0.0.1:${port}`);
+    const first = await Promise.all(shadow.postAll(posts(3, 'a')));
+    expect(first.map((r) => r.body.toString())).toEqual([
+      '{"echo":"a0"}',
+      '{"echo":"a1"}',
+      '{"echo":"a2"}',
+    ]);
+    // The next window reuses the same connection.
+    const second = await Promise.all(shadow.postAll(posts(2, 'b')));
+    expect(second.map((r) => r.body.toString())).toEqual(['{"echo":"b0"}', '{"echo":"b1"}']);
+    expect(reads).toEqual([
+      { connection: 1, bodies: ['a0', 'a1', 'a2'] },
+      { connection: 1, bodies: ['b0', 'b1'] },
+    ]);
+  });
+
+  it(`spreads a window of more than ${MAX_PIPELINED_COPIES} copies over several connections`, async () => {
+    const perConnection = new Map<number, string[]>();
+    const server = rawServer((socket, bodies, connection) => {
+      perConnection.set(connection, [...(perConnection.get(connection) ?? []), ...bodies]);
+      for (const b of bodies) socket.write(answer(b));
+    });
+    const port = await listen(server);
+    const shadow = client(`http://127.0.0.1:${port}`);
+    const n = MAX_PIPELINED_COPIES * 2 + 1;
+    const answers = await Promise.all(shadow.postAll(posts(n)));
+    expect(answers.map((r) => r.body.toString())).toEqual(posts(n).map((p) => p.body.toString()));
+    expect(
+      [...perConnection.values()].map((bodies) => bodies.length).sort((a, b) => a - b),
+    ).toEqual([1, MAX_PIPELINED_COPIES, MAX_PIPELINED_COPIES]);
+  });
+
+  it('sends the copies behind an answer that closes the connection again on a new one', async () => {
+    const server = rawServer((socket, bodies, connection) => {
+      // The first connection answers one copy and says it closes; later ones answer all.
+      if (connection === 1) socket.end(answer(bodies[0] ?? '', true));
+      else socket.write(bodies.map((b) => answer(b)).join(''));
+    });
+    const port = await listen(server);
+    const shadow = client(`http://127.0.0.1:${port}`);
+    const answers = await Promise.all(shadow.postAll(posts(3)));
+    expect(answers.map((r) => r.body.toString())).toEqual(['c0', 'c1', 'c2']);
+  });
+
+  it('gives up on the copies of a window still unanswered at the timeout, keeping the answers that came', async () => {
+    const server = rawServer((socket, bodies) => {
+      // Answers the first copy only; the shadow hangs on the others.
+      socket.write(answer(bodies[0] ?? ''));
+    });
+    const port = await listen(server);
+    const [first, ...rest] = client(`http://127.0.0.1:${port}`, 200).postAll(posts(3));
+    await expect(first).resolves.toMatchObject({ status: 200 });
+    for (const copy of rest) await expect(copy).rejects.toThrow(/did not answer within 200 ms/);
   });
 });

@@ -114,4 +114,17 @@ describe('ResponseParser', () => {
     parser.push(Buffer.from('HTTP/1.1 200 OK\r\n'));
     expect(() => parser.push(Buffer.alloc(70 * 1024, 'a'))).toThrow(/response head over/);
   });
+
+  it('returns answers to pipelined requests that came in one read one at a time, and says when the next one has begun', () => {
+    const parser = new ResponseParser();
+    const two = Buffer.from(FASTIFY_ANSWER + FASTIFY_ANSWER.slice(0, 20), 'latin1');
+    expect(parser.push(two)?.status).toBe(200);
+    expect(parser.next()).toBeUndefined();
+    expect(parser.started).toBe(true);
+    expect(parser.push(Buffer.from(FASTIFY_ANSWER.slice(20), 'latin1'))?.body.toString()).toBe(
+      '{"a":[1,2]}',
+    );
+    expect(parser.next()).toBeUndefined();
+    expect(parser.started).toBe(false);
+  });
 });

@@ -28,7 +28,7 @@ interface Head {
 }
 
 /**
- * Reads one response at a time from a connection's bytes, as they arrive. The shadow is our
+ * Reads responses in order from a connection's bytes, as they arrive. The shadow is our
  * own runtime, which frames answers with content-length; chunked bodies and bodies that end
  * with the connection are read too, so any HTTP/1.1 server behind the shadow Service works.
  * 1xx interim responses are skipped.
@@ -42,6 +42,14 @@ export class ResponseParser {
   /** Adds bytes; returns the response once it is complete. Throws MalformedResponse. */
   push(data: Buffer): ParsedResponse | undefined {
     this.buffered = this.buffered.length === 0 ? data : Buffer.concat([this.buffered, data]);
+    return this.next();
+  }
+
+  /**
+   * The next whole response from the bytes already pushed, if there is one: answers to
+   * pipelined requests often arrive in one read. Throws MalformedResponse.
+   */
+  next(): ParsedResponse | undefined {
     for (;;) {
       if (this.head === undefined) {
         const head = this.takeHead();
@@ -64,9 +72,14 @@ export class ResponseParser {
     );
   }
 
-  /** Bytes received beyond the response just returned (a well-behaved server sends none). */
+  /** Bytes received beyond the response just returned: the start of the next one, if any. */
   get leftover(): number {
     return this.buffered.length;
+  }
+
+  /** Whether any byte of a response not yet returned has arrived. */
+  get started(): boolean {
+    return this.head !== undefined || this.buffered.length > 0;
   }
 
   private takeHead(): Head | undefined {

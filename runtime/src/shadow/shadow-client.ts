@@ -1,11 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import {
-  ShadowConnection,
-  ShadowUnreachable,
-  StaleConnection,
-  type ConnectionEvents,
-} from './shadow-connection.js';
+import { PipelinedCopy } from './pipelined-copy.js';
+import { ShadowConnection, ShadowUnreachable, type ConnectionEvents } from './shadow-connection.js';
 
 /** The shadow's answer to one copy. */
 export interface ShadowResponse {
@@ -15,15 +11,29 @@ export interface ShadowResponse {
   readonly body: Buffer;
 }
 
+/** One copy to post: the path below the target's base path, its headers and body. */
+export interface ShadowPost {
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+}
+
 /** A header line must not let a value start another line. */
 const LINE_BREAK = /[\r\n]/;
 
 /**
- * Posts copies to the shadow over kept-alive HTTP/1.1 connections (ShadowConnection), as many
- * as copies are in flight (the mirror bounds those), the most recently used first so idle
- * ones age out on the shadow's side. Every CPU cycle spent here comes out of the stable pod's
- * share for its users, which is why this is not node's HTTP client or fetch: measured in
- * bench/shadow, both cost the main thread several times what a copy's write and read do.
+ * Copies pipelined on one connection at most: more go over further connections, so one
+ * slow answer holds up few others and a lost connection loses few copies.
+ */
+export const MAX_PIPELINED_COPIES = 16;
+
+/**
+ * Posts copies to the shadow over kept-alive HTTP/1.1 connections (ShadowConnection): the
+ * copies posted together share a connection, pipelined, up to MAX_PIPELINED_COPIES each;
+ * idle connections are reused most recently used first, so idle ones age out on the
+ * shadow's side. Every CPU cycle spent here comes out of the stable pod's share for its
+ * users, which is why this is not node's HTTP client or fetch: measured in bench/shadow,
+ * both cost the main thread several times what a copy's write and read do.
  */
 export class ShadowClient implements ConnectionEvents {
   private readonly idleConnections: ShadowConnection[] = [];
@@ -50,41 +60,50 @@ export class ShadowClient implements ConnectionEvents {
     this.basePath = url.pathname.replace(/\/$/, '');
   }
 
-  /**
-   * POSTs `body` to the target's base path + `path`; resolves with any answer, rejects with
-   * ShadowUnreachable when no connection was made, else with what went wrong. A kept-alive
-   * connection the shadow had closed is replaced once; SHADOW_TIMEOUT_MS covers both tries.
-   */
+  /** POSTs one copy; see postAll. */
   post(
     path: string,
     headers: Readonly<Record<string, string>>,
     body: Buffer,
   ): Promise<ShadowResponse> {
-    if (this.closed) return Promise.reject(new Error('the shadow client is closed (shutdown)'));
-    const head = requestHead(`${this.basePath}${path}`, this.authority, headers, body.length);
-    return new Promise((resolve, reject) => {
-      let current: ShadowConnection | undefined;
-      const timer = setTimeout(() => current?.destroy(this.timeoutError(current)), this.timeoutMs);
-      const attempt = (connection: ShadowConnection, reused: boolean): void => {
-        current = connection;
-        connection.exchange(head, body).then(
-          (response) => {
-            clearTimeout(timer);
-            resolve(response);
-          },
-          (err: Error) => {
-            if (reused && err instanceof StaleConnection) {
-              attempt(this.connect(), false);
-              return;
-            }
-            clearTimeout(timer);
-            reject(err);
-          },
-        );
-      };
-      const idle = this.idleConnections.pop();
-      attempt(idle ?? this.connect(), idle !== undefined);
-    });
+    return this.postAll([{ path, headers, body }])[0] as Promise<ShadowResponse>;
+  }
+
+  /**
+   * POSTs each copy to the target's base path + its path, the copies pipelined in one write
+   * per connection. Each promise resolves with any answer, or rejects with ShadowUnreachable
+   * when no connection was made, else with what went wrong. A copy that a kept-alive
+   * connection lost before the shadow began to answer it is sent once more on a new
+   * connection; SHADOW_TIMEOUT_MS covers both tries.
+   */
+  postAll(posts: readonly ShadowPost[]): Promise<ShadowResponse>[] {
+    if (this.closed)
+      return posts.map(() => Promise.reject(new Error('the shadow client is closed (shutdown)')));
+    const copies = posts.map(
+      (post) =>
+        new PipelinedCopy(
+          requestHead(
+            `${this.basePath}${post.path}`,
+            this.authority,
+            post.headers,
+            post.body.length,
+          ),
+          post.body,
+          (copy) => this.sendAgain(copy),
+        ),
+    );
+    const timer = setTimeout(() => this.expire(copies), this.timeoutMs);
+    let unsettled = copies.length;
+    const settled = (): void => {
+      if (--unsettled === 0) clearTimeout(timer);
+    };
+    const answers = copies.map((copy) => copy.settle(settled));
+    for (let at = 0; at < copies.length; at += MAX_PIPELINED_COPIES)
+      this.sendOn(
+        this.idleConnections.pop() ?? this.connect(),
+        copies.slice(at, at + MAX_PIPELINED_COPIES),
+      );
+    return answers;
   }
 
   /** Closes every connection (at shutdown); copies still in flight end as errors. */
@@ -102,6 +121,25 @@ export class ShadowClient implements ConnectionEvents {
     this.open.delete(connection);
     const at = this.idleConnections.indexOf(connection);
     if (at >= 0) this.idleConnections.splice(at, 1);
+  }
+
+  private sendOn(connection: ShadowConnection, copies: readonly PipelinedCopy[]): void {
+    for (const copy of copies) copy.connection = connection;
+    connection.send(copies);
+  }
+
+  /** The second try of a copy a kept-alive connection lost, on a connection of its own. */
+  private sendAgain(copy: PipelinedCopy): void {
+    if (this.closed) copy.failed(new Error('the shadow client is closed (shutdown)'));
+    else this.sendOn(this.connect(), [copy]);
+  }
+
+  /** SHADOW_TIMEOUT_MS passed: ends the connections still carrying these copies. */
+  private expire(copies: readonly PipelinedCopy[]): void {
+    for (const copy of copies) {
+      const connection = copy.connection;
+      if (!copy.done && connection !== undefined) connection.destroy(this.timeoutError(connection));
+    }
   }
 
   private connect(): ShadowConnection {

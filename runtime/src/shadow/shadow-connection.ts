@@ -25,30 +25,43 @@ const CONNECT_ERRORS = new Set([
   'EADDRNOTAVAIL',
 ]);
 
-interface Pending {
-  readonly resolve: (response: ParsedResponse) => void;
-  readonly reject: (err: Error) => void;
-  /** Whether any byte of the answer has arrived. */
-  answering: boolean;
+/** One copy on a connection: its request, and where its answer or failure goes. */
+export interface Outgoing {
+  /** The request line and headers. */
+  readonly head: string;
+  readonly body: Buffer;
+  /** The whole answer has arrived. */
+  answered(response: ParsedResponse): void;
+  /**
+   * No (whole) answer: StaleConnection when the copy may be sent again, ShadowUnreachable
+   * when no connection was made, else what went wrong.
+   */
+  failed(err: Error): void;
 }
 
 /** What the pool learns from a connection. */
 export interface ConnectionEvents {
-  /** The answer is in and the connection may carry the next copy. */
+  /** Every answer is in and the connection may carry the next copies. */
   idle(connection: ShadowConnection): void;
   /** The connection is closed; forget it. */
   gone(connection: ShadowConnection): void;
 }
 
 /**
- * One connection to the shadow carrying one copy at a time: the request goes out in a
- * single write and the answer is read with ResponseParser. A copy costs the stable pod's
- * main thread a write, a read and this parse, where node's HTTP client added a request and
- * a response object, stream machinery and a dozen event listeners per exchange.
+ * One connection to the shadow carrying one send window's copies at a time, pipelined: all
+ * of them go out in a single write and their answers are read in order with ResponseParser.
+ * A copy costs the stable pod's main thread its share of one write and of one read, where a
+ * connection per copy cost a write, a read and an event-loop wake-up each, and node's HTTP
+ * client added request and response objects, stream machinery and a dozen listeners.
+ *
+ * RFC 9112 9.3.2 asks a client not to pipeline after a non-idempotent request unless it can
+ * recover from partial failure: a copy is fire-and-forget, and a copy the connection lost is
+ * a counted error (or sent once more when the shadow had not begun to answer it).
  */
 export class ShadowConnection {
   private readonly parser = new ResponseParser();
-  private pending: Pending | undefined;
+  /** Copies sent and not yet answered, in the order they were written. */
+  private queue: Outgoing[] = [];
   private lastError: NodeJS.ErrnoException | undefined;
   private isConnected = false;
   /** Answers this connection has carried; a reused one may have been closed while idle. */
@@ -72,74 +85,82 @@ export class ShadowConnection {
     return this.isConnected;
   }
 
-  /** Sends one request (its head and body) and resolves with the whole answer. */
-  exchange(head: string, body: Buffer): Promise<ParsedResponse> {
-    if (this.pending !== undefined)
-      throw new Error('a shadow connection carries one copy at a time');
+  /** Sends the copies in one write; each learns of its answer through its own callbacks. */
+  send(copies: readonly Outgoing[]): void {
+    if (this.queue.length > 0)
+      throw new Error('a shadow connection carries one window of copies at a time');
+    this.queue = [...copies];
     this.socket.ref();
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject, answering: false };
-      this.socket.cork();
-      this.socket.write(head, 'latin1');
-      this.socket.write(body);
-      this.socket.uncork();
-    });
+    this.socket.cork();
+    for (const copy of copies) {
+      this.socket.write(copy.head, 'latin1');
+      this.socket.write(copy.body);
+    }
+    this.socket.uncork();
   }
 
-  /** Ends the connection; a copy on it fails with `err`. */
+  /** Ends the connection; the copies on it fail with `err`. */
   destroy(err?: Error): void {
-    const pending = this.pending;
-    this.pending = undefined;
+    const queued = this.queue;
+    this.queue = [];
     this.socket.destroy();
-    if (pending !== undefined) pending.reject(err ?? new Error('the shadow connection was closed'));
+    for (const copy of queued) copy.failed(err ?? new Error('the shadow connection was closed'));
   }
 
   private onData(data: Buffer): void {
-    const pending = this.pending;
-    if (pending === undefined) {
+    if (this.queue.length === 0) {
+      // An answer nobody asked for: the connection cannot be trusted with the next copies.
       this.destroy();
       return;
     }
-    pending.answering = true;
     let response: ParsedResponse | undefined;
     try {
       response = this.parser.push(data);
+      while (response !== undefined) {
+        if (!this.complete(response)) return;
+        response = this.parser.next();
+      }
     } catch (err) {
       this.destroy(err as Error);
-      return;
     }
-    if (response !== undefined) this.complete(pending, response);
   }
 
-  private complete(pending: Pending, response: ParsedResponse): void {
-    this.pending = undefined;
+  /** Hands the answer to the first copy in line; false when the connection is done with. */
+  private complete(response: ParsedResponse): boolean {
+    const copy = this.queue.shift() as Outgoing;
     this.answered++;
-    if (response.closes || this.parser.leftover > 0) this.socket.destroy();
+    copy.answered(response);
+    if (response.closes) {
+      // The copies behind it were not answered and may be sent again (onClose).
+      this.socket.destroy();
+      return false;
+    }
+    if (this.queue.length > 0) return true;
+    if (this.parser.leftover > 0) this.destroy();
     else {
       this.socket.unref();
       this.events.idle(this);
     }
-    pending.resolve(response);
+    return false;
   }
 
   private onClose(): void {
     this.events.gone(this);
-    const pending = this.pending;
-    if (pending === undefined) return;
-    this.pending = undefined;
-    try {
-      if (pending.answering) {
-        pending.resolve(this.parser.end());
-        return;
+    const queued = this.queue;
+    this.queue = [];
+    const first = queued.shift();
+    if (first === undefined) return;
+    if (this.parser.started) {
+      try {
+        first.answered(this.parser.end());
+      } catch (err) {
+        first.failed(err as Error);
       }
-    } catch (err) {
-      pending.reject(err as Error);
-      return;
-    }
-    pending.reject(this.closedError());
+    } else first.failed(this.closedError());
+    for (const copy of queued) copy.failed(this.closedError());
   }
 
-  /** Why the connection closed with no answer at all. */
+  /** Why the connection closed with no answer at all to a copy. */
   private closedError(): Error {
     const code = this.lastError?.code ?? '';
     if (!this.isConnected && (CONNECT_ERRORS.has(code) || this.lastError === undefined))
