@@ -88,4 +88,22 @@ describe('answerOutputs', () => {
       answerOutputs('v2', { body: Buffer.from(header), jsonLength: header.length }),
     ).toThrow(/binary data missing/);
   });
+
+  it('reads V2 JSON data from JSON text as fastify sends it: numbers, a null after numbers, booleans, text and nested rows', () => {
+    const outputs = [
+      { name: 'p', datatype: 'FP32', shape: [1, 3], data: [0.25, 0.5, 0.25] },
+      { name: 'n', datatype: 'FP32', shape: [3], data: [1, 2, null] },
+      { name: 'b', datatype: 'BOOL', shape: [2], data: [true, false] },
+      { name: 's', datatype: 'BYTES', shape: [1], data: ['cat'] },
+      { name: 'r', datatype: 'FP32', shape: [2, 1], data: [[1], [2]] },
+    ];
+    const answer = { body: JSON.stringify({ model_name: 'm', outputs }), jsonLength: undefined };
+    expect(plain(answerOutputs('v2', answer))).toEqual({
+      p: { shape: [1, 3], values: [0.25, 0.5, 0.25] },
+      n: { shape: [3], values: [1, 2, NaN] },
+      b: { shape: [2], values: [1, 0] },
+      s: { shape: [1], values: ['cat'] },
+      r: { shape: [2, 1], values: [1, 2] },
+    });
+  });
 });

@@ -5,7 +5,8 @@ export type MirroredProtocol = 'predict' | 'v1' | 'v2';
 
 /** An answer as it went over the wire: the body, and for V2 binary answers the JSON length. */
 export interface WireAnswer {
-  readonly body: Buffer;
+  /** A string when it is JSON text already (the stable pod's own answer as fastify sent it). */
+  readonly body: Buffer | string;
   /** Inference-Header-Content-Length; undefined when the whole body is JSON. */
   readonly jsonLength: number | undefined;
 }
@@ -15,16 +16,15 @@ export class UnreadableAnswer extends Error {}
 
 /** Reads the outputs out of a predict, KServe V1 or V2 answer (V2 binary outputs included). */
 export function answerOutputs(protocol: MirroredProtocol, answer: WireAnswer): ComparedOutputs {
-  const jsonBytes =
-    answer.jsonLength === undefined ? answer.body : answer.body.subarray(0, answer.jsonLength);
+  const { body, jsonLength } = answer;
+  const whole = typeof body === 'string' || jsonLength === undefined;
   let json: unknown;
   try {
-    json = JSON.parse(jsonBytes.toString('utf8'));
+    json = JSON.parse(whole ? body.toString() : body.toString('utf8', 0, jsonLength));
   } catch (err) {
     throw new UnreadableAnswer(`the answer is not JSON: ${(err as Error).message.slice(0, 100)}`);
   }
-  const binary =
-    answer.jsonLength === undefined ? undefined : answer.body.subarray(answer.jsonLength);
+  const binary = whole ? undefined : body.subarray(jsonLength);
   switch (protocol) {
     case 'predict':
       return predictOutputs(json);
@@ -92,8 +92,23 @@ function fromNested(nested: unknown): ComparedTensor {
   return { shape, values: flatValues(Array.isArray(nested) ? nested.flat(Infinity) : [nested]) };
 }
 
+/**
+ * The elements in order. V2 JSON data is a flat array of numbers: read as such without the
+ * copy that flat() makes (this runs for both answers of every copy on the main thread).
+ */
 function flatValues(data: unknown): Float64Array | readonly string[] {
   if (!Array.isArray(data)) throw new UnreadableAnswer('output data is not an array');
+  const values = new Float64Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v: unknown = data[i];
+    if (typeof v !== 'number') return nestedValues(data);
+    values[i] = v;
+  }
+  return values;
+}
+
+/** Nested arrays, booleans, nulls (non-finite values) or text. */
+function nestedValues(data: unknown[]): Float64Array | readonly string[] {
   const flat: unknown[] = data.flat(Infinity);
   if (flat.length > 0 && typeof flat[0] === 'string') return flat.map((v) => String(v));
   const values = new Float64Array(flat.length);

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { INFERENCE_HEADER_LENGTH } from '../protocol/binary-body.js';
-import { answerOutputs, type MirroredProtocol, type WireAnswer } from './answer-outputs.js';
+import { answerOutputs, type MirroredProtocol } from './answer-outputs.js';
 import { SHADOW_MARKER_HEADER } from './mirror-request.js';
 import { createShadowMetrics } from './shadow-metrics.js';
 import { ShadowMirror, type ShadowSettings } from './shadow-mirror.js';
@@ -78,17 +78,13 @@ export function registerShadow(
         url: request.url,
         headers: request.headers,
         body,
-        served: () => answerOutputs(capture.protocol, wireAnswer(answer)),
+        served: () =>
+          answerOutputs(capture.protocol, { body: answer.payload, jsonLength: answer.jsonLength }),
       });
     }
     done();
   });
   return mirror;
-}
-
-function wireAnswer(answer: NonNullable<Capture['answer']>): WireAnswer {
-  const { payload, jsonLength } = answer;
-  return { body: typeof payload === 'string' ? Buffer.from(payload) : payload, jsonLength };
 }
 
 /** The protocol of an inference route, unless the request is itself a mirror. */
