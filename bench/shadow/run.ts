@@ -56,6 +56,8 @@ interface ShadowCounters {
   readonly dropped: number;
   readonly compared: number;
   readonly disagreed: number;
+  /** Seconds the stable runtime spent in garbage collection, all kinds (nodejs_gc_duration_seconds). */
+  readonly gcSeconds: number;
 }
 
 /** CPU time (user + system, all threads, from /proc) each process used in the measured run. */
@@ -156,6 +158,7 @@ async function shadowCounters(port: number): Promise<ShadowCounters> {
     dropped: counter(text, 'modeldeploy_shadow_dropped_total'),
     compared: counter(text, 'modeldeploy_shadow_compared_total'),
     disagreed: counter(text, 'modeldeploy_shadow_disagreed_total'),
+    gcSeconds: counter(text, 'nodejs_gc_duration_seconds_sum'),
   };
 }
 
@@ -296,6 +299,7 @@ function difference(after: ShadowCounters, before: ShadowCounters): ShadowCounte
     dropped: after.dropped - before.dropped,
     compared: after.compared - before.compared,
     disagreed: after.disagreed - before.disagreed,
+    gcSeconds: after.gcSeconds - before.gcSeconds,
   };
 }
 
@@ -445,6 +449,7 @@ function line(
     m((r) => r.cpu.stableMeanBatch).toFixed(1),
     m((r) => r.cpu.stableUsPerRequest).toFixed(0),
     m((r) => r.cpu.stableUsPerRequestBy.main).toFixed(0),
+    m((r) => (r.shadow.gcSeconds * 1e6) / r.result.requests).toFixed(1),
     percent === 0 ? '-' : m((r) => r.cpu.shadowUsPerCopy ?? NaN).toFixed(0),
   ];
 }
@@ -478,6 +483,7 @@ function report(
       'stable batch',
       'stable CPU µs/req',
       'of it main thread',
+      'of it GC',
       'shadow CPU µs/copy',
     ],
     lines,

@@ -23,9 +23,10 @@ const LINE_BREAK = /[\r\n]/;
 
 /**
  * Copies pipelined on one connection at most: more go over further connections, so one
- * slow answer holds up few others and a lost connection loses few copies.
+ * slow answer holds up few others and a lost connection loses few copies. The mirror sends
+ * a window early once this many wait.
  */
-export const MAX_PIPELINED_COPIES = 16;
+export const MAX_PIPELINED_COPIES = 32;
 
 /**
  * Posts copies to the shadow over kept-alive HTTP/1.1 connections (ShadowConnection): the
