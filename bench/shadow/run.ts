@@ -43,7 +43,7 @@ import { buildRuntime, ourInferUrl, ourRuntimeSpec } from '../lib/our-runtime.js
 import { freePort, ServerProcess } from '../lib/server-process.js';
 import { median, percentile } from '../lib/percentile.js';
 import { fmtInt, fmtMs, formatTable } from '../lib/table.js';
-import { topSelfTime, type CpuProfile } from '../observability/cpu-profile.js';
+import { stackShare, topSelfTime, type CpuProfile } from '../observability/cpu-profile.js';
 import { processCpuSeconds } from '../lib/process-cpu.js';
 import { threadCpuSeconds, threadSplit, type ThreadCpu } from '../lib/thread-cpu.js';
 import { measureCell, type LoadResult } from '../lib/wrk.js';
@@ -162,11 +162,20 @@ async function shadowCounters(port: number): Promise<ShadowCounters> {
   };
 }
 
-async function printProfile(dir: string, percent: number): Promise<void> {
+/**
+ * The profile's top frames, and the main thread's time in the mirror's own code (the
+ * runtime's shadow/ folder and the natives it calls, such as the copy's write) per copy the
+ * process compared over its life (the profile covers all of it, warm-up included).
+ */
+async function printProfile(dir: string, percent: number, copies: number): Promise<void> {
   const path = join(dir, `stable-${percent}-current.cpuprofile`);
   const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
+  const share = stackShare(profile, (url) => url.includes('/runtime/dist/shadow/'));
+  const perCopy =
+    copies > 0 ? `, ${((share.matchedMs * 1000) / copies).toFixed(1)} µs per copy` : '';
   process.stdout.write(
-    `stable, shadow ${percent} % (${path}):\n${topSelfTime(profile, 25).join('\n')}\n`,
+    `stable, shadow ${percent} % (${path}):\n${topSelfTime(profile, 25).join('\n')}\n` +
+      `shadow code on the main thread: ${share.matchedMs.toFixed(0)} of ${share.busyMs.toFixed(0)} ms busy (${((share.matchedMs / share.busyMs) * 100).toFixed(1)} %), ${copies} copies compared${perCopy}\n`,
   );
 }
 
@@ -330,6 +339,8 @@ async function main(): Promise<void> {
   if (split) await pinProcess(shadow.pid, SPLIT.shadow);
   const stables: Stable[] = [];
   const rows: Row[] = [];
+  /** Copies each of this checkout's stable runtimes compared over its life, by percent. */
+  const comparedOverLife = new Map<number, number>();
   try {
     for (const percent of percents)
       stables.push(await startStable(percent, shadowPort, start.logDir, model));
@@ -354,12 +365,16 @@ async function main(): Promise<void> {
       log(`${which} done, load ${currentLoad()[0]?.toFixed(1)}`);
     }
   } finally {
+    for (const stable of stables)
+      if (stable.runtime === CURRENT)
+        comparedOverLife.set(stable.percent, (await shadowCounters(stable.port)).compared);
     for (const stable of stables) await stable.server.stop();
     await shadow.stop();
     await against?.remove();
   }
   if (args['cpu-prof'] !== undefined)
-    for (const percent of percents) await printProfile(args['cpu-prof'], percent);
+    for (const percent of percents)
+      await printProfile(args['cpu-prof'], percent, comparedOverLife.get(percent) ?? 0);
   report(
     rows,
     start,
