@@ -136,6 +136,14 @@ if (args.layout !== 'split' && args.layout !== 'shared') {
 const SPLIT = { stable: '0', shadow: '1' } as const;
 const split = args.layout === 'split';
 const log = benchLog('shadow');
+/**
+ * Every runtime runs the session on its JavaScript thread, where SESSION_THREAD=auto puts
+ * the tiny model on a quiet machine. auto times a batch at start-up, so a runtime started
+ * while the neighbours are busy can land on the worker instead, and then spends about half
+ * again the CPU per request (thread hops, structured clones, GC): one such process among the
+ * cells made a run compare placements instead of mirroring.
+ */
+const SESSION_THREAD = 'main';
 /** The runtime label of this checkout's stable runtimes. */
 const CURRENT = 'current';
 
@@ -167,14 +175,19 @@ async function shadowCounters(port: number): Promise<ShadowCounters> {
  * runtime's shadow/ folder and the natives it calls, such as the copy's write) per copy the
  * process compared over its life (the profile covers all of it, warm-up included).
  */
-async function printProfile(dir: string, percent: number, copies: number): Promise<void> {
-  const path = join(dir, `stable-${percent}-current.cpuprofile`);
+async function printProfile(
+  dir: string,
+  runtime: string,
+  percent: number,
+  copies: number,
+): Promise<void> {
+  const path = join(dir, `stable-${percent}-${runtime}.cpuprofile`);
   const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
   const share = stackShare(profile, (url) => url.includes('/runtime/dist/shadow/'));
   const perCopy =
     copies > 0 ? `, ${((share.matchedMs * 1000) / copies).toFixed(1)} µs per copy` : '';
   process.stdout.write(
-    `stable, shadow ${percent} % (${path}):\n${topSelfTime(profile, 25).join('\n')}\n` +
+    `stable ${runtime}, shadow ${percent} % (${path}):\n${topSelfTime(profile, 25).join('\n')}\n` +
       `shadow code on the main thread: ${share.matchedMs.toFixed(0)} of ${share.busyMs.toFixed(0)} ms busy (${((share.matchedMs / share.busyMs) * 100).toFixed(1)} %), ${copies} copies compared${perCopy}\n`,
   );
 }
@@ -230,6 +243,7 @@ async function startStable(
   const port = await freePort();
   const env: Record<string, string> = {
     BATCH_DISPATCH: args.dispatch,
+    SESSION_THREAD: SESSION_THREAD,
     ...(percent > 0
       ? { SHADOW_TARGET_URL: `http://127.0.0.1:${shadowPort}`, SHADOW_PERCENT: String(percent) }
       : {}),
@@ -332,15 +346,15 @@ async function main(): Promise<void> {
       port: shadowPort,
       batching: true,
       logFile: join(start.logDir, 'shadow.log'),
-      env: { MODEL_TRACK: 'shadow' },
+      env: { MODEL_TRACK: 'shadow', SESSION_THREAD },
     }),
     label: 'shadow',
   });
   if (split) await pinProcess(shadow.pid, SPLIT.shadow);
   const stables: Stable[] = [];
   const rows: Row[] = [];
-  /** Copies each of this checkout's stable runtimes compared over its life, by percent. */
-  const comparedOverLife = new Map<number, number>();
+  /** Copies each stable runtime compared over its life. */
+  const comparedOverLife = new Map<Stable, number>();
   try {
     for (const percent of percents)
       stables.push(await startStable(percent, shadowPort, start.logDir, model));
@@ -366,15 +380,14 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const stable of stables)
-      if (stable.runtime === CURRENT)
-        comparedOverLife.set(stable.percent, (await shadowCounters(stable.port)).compared);
+      comparedOverLife.set(stable, (await shadowCounters(stable.port)).compared);
     for (const stable of stables) await stable.server.stop();
     await shadow.stop();
     await against?.remove();
   }
   if (args['cpu-prof'] !== undefined)
-    for (const percent of percents)
-      await printProfile(args['cpu-prof'], percent, comparedOverLife.get(percent) ?? 0);
+    for (const [stable, copies] of comparedOverLife)
+      await printProfile(args['cpu-prof'], stable.runtime, stable.percent, copies);
   report(
     rows,
     start,
