@@ -319,6 +319,33 @@ describe('SESSION_THREAD=auto (the default)', () => {
     }
   });
 
+  /** A clock on which the timed batches take `durations` in turn (two readings per batch). */
+  const scriptedClock = (durations: readonly number[]): (() => number) => {
+    let t = 0;
+    let reading = 0;
+    return () => {
+      const index = reading++ >> 1;
+      if (reading % 2 === 0) t += durations[index] ?? 0;
+      return t;
+    };
+  };
+
+  it('keeps a cheap model on the JavaScript thread when other work delays most of its timed batches', async () => {
+    // A pod starting on a busy node: the worker is descheduled during most timed runs. The
+    // runs that were not delayed show what a batch costs; a delayed one only shows the node.
+    const placed = await openPlacedModel(MODELS.tiny, settings, {
+      setting: 'auto',
+      maxBatchSize: 32,
+      now: scriptedClock([6, 0.2, 6, 6, 6]),
+    });
+    try {
+      expect(placed.thread).toBe('main');
+      expect(placed.fullBatchMs).toBeCloseTo(0.2);
+    } finally {
+      await placed.model.release();
+    }
+  });
+
   it('places a served model by the batch time it measured, and says so', async () => {
     // Which side of 1 ms a real model lands on depends on the machine's load, so the
     // heavy-vs-tiny placement is measured in bench/runtime; here the runtime must apply
