@@ -1,6 +1,6 @@
 /**
  * CPU per span of the OTLP protobuf encoding: the SDK's ProtobufTraceSerializer against the
- * runtime's (runtime/src/observability/otlp-span-encoding.ts), on exports of 2048 spans shaped
+ * runtime's (runtime/src/observability/encoded-span-batch.ts), on exports of 2048 spans shaped
  * as the runtime records them (server span with links and error status, steps, queue, batch,
  * inference), alternating the two for --rounds rounds in one process.
  *
@@ -15,7 +15,7 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace';
 import { parseArgs } from 'node:util';
-import { otlpTraceSerializer } from '../../runtime/src/observability/otlp-span-encoding.js';
+import { otlpTraceSerializer } from '../../runtime/src/observability/encoded-span-batch.js';
 import { tracingFrom } from '../../runtime/src/observability/tracing.js';
 
 const { values: args } = parseArgs({

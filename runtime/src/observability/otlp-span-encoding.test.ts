@@ -15,7 +15,7 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
-import { otlpTraceSerializer } from './otlp-span-encoding.js';
+import { otlpTraceSerializer } from './encoded-span-batch.js';
 import { tracingFrom, type Tracing } from './tracing.js';
 
 const REMOTE: SpanContext = {
@@ -113,7 +113,7 @@ describe('otlpTraceSerializer', () => {
     expect(ours.equals(sdk)).toBe(true);
   });
 
-  it('hands spans with events to the SDK’s serializer', () => {
+  it('writes spans with events as the SDK does', () => {
     const { tracing, exporter } = traced();
     const span = tracing.tracer.startSpan('with event', { startTime: [10, 0] });
     span.addEvent('retry', { attempt: 2 }, [10, 5]);

@@ -1,3 +1,8 @@
+/**
+ * The OTLP/protobuf messages of one span and of its resource and scope (opentelemetry-proto
+ * trace/v1, common/v1), written the way the SDK's ProtobufTraceSerializer writes them: a unit
+ * test compares the bytes. encoded-span-batch.ts puts them together into export requests.
+ */
 import type {
   AttributeValue,
   Attributes,
@@ -7,36 +12,9 @@ import type {
   SpanStatus,
 } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
-import {
-  ProtobufTraceSerializer,
-  type IExportTraceServiceResponse,
-  type ISerializer,
-} from '@opentelemetry/otlp-transformer';
 import type { Resource } from '@opentelemetry/resources';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { ProtobufWriter } from './protobuf-writer.js';
-
-/** Bytes reserved per span before the buffer first grows (a sampled server span is ~250). */
-const BYTES_PER_SPAN = 256;
-
-/**
- * OTLP/protobuf ExportTraceServiceRequest bodies, byte for byte what the SDK's
- * ProtobufTraceSerializer writes for the same spans (a unit test compares them), in one pass
- * instead of two (the SDK sizes the whole request, then writes it) and with the hex ids
- * turned into bytes in place. The encoding runs on the main thread inside the span
- * processor's onEnd that fills an export, so its cost is paid by a request. Spans with
- * events (the runtime records none) go to the SDK's serializer, as does every response.
- */
-export const otlpTraceSerializer: ISerializer<ReadableSpan[], IExportTraceServiceResponse> = {
-  serializeRequest(spans: ReadableSpan[]): Uint8Array | undefined {
-    for (const span of spans)
-      if (span.events.length > 0) return ProtobufTraceSerializer.serializeRequest(spans);
-    return encodeExportRequest(spans);
-  },
-  deserializeResponse(data: Uint8Array): IExportTraceServiceResponse {
-    return ProtobufTraceSerializer.deserializeResponse(data);
-  },
-};
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
+import type { ProtobufWriter } from './protobuf-writer.js';
 
 /** Field numbers and wire types used below (opentelemetry-proto trace/v1, common/v1). */
 const LEN = 2;
@@ -48,48 +26,8 @@ const I32 = 5;
 const HAS_IS_REMOTE = 0x100;
 const IS_REMOTE = 0x200;
 
-/** Spans grouped by resource, then scope, by identity, in the order first seen (as the SDK). */
-function groups(
-  spans: readonly ReadableSpan[],
-): Map<Resource, Map<InstrumentationScope, ReadableSpan[]>> {
-  const byResource = new Map<Resource, Map<InstrumentationScope, ReadableSpan[]>>();
-  for (const span of spans) {
-    let byScope = byResource.get(span.resource);
-    if (byScope === undefined) byResource.set(span.resource, (byScope = new Map()));
-    let list = byScope.get(span.instrumentationScope);
-    if (list === undefined) byScope.set(span.instrumentationScope, (list = []));
-    list.push(span);
-  }
-  return byResource;
-}
-
-export function encodeExportRequest(spans: readonly ReadableSpan[]): Uint8Array {
-  const w = new ProtobufWriter(spans.length * BYTES_PER_SPAN + 1024);
-  for (const [resource, byScope] of groups(spans)) {
-    w.tag(1, LEN);
-    const resourceSpans = w.begin();
-    writeResource(w, resource);
-    for (const [scope, list] of byScope) {
-      w.tag(2, LEN);
-      const scopeSpans = w.begin();
-      writeScope(w, scope);
-      for (const span of list) writeSpan(w, span);
-      if (scope.schemaUrl) {
-        w.tag(3, LEN);
-        w.string(scope.schemaUrl);
-      }
-      w.end(scopeSpans);
-    }
-    if (resource.schemaUrl) {
-      w.tag(3, LEN);
-      w.string(resource.schemaUrl);
-    }
-    w.end(resourceSpans);
-  }
-  return w.finish();
-}
-
-function writeResource(w: ProtobufWriter, resource: Resource): void {
+/** A ResourceSpans' `resource` field. */
+export function writeResource(w: ProtobufWriter, resource: Resource): void {
   w.tag(1, LEN);
   const at = w.begin();
   writeAttributes(w, resource.attributes, 1);
@@ -98,7 +36,8 @@ function writeResource(w: ProtobufWriter, resource: Resource): void {
   w.end(at);
 }
 
-function writeScope(w: ProtobufWriter, scope: InstrumentationScope): void {
+/** A ScopeSpans' `scope` field. */
+export function writeScope(w: ProtobufWriter, scope: InstrumentationScope): void {
   w.tag(1, LEN);
   const at = w.begin();
   w.tag(1, LEN);
@@ -117,7 +56,8 @@ function writeScope(w: ProtobufWriter, scope: InstrumentationScope): void {
   w.end(at);
 }
 
-function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
+/** One `spans` entry of a ScopeSpans (field 2), the span's whole message. */
+export function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
   w.tag(2, LEN);
   const at = w.begin();
   const context = span.spanContext();
@@ -139,6 +79,7 @@ function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
   writeAttributes(w, span.attributes, 9);
   w.tag(10, VARINT);
   w.varint(span.droppedAttributesCount);
+  for (const event of span.events) writeEvent(w, event);
   w.tag(12, VARINT);
   w.varint(span.droppedEventsCount);
   for (const link of span.links) writeLink(w, link);
@@ -147,6 +88,19 @@ function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
   writeStatus(w, span.status);
   w.tag(16, I32);
   w.fixed32(flags(context.traceFlags, parent?.isRemote));
+  w.end(at);
+}
+
+function writeEvent(w: ProtobufWriter, event: TimedEvent): void {
+  w.tag(11, LEN);
+  const at = w.begin();
+  w.tag(1, I64);
+  writeTime(w, event.time);
+  w.tag(2, LEN);
+  w.string(event.name);
+  if (event.attributes) writeAttributes(w, event.attributes, 3);
+  w.tag(4, VARINT);
+  w.varint(event.droppedAttributesCount ?? 0);
   w.end(at);
 }
 

@@ -97,6 +97,13 @@ export class ProtobufWriter {
     this.pos += data.length;
   }
 
+  /** Bytes already encoded (whole fields), written as they are. */
+  raw(data: Uint8Array): void {
+    this.room(data.length);
+    this.buffer.set(data, this.pos);
+    this.pos += data.length;
+  }
+
   /** An id given as lowercase or uppercase hex digits, written as its bytes. */
   hexBytes(hex: string): void {
     const length = hex.length >>> 1;

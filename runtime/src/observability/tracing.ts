@@ -5,7 +5,11 @@ import {
   convertLegacyHttpOptions,
   createOtlpHttpExportDelegate,
 } from '@opentelemetry/otlp-exporter-base/node-http';
-import { TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
+import {
+  TraceExporterMetricsHelper,
+  type IExportTraceServiceResponse,
+  type ISerializer,
+} from '@opentelemetry/otlp-transformer';
 import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -22,7 +26,8 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { HeadIdGenerator, HeadSampler } from './head-sampling.js';
-import { otlpTraceSerializer } from './otlp-span-encoding.js';
+import { otlpTraceSerializer, type EncodedSpans } from './encoded-span-batch.js';
+import { EncodingSpanProcessor, type EncodedSpanExporter } from './encoding-span-processor.js';
 import { rootSampleBound, SAMPLE_EVERY_ROOT } from './root-sampling.js';
 import { SpanRecorder, tracerScope } from './span-recorder.js';
 import type { SamplerName, TracingConfig } from './tracing-config.js';
@@ -51,7 +56,11 @@ export interface Tracing {
  * spans are dropped (not requests slowed) only if the collector stalls for about two
  * seconds at 100 % sampling. The 5 s schedule for quiet periods is the SDK's.
  */
-const EXPORT_BATCHING = { maxExportBatchSize: 2048, maxQueueSize: 8192 };
+const EXPORT_BATCHING = {
+  maxExportBatchSize: 2048,
+  maxQueueSize: 8192,
+  scheduledDelayMillis: 5000,
+};
 
 /** Builds the SDK's provider; a test can count its construction or watch its tracer. */
 export type ProviderFactory = (options: TracerProviderOptions) => TracerProvider;
@@ -82,7 +91,7 @@ export function createTracing(
   factories: TracingFactories = {},
 ): Tracing | undefined {
   if (config === undefined) return undefined;
-  const processor = (factories.processor ?? batchProcessor)(exporterFor(config));
+  const processor = processorFor(config, factories.processor);
   const ids = new HeadIdGenerator();
   // OTEL_SERVICE_NAME wins over a service.name in OTEL_RESOURCE_ATTRIBUTES (as specified).
   const resource = resourceFromAttributes({
@@ -149,26 +158,66 @@ function assemble(parts: TracingParts, factory: ProviderFactory): Tracing {
 /**
  * OTLP/HTTP with protobuf bodies unless http/json is configured: OpenTelemetry's default, a
  * third of the JSON's size, and half its CPU per span to encode in the runtime's process.
+ * Protobuf spans are encoded as they end (encoding-span-processor.ts); a test's processor
+ * factory gets an exporter of span lists instead.
  */
-function exporterFor(config: TracingConfig): SpanExporter {
+function processorFor(config: TracingConfig, factory: ProcessorFactory | undefined): SpanProcessor {
   const options = { url: config.url, headers: { ...config.headers } };
-  return config.protocol === 'http/json'
-    ? new JsonTraceExporter(options)
-    : new ProtobufTraceExporter(options);
+  if (config.protocol === 'http/json')
+    return (factory ?? batchProcessor)(new JsonTraceExporter(options));
+  if (factory !== undefined) return factory(new ProtobufTraceExporter(options));
+  return new EncodingSpanProcessor(new EncodedTraceExporter(options), EXPORT_BATCHING);
+}
+
+/** The exporter's self-metrics count spans, not bytes. */
+const ENCODED_SPANS_METRICS = {
+  name: 'span' as const,
+  countItems: (encoded: EncodedSpans): number => encoded.spans,
+};
+
+/** What goes over the wire is the batch's bytes, encoded already. */
+const ENCODED_SPANS_SERIALIZER: ISerializer<EncodedSpans, IExportTraceServiceResponse> = {
+  serializeRequest: (encoded) => encoded.bytes,
+  deserializeResponse: (data) => otlpTraceSerializer.deserializeResponse(data),
+};
+
+function protobufDelegateOptions(options: {
+  url: string;
+  headers: Record<string, string>;
+}): ReturnType<typeof convertLegacyHttpOptions> {
+  return convertLegacyHttpOptions(options, 'TRACES', 'v1/traces', {
+    'Content-Type': 'application/x-protobuf',
+  });
+}
+
+/**
+ * The SDK's OTLP/HTTP export delegate (retries, headers, timeouts, the exporter's
+ * self-metrics) sending requests the processor has already encoded.
+ */
+class EncodedTraceExporter extends OTLPExporterBase<EncodedSpans> implements EncodedSpanExporter {
+  constructor(options: { url: string; headers: Record<string, string> }) {
+    super(
+      createOtlpHttpExportDelegate(
+        protobufDelegateOptions(options),
+        ENCODED_SPANS_SERIALIZER,
+        'otlp_http_span_exporter',
+        ENCODED_SPANS_METRICS,
+        undefined,
+      ),
+    );
+  }
 }
 
 /**
  * The SDK's OTLP/HTTP protobuf exporter (exporter-trace-otlp-proto's, assembled from the same
  * public parts: options, HTTP delegate, its self-metrics) with the runtime's serializer,
- * which writes the same bytes in one pass (otlp-span-encoding.ts).
+ * which writes the same bytes in one pass (encoded-span-batch.ts).
  */
 class ProtobufTraceExporter extends OTLPExporterBase<ReadableSpan[]> implements SpanExporter {
   constructor(options: { url: string; headers: Record<string, string> }) {
     super(
       createOtlpHttpExportDelegate(
-        convertLegacyHttpOptions(options, 'TRACES', 'v1/traces', {
-          'Content-Type': 'application/x-protobuf',
-        }),
+        protobufDelegateOptions(options),
         otlpTraceSerializer,
         'otlp_http_span_exporter',
         TraceExporterMetricsHelper,

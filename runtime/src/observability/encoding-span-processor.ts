@@ -1,0 +1,101 @@
+import { context, TraceFlags } from '@opentelemetry/api';
+import {
+  ExportResultCode,
+  globalErrorHandler,
+  suppressTracing,
+  type ExportResult,
+} from '@opentelemetry/core';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { EncodedSpanBatch, type EncodedSpans } from './encoded-span-batch.js';
+
+/** Sends encoded export requests (the OTLP/HTTP exporter in tracing.ts; a test's recorder). */
+export interface EncodedSpanExporter {
+  export(spans: EncodedSpans, done: (result: ExportResult) => void): void;
+  shutdown(): Promise<void>;
+}
+
+export interface EncodingBatchOptions {
+  /** Spans per export request. */
+  readonly maxExportBatchSize: number;
+  /** Spans waiting or being sent, at most; more are dropped (a stalled collector). */
+  readonly maxQueueSize: number;
+  /** A batch that is not full is sent this long after its first span. */
+  readonly scheduledDelayMillis: number;
+}
+
+/**
+ * The batch span processor the runtime exports with: like the SDK's BatchSpanProcessor
+ * (export requests of maxExportBatchSize spans, a partial one after scheduledDelayMillis, spans
+ * dropped past maxQueueSize, a flush on shutdown), except that each span is encoded into its
+ * batch's OTLP/protobuf bytes as it ends and the span object is let go. The SDK's processor
+ * keeps every span object until its export, 2048 spans later: at 10 % sampling the tiny
+ * model's ~5 spans per traced request lived through young-generation collections and were
+ * moved by them. Measured on the same runtime (bench/observability/same-process.ts, 10 % of
+ * requests traced against none), V8's helper threads spent +2.7 µs per request with the SDK's
+ * processor and +0.6 with this one; the main thread's GC share in CPU profiles at 10 % fell
+ * from 4.3 % to 3.3 %.
+ */
+export class EncodingSpanProcessor implements SpanProcessor {
+  private batch = new EncodedSpanBatch();
+  /** Spans in exports not yet answered: they count against maxQueueSize. */
+  private sending = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly exports = new Set<Promise<void>>();
+  private stopped = false;
+  /** Spans dropped because maxQueueSize were waiting or being sent. */
+  dropped = 0;
+
+  constructor(
+    private readonly exporter: EncodedSpanExporter,
+    private readonly options: EncodingBatchOptions,
+  ) {}
+
+  onStart(): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if (this.stopped) return;
+    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    if (this.batch.spans + this.sending >= this.options.maxQueueSize) {
+      this.dropped++;
+      return;
+    }
+    this.batch.add(span);
+    if (this.batch.spans >= this.options.maxExportBatchSize) this.send();
+    else this.timer ??= setTimeout(() => this.send(), this.options.scheduledDelayMillis).unref();
+  }
+
+  /** Sends what is batched and resolves once every export under way has been answered. */
+  async forceFlush(): Promise<void> {
+    this.send();
+    await Promise.all([...this.exports]);
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    await this.forceFlush();
+    this.stopped = true;
+    await this.exporter.shutdown();
+  }
+
+  private send(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.batch.spans === 0) return;
+    const encoded = this.batch.finish();
+    this.batch = new EncodedSpanBatch();
+    this.sending += encoded.spans;
+    const answered = new Promise<void>((resolve) => {
+      // As the SDK's processor: nothing the export does is traced itself.
+      context.with(suppressTracing(context.active()), () =>
+        this.exporter.export(encoded, (result) => {
+          this.sending -= encoded.spans;
+          if (result.code !== ExportResultCode.SUCCESS)
+            globalErrorHandler(result.error ?? new Error('the span export failed'));
+          resolve();
+        }),
+      );
+    });
+    this.exports.add(answered);
+    void answered.then(() => this.exports.delete(answered));
+  }
+}
