@@ -58,3 +58,20 @@ export function threadSplit(
   const others = deltas.filter((s) => s >= total * 0.01).sort((a, b) => b - a);
   return { mainSeconds, systemSeconds, others };
 }
+
+/** A split in µs per unit of work (e.g. per answered request). */
+export interface MicrosBy {
+  readonly main: number;
+  readonly system: number;
+  /** The other threads together. */
+  readonly others: number;
+}
+
+export function microsPer(split: ThreadSplit, units: number): MicrosBy {
+  const per = (seconds: number): number => (seconds * 1e6) / Math.max(1, units);
+  return {
+    main: per(split.mainSeconds),
+    system: per(split.systemSeconds),
+    others: per(split.others.reduce((a, b) => a + b, 0)),
+  };
+}

@@ -49,7 +49,13 @@ import { fmtInt, fmtMs, formatTable } from '../lib/table.js';
 import { measureCell, type LoadResult } from '../lib/wrk.js';
 import { startOtlpSink, type OtlpSink } from './otlp-sink.js';
 import { processCpuSeconds } from '../lib/process-cpu.js';
-import { threadCpuSeconds, threadSplit, type ThreadCpu } from '../lib/thread-cpu.js';
+import {
+  microsPer,
+  threadCpuSeconds,
+  threadSplit,
+  type MicrosBy,
+  type ThreadCpu,
+} from '../lib/thread-cpu.js';
 import { batchTotals, type BatchTotals } from '../lib/batch-totals.js';
 import { isVariant, VARIANT_NAMES as NAMES, variantEnv, type Variant } from './variants.js';
 
@@ -78,11 +84,7 @@ interface Row extends Cell {
    * sends: responses and OTLP exports), and the other threads' total (session worker,
    * onnxruntime, libuv pool, GC helpers).
    */
-  readonly cpuMicrosPerRequestBy: {
-    readonly main: number;
-    readonly system: number;
-    readonly others: number;
-  };
+  readonly cpuMicrosPerRequestBy: MicrosBy;
   /** Rows per session run the server formed in the slice (modeldeploy_batch_size). */
   readonly meanBatch: number;
 }
@@ -267,11 +269,7 @@ async function measureModel(
         cycle: slice.cycle,
         model: modelKey,
         cpuMicrosPerRequest: perRequest(cpu),
-        cpuMicrosPerRequestBy: {
-          main: perRequest(threads.mainSeconds),
-          system: perRequest(threads.systemSeconds),
-          others: perRequest(threads.others.reduce((a, b) => a + b, 0)),
-        },
+        cpuMicrosPerRequestBy: microsPer(threads, slice.result.requests),
         meanBatch:
           (end.batches.rows - slice.at.batches.rows) /
           Math.max(1, end.batches.runs - slice.at.batches.runs),
@@ -297,11 +295,7 @@ interface PairSummary {
    * Where the extra CPU is: the median over the cycles of measured − reference µs per request,
    * by thread (main thread, kernel time of all threads, other threads).
    */
-  readonly extraMicrosBy: {
-    readonly main: number;
-    readonly system: number;
-    readonly others: number;
-  };
+  readonly extraMicrosBy: MicrosBy;
   /** Median rows per session run: the reference's and the measured configuration's. */
   readonly meanBatch: { readonly reference: number; readonly measured: number };
 }

@@ -47,7 +47,13 @@ import { median, quantile } from '../lib/percentile.js';
 import { processCpuSeconds } from '../lib/process-cpu.js';
 import { freePort, ServerProcess } from '../lib/server-process.js';
 import { fmtInt, fmtMs, formatTable } from '../lib/table.js';
-import { threadCpuSeconds, threadSplit, type ThreadCpu } from '../lib/thread-cpu.js';
+import {
+  microsPer,
+  threadCpuSeconds,
+  threadSplit,
+  type MicrosBy,
+  type ThreadCpu,
+} from '../lib/thread-cpu.js';
 import { measureCell, type LoadResult } from '../lib/wrk.js';
 import { startOtlpSink, type OtlpSink } from './otlp-sink.js';
 import { variantEnv } from './variants.js';
@@ -91,7 +97,7 @@ interface Slice {
   /** CPU (user + system, all threads) of the runtime over the slice, µs per answered request. */
   readonly cpuMicrosPerRequest: number;
   /** The same by thread: JavaScript main thread, kernel time of all, the other threads. */
-  readonly cpuMicrosPerRequestBy: { main: number; system: number; others: number };
+  readonly cpuMicrosPerRequestBy: MicrosBy;
   /** Rows per session run the runtime formed in the slice. */
   readonly meanBatch: number;
   /** OTLP export requests the sink received during the slice. */
@@ -195,11 +201,7 @@ function sliceOf(
     kind: where.kind,
     result,
     cpuMicrosPerRequest: perRequest(end.cpu - at.cpu),
-    cpuMicrosPerRequestBy: {
-      main: perRequest(threads.mainSeconds),
-      system: perRequest(threads.systemSeconds),
-      others: perRequest(threads.others.reduce((a, b) => a + b, 0)),
-    },
+    cpuMicrosPerRequestBy: microsPer(threads, result.requests),
     meanBatch:
       (end.batches.rows - at.batches.rows) / Math.max(1, end.batches.runs - at.batches.runs),
     exports: end.exports - at.exports,
@@ -217,7 +219,7 @@ interface Summary {
   readonly extraCpuByProcess: readonly number[];
   readonly noneCpu: number;
   readonly tracedCpu: number;
-  readonly extraMicrosBy: { main: number; system: number; others: number };
+  readonly extraMicrosBy: MicrosBy;
   readonly meanBatch: { none: number; traced: number };
   readonly rps: { none: number; traced: number };
   readonly p99Ms: { none: number; traced: number };

@@ -229,6 +229,47 @@ async function startServer(
   return { build, server, port, grpcPort, idleCpuPercent: await idleCpuPercent(server.pid) };
 }
 
+/** load-client.ts's arguments for one cell. */
+function loadArgs(
+  model: BenchModel,
+  protocol: Protocol,
+  target: string,
+  options: Options,
+): string[] {
+  return [
+    ...['--protocol', protocol, '--target', target, '--model', model.key],
+    ...['--name', model.name, '--tolerance', String(model.tolerance)],
+    ...['--rows', String(options.rows)],
+    ...['--connections', String(options.connections), '--seconds', String(options.seconds)],
+  ];
+}
+
+type RowFigures = Pick<
+  Cell,
+  | 'rowsPerRequest'
+  | 'rowsPerSecond'
+  | 'serverCpuUsPerRow'
+  | 'mainThreadUsPerRow'
+  | 'otherThreadsUsPerRow'
+  | 'systemUsPerRow'
+  | 'failed'
+>;
+
+/** What every cell reports of a driven interval, per answered row. */
+function rowFigures(result: Driven, rows: number): RowFigures {
+  const rowsAnswered = result.answered * rows;
+  const perRow = (cpuSeconds: number): number => (cpuSeconds * 1e6) / rowsAnswered;
+  return {
+    rowsPerRequest: rows,
+    rowsPerSecond: rowsAnswered / result.seconds,
+    serverCpuUsPerRow: perRow(result.cpuSeconds),
+    mainThreadUsPerRow: perRow(result.threads.mainSeconds),
+    otherThreadsUsPerRow: result.threads.others.map(perRow),
+    systemUsPerRow: perRow(result.threads.systemSeconds),
+    failed: result.failed,
+  };
+}
+
 async function measureModel(key: string, options: Options): Promise<Cell[]> {
   const model = await benchModel(key);
   const session = await rawSession(model);
@@ -247,35 +288,27 @@ async function measureModel(key: string, options: Options): Promise<Cell[]> {
       for (let round = 0; round < options.rounds; round++) {
         for (const running of servers) {
           const target = `127.0.0.1:${protocol === 'grpc' ? running.grpcPort : running.port}`;
-          const result = await drive(running.server, running.port, [
-            ...['--protocol', protocol, '--target', target, '--model', model.key],
-            ...['--name', model.name, '--tolerance', String(model.tolerance)],
-            ...['--rows', String(options.rows)],
-            ...['--connections', String(options.connections), '--seconds', String(options.seconds)],
-          ]);
-          const rowsAnswered = result.answered * options.rows;
-          const perRow = (cpuSeconds: number): number => (cpuSeconds * 1e6) / rowsAnswered;
-          const serverCpuUsPerRow = perRow(result.cpuSeconds);
+          const result = await drive(
+            running.server,
+            running.port,
+            loadArgs(model, protocol, target, options),
+          );
+          const figures = rowFigures(result, options.rows);
+          const { serverCpuUsPerRow } = figures;
           const meanBatch = result.batchRuns === 0 ? 0 : result.batchRows / result.batchRuns;
           const atMean = await raw(Math.max(1, Math.round(meanBatch)));
           const rawCpuUsPerRow = await raw(OUR_MAX_BATCH);
           cells.push({
+            ...figures,
             model: key,
             build: running.build,
             protocol,
-            rowsPerRequest: options.rows,
-            rowsPerSecond: rowsAnswered / result.seconds,
-            serverCpuUsPerRow,
             rawCpuUsPerRow,
             efficiency: rawCpuUsPerRow / serverCpuUsPerRow,
             meanBatch,
             rawCpuUsPerRowAtMeanBatch: atMean,
             efficiencyAtMeanBatch: atMean / serverCpuUsPerRow,
-            mainThreadUsPerRow: perRow(result.threads.mainSeconds),
-            otherThreadsUsPerRow: result.threads.others.map(perRow),
-            systemUsPerRow: perRow(result.threads.systemSeconds),
             idleCpuPercent: running.idleCpuPercent,
-            failed: result.failed,
           });
         }
       }
@@ -319,34 +352,21 @@ async function measureFloor(
     const idle = await idleCpuPercent(server.pid);
     for (const protocol of options.protocols) {
       const target = `127.0.0.1:${protocol === 'grpc' ? grpcPort : port}`;
-      const result = await drive(server, port, [
-        ...['--protocol', protocol, '--target', target, '--model', model.key],
-        ...['--name', model.name, '--tolerance', String(model.tolerance)],
-        ...['--rows', String(options.rows)],
-        ...['--connections', String(options.connections), '--seconds', String(options.seconds)],
-      ]);
-      const rowsAnswered = result.answered * options.rows;
-      const perRow = (cpuSeconds: number): number => (cpuSeconds * 1e6) / rowsAnswered;
-      const floorUsPerRow = perRow(result.cpuSeconds);
+      const result = await drive(server, port, loadArgs(model, protocol, target, options));
+      const figures = rowFigures(result, options.rows);
       const rawCpuUsPerRow = await raw(OUR_MAX_BATCH);
-      const ceiling = rawCpuUsPerRow / (rawCpuUsPerRow + floorUsPerRow);
+      const ceiling = rawCpuUsPerRow / (rawCpuUsPerRow + figures.serverCpuUsPerRow);
       cells.push({
+        ...figures,
         model: key,
         build: 'floor',
         protocol,
-        rowsPerRequest: options.rows,
-        rowsPerSecond: rowsAnswered / result.seconds,
-        serverCpuUsPerRow: floorUsPerRow,
         rawCpuUsPerRow,
         efficiency: ceiling,
         meanBatch: OUR_MAX_BATCH,
         rawCpuUsPerRowAtMeanBatch: rawCpuUsPerRow,
         efficiencyAtMeanBatch: ceiling,
-        mainThreadUsPerRow: perRow(result.threads.mainSeconds),
-        otherThreadsUsPerRow: result.threads.others.map(perRow),
-        systemUsPerRow: perRow(result.threads.systemSeconds),
         idleCpuPercent: idle,
-        failed: result.failed,
       });
     }
   } finally {
