@@ -20,6 +20,7 @@ import { CallerTrace, NO_TRACE, SpanRequestTrace, type RequestTrace } from './re
 import { spanTime } from './span-clock.js';
 import { ATTR } from './span-names.js';
 import type { Tracing } from './tracing.js';
+import { withHook } from '../protocol/route-hooks.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -68,15 +69,10 @@ export function registerTracing(
     const category = route.config?.category;
     if (category !== 'inference' && category !== 'metadata') return;
     const traced = tracedRoute(tracing, route.config?.metricsRoute ?? route.url, modelAttributes);
-    route.onRequest = [...hookList(route.onRequest), traced.onRequest];
-    route.onResponse = [...hookList(route.onResponse), finishOnResponse];
-    route.onRequestAbort = [...hookList(route.onRequestAbort), finishOnAbort];
+    route.onRequest = withHook(route.onRequest, traced.onRequest);
+    route.onResponse = withHook(route.onResponse, finishOnResponse);
+    route.onRequestAbort = withHook(route.onRequestAbort, finishOnAbort);
   });
-}
-
-function hookList<T>(hooks: T | T[] | undefined): T[] {
-  if (hooks === undefined) return [];
-  return Array.isArray(hooks) ? hooks : [hooks];
 }
 
 const finishOnResponse: onResponseHookHandler = (request, reply, done) => {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, onResponseHookHandler, preParsingHookHandler } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { INFERENCE_HEADER_LENGTH } from '../protocol/binary-body.js';
@@ -6,6 +6,7 @@ import { answerOutputs, type MirroredProtocol } from './answer-outputs.js';
 import { SHADOW_MARKER_HEADER } from './mirror-request.js';
 import { createShadowMetrics } from './shadow-metrics.js';
 import { ShadowMirror, type ShadowSettings } from './shadow-mirror.js';
+import { withHook } from '../protocol/route-hooks.js';
 
 /** What a picked request keeps until its answer is sent. */
 interface Capture {
@@ -41,15 +42,8 @@ export function registerShadow(
     done();
   });
   app.decorateRequest('shadowCapture', null);
-  // preParsing runs after authentication, so refused requests use no samples.
-  app.addHook('preParsing', (request, _reply, payload, done) => {
-    const protocol = mirroredProtocol(request);
-    if (protocol !== undefined && mirror.pick()) {
-      request.shadowCapture = { protocol };
-      request.keepRawBody = true;
-    }
-    done(null, payload);
-  });
+  // The onSend hook stays the application's: a route's own onSend would run after response
+  // encoding and see the compressed answer.
   app.addHook('onSend', (request, reply, payload, done) => {
     const capture = request.shadowCapture;
     if (capture !== null && (typeof payload === 'string' || Buffer.isBuffer(payload))) {
@@ -58,15 +52,44 @@ export function registerShadow(
     }
     done(null, payload);
   });
-  app.addHook('onResponse', (request, reply, done) => {
+  // The other two belong to the inference routes alone, with the protocol known when the
+  // route is added: every request paid for them when they were the application's, and
+  // request.routeOptions builds a new object at each read.
+  app.addHook('onRoute', (route) => {
+    const protocol = mirroredProtocol(route.config?.category, route.url);
+    if (protocol === undefined) return;
+    route.preParsing = withHook(route.preParsing, pickHook(mirror, protocol));
+    route.onResponse = withHook(route.onResponse, sendHook(mirror));
+  });
+  return mirror;
+}
+
+/** Picks requests of one route for the shadow; preParsing runs after authentication, so refused requests use no samples. */
+function pickHook(mirror: ShadowMirror, protocol: MirroredProtocol): preParsingHookHandler {
+  return (request, _reply, payload, done) => {
+    // A copy is never copied again.
+    if (request.headers[SHADOW_MARKER_HEADER] === undefined && mirror.pick()) {
+      request.shadowCapture = { protocol };
+      request.keepRawBody = true;
+    }
+    done(null, payload);
+  };
+}
+
+/** Sends a picked request to the shadow once the user has its (successful) answer. */
+function sendHook(mirror: ShadowMirror): onResponseHookHandler {
+  return (request, reply, done) => {
     const capture = request.shadowCapture;
+    if (capture === null) {
+      done();
+      return;
+    }
     const body = request.rawBody;
     request.shadowCapture = null;
     request.rawBody = null;
     // Only answered requests have something to compare with.
-    const answer = capture?.answer;
+    const answer = capture.answer;
     if (
-      capture !== null &&
       answer !== undefined &&
       body !== null &&
       reply.statusCode >= 200 &&
@@ -83,15 +106,12 @@ export function registerShadow(
       });
     }
     done();
-  });
-  return mirror;
+  };
 }
 
-/** The protocol of an inference route, unless the request is itself a mirror. */
-function mirroredProtocol(request: FastifyRequest): MirroredProtocol | undefined {
-  if (request.headers[SHADOW_MARKER_HEADER] !== undefined) return undefined;
-  const { config, url = '' } = request.routeOptions;
-  if (config.category !== 'inference') return undefined;
+/** The protocol of an inference route (by the path it was added with). */
+function mirroredProtocol(category: unknown, url: string): MirroredProtocol | undefined {
+  if (category !== 'inference') return undefined;
   if (url === '/predict') return 'predict';
   if (url.startsWith('/v1/')) return 'v1';
   if (url.startsWith('/v2/')) return 'v2';
