@@ -4,7 +4,7 @@
  *   node --import tsx bench/shadow/run.ts [--seconds 10] [--warmup 2] [--concurrency 64]
  *        [--percents 0,10,100] [--rounds 5] [--warmup-rounds 1] [--layout split|shared]
  *        [--cpu-prof DIR] [--against REF] [--dispatch eager|delay]
- *        [--out bench/results/shadow-<time>.json] [--no-build]
+ *        [--shadow runtime|recorded] [--restart-every N] [--out bench/results/shadow-<time>.json] [--no-build]
  *
  * One shadow runtime (the tiny model, track shadow) runs throughout, and for each percent a
  * stable runtime (runtime/dist, the tiny model, default batching) mirrors that share of its
@@ -21,7 +21,7 @@
  * comparison). With --layout shared all three share both cores, so the shadow's own
  * inference comes out of the users' share too. Needs `wrk` (apt-get install wrk) and taskset.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -34,11 +34,11 @@ import {
   writeResults,
   type Goal,
 } from '../lib/bench-run.js';
-import { checkAnswers, loadRequest } from '../lib/correctness.js';
+import { checkAnswers, loadRequest, type LoadRequest } from '../lib/correctness.js';
 import { pinProcess } from '../lib/cpu-affinity.js';
 import { buildRuntimeAt, type RuntimeAtRef } from '../lib/runtime-at-ref.js';
 import { currentLoad } from '../lib/machine.js';
-import { loadBenchModel } from '../lib/models.js';
+import { loadBenchModel, REPO_ROOT, type BenchModel } from '../lib/models.js';
 import { buildRuntime, ourInferUrl, ourRuntimeSpec } from '../lib/our-runtime.js';
 import { freePort, ServerProcess } from '../lib/server-process.js';
 import { median, percentile } from '../lib/percentile.js';
@@ -47,6 +47,7 @@ import { stackShare, topSelfTime, type CpuProfile } from '../observability/cpu-p
 import { processCpuSeconds } from '../lib/process-cpu.js';
 import { threadCpuSeconds, threadSplit, type ThreadCpu } from '../lib/thread-cpu.js';
 import { measureCell, type LoadResult } from '../lib/wrk.js';
+import type { RecordedAnswer } from './recorded-shadow.js';
 
 interface ShadowCounters {
   /** The stable runtime's batches and the rows in them (modeldeploy_batch_size). */
@@ -121,6 +122,14 @@ const { values: args } = parseArgs({
     layout: { type: 'string', default: 'split' },
     /** Writes a V8 CPU profile of each stable runtime here and prints its top frames. */
     'cpu-prof': { type: 'string' },
+    /**
+     * runtime: the shadow is our runtime serving the same model. recorded: a server that
+     * answers every copy with the runtime's recorded answer (recorded-shadow.ts), so the
+     * stable pod does all of its mirroring work while the other CPU stays nearly idle.
+     */
+    shadow: { type: 'string', default: 'runtime' },
+    /** Rounds each set of stable runtimes serves before a fresh set starts (default: all). */
+    'restart-every': { type: 'string' },
   },
 });
 const { seconds, warmupSeconds, concurrencies } = loadSettings({ ...args, models: 'tiny' });
@@ -129,12 +138,19 @@ const rounds = Number(args.rounds);
 if (args.dispatch !== 'eager' && args.dispatch !== 'delay')
   throw new Error(`--dispatch must be eager or delay, not ${args.dispatch}`);
 const warmupRounds = Number(args['warmup-rounds']);
+const restartEvery = Number(args['restart-every'] ?? rounds);
+if (!(restartEvery >= 1)) throw new Error('--restart-every must be a number of rounds, 1 or more');
+if (args['cpu-prof'] !== undefined && restartEvery < rounds)
+  throw new Error('--cpu-prof profiles one set of processes: leave out --restart-every');
 if (args.layout !== 'split' && args.layout !== 'shared') {
   throw new Error(`--layout must be split or shared, not ${args.layout}`);
 }
 /** CPUs of the stable runtime and wrk, and of the shadow, under --layout split. */
 const SPLIT = { stable: '0', shadow: '1' } as const;
 const split = args.layout === 'split';
+if (args.shadow !== 'runtime' && args.shadow !== 'recorded') {
+  throw new Error(`--shadow must be runtime or recorded, not ${args.shadow}`);
+}
 const log = benchLog('shadow');
 /**
  * Every runtime runs the session on its JavaScript thread, where SESSION_THREAD=auto puts
@@ -340,48 +356,29 @@ async function main(): Promise<void> {
   const model = await loadBenchModel('tiny');
   const request = loadRequest('v2', model, 1);
   const shadowPort = await freePort();
-  const shadow = await ServerProcess.start({
-    ...ourRuntimeSpec({
-      model,
-      port: shadowPort,
-      batching: true,
-      logFile: join(start.logDir, 'shadow.log'),
-      env: { MODEL_TRACK: 'shadow', SESSION_THREAD },
-    }),
-    label: 'shadow',
-  });
+  const shadow = await startShadow(model, shadowPort, start.logDir, request);
   if (split) await pinProcess(shadow.pid, SPLIT.shadow);
-  const stables: Stable[] = [];
   const rows: Row[] = [];
   /** Copies each stable runtime compared over its life. */
   const comparedOverLife = new Map<Stable, number>();
   try {
-    for (const percent of percents)
-      stables.push(await startStable(percent, shadowPort, start.logDir, model));
-    if (against !== undefined)
-      for (const percent of percents.filter((p) => p > 0))
-        stables.push(await startStable(percent, shadowPort, start.logDir, model, against));
-    // Each round loads every stable runtime once, in a rotated order, so all of them see
-    // the machine of the same minutes; the report takes medians over the rounds. The first
-    // --warmup-rounds are measured and left out: in them every runtime's JIT is still cold
-    // (its main thread used 1.3-1.9 times the CPU per request of later rounds).
-    for (let round = -warmupRounds; round < rounds; round++) {
-      for (let i = 0; i < stables.length; i++) {
-        const stable = stables[(round + warmupRounds + i) % stables.length];
-        if (stable === undefined) continue;
-        for (const connections of concurrencies) {
-          const url = ourInferUrl(model, stable.port);
-          const row = await measure(stable, shadow, connections, request, url, round);
-          if (round >= 0) rows.push(row);
-        }
+    // Each set of stable runtimes serves --restart-every rounds: a process settles into a
+    // state of its own (one ran its GC helper threads at 26-31 µs per request all along,
+    // its neighbour at 4-5), so with one set per percent a run compares two processes as
+    // much as two percents. Fresh sets make that one more thing that varies from round to
+    // round, which the medians over rounds take out.
+    for (let first = 0; first < rounds; first += restartEvery) {
+      const last = Math.min(rounds, first + restartEvery);
+      const stables = await startStables(shadowPort, start.logDir, model, against);
+      try {
+        await measureRounds(stables, { first, last, shadow, request, model, rows });
+      } finally {
+        for (const stable of stables)
+          comparedOverLife.set(stable, (await shadowCounters(stable.port)).compared);
+        for (const stable of stables) await stable.server.stop();
       }
-      const which = round < 0 ? 'warm-up round' : `round ${round + 1} of ${rounds}`;
-      log(`${which} done, load ${currentLoad()[0]?.toFixed(1)}`);
     }
   } finally {
-    for (const stable of stables)
-      comparedOverLife.set(stable, (await shadowCounters(stable.port)).compared);
-    for (const stable of stables) await stable.server.stop();
     await shadow.stop();
     await against?.remove();
   }
@@ -398,10 +395,116 @@ async function main(): Promise<void> {
       rounds,
       warmupRounds,
       dispatch: args.dispatch,
+      shadow: args.shadow,
+      restartEvery,
       against: against?.commit,
       rows,
     }),
   );
+}
+
+/** A stable runtime per percent (and per percent but 0 of --against's commit). */
+async function startStables(
+  shadowPort: number,
+  logDir: string,
+  model: BenchModel,
+  against: RuntimeAtRef | undefined,
+): Promise<Stable[]> {
+  const stables: Stable[] = [];
+  for (const percent of percents)
+    stables.push(await startStable(percent, shadowPort, logDir, model));
+  if (against !== undefined)
+    for (const percent of percents.filter((p) => p > 0))
+      stables.push(await startStable(percent, shadowPort, logDir, model, against));
+  return stables;
+}
+
+/**
+ * Rounds `first` to `last` (exclusive) on one set of stable runtimes, after --warmup-rounds
+ * measured and left out: in them every runtime's JIT is still cold (its main thread used
+ * 1.3-1.9 times the CPU per request of later rounds). Each round loads every stable runtime
+ * once, in a rotated order, so all of them see the machine of the same minutes.
+ */
+async function measureRounds(
+  stables: readonly Stable[],
+  run: {
+    readonly first: number;
+    readonly last: number;
+    readonly shadow: ServerProcess;
+    readonly request: LoadRequest;
+    readonly model: BenchModel;
+    readonly rows: Row[];
+  },
+): Promise<void> {
+  for (let round = run.first - warmupRounds; round < run.last; round++) {
+    for (let i = 0; i < stables.length; i++) {
+      const stable = stables[(round + warmupRounds + i) % stables.length];
+      if (stable === undefined) continue;
+      for (const connections of concurrencies) {
+        const url = ourInferUrl(run.model, stable.port);
+        const row = await measure(stable, run.shadow, connections, run.request, url, round);
+        if (round >= run.first) run.rows.push(row);
+      }
+    }
+    const which = round < run.first ? 'warm-up round' : `round ${round + 1} of ${rounds}`;
+    log(`${which} done, load ${currentLoad()[0]?.toFixed(1)}`);
+  }
+}
+
+/** The shadow runtime, or (--shadow recorded) a server answering with its recorded answer. */
+async function startShadow(
+  model: BenchModel,
+  port: number,
+  logDir: string,
+  request: LoadRequest,
+): Promise<ServerProcess> {
+  const runtime = await ServerProcess.start({
+    ...ourRuntimeSpec({
+      model,
+      port,
+      batching: true,
+      logFile: join(logDir, 'shadow.log'),
+      env: { MODEL_TRACK: 'shadow', SESSION_THREAD },
+    }),
+    label: 'shadow',
+  });
+  if (args.shadow === 'runtime') return runtime;
+  const answer = await recordAnswer(ourInferUrl(model, port), request);
+  await runtime.stop();
+  const file = join(logDir, 'recorded-answer.json');
+  await writeFile(file, JSON.stringify(answer));
+  log(`shadow: recorded-shadow.ts answering with the runtime's ${answer.status} answer`);
+  return ServerProcess.start({
+    label: 'recorded shadow',
+    command: process.execPath,
+    args: [
+      '--import',
+      'tsx',
+      join(REPO_ROOT, 'bench', 'shadow', 'recorded-shadow.ts'),
+      '--port',
+      String(port),
+      '--answer',
+      file,
+    ],
+    readyUrl: `http://127.0.0.1:${port}/v2/health/ready`,
+    logFile: join(logDir, 'shadow.log'),
+  });
+}
+
+/** The runtime's answer to the bench's request, with the headers a copy's answer is read by. */
+async function recordAnswer(url: string, request: LoadRequest): Promise<RecordedAnswer> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { ...request.headers, 'content-type': request.contentType },
+    body: request.body,
+  });
+  const headers: Record<string, string> = {};
+  for (const name of ['content-type', 'inference-header-content-length']) {
+    const value = response.headers.get(name);
+    if (value !== null) headers[name] = value;
+  }
+  const body = Buffer.from(await response.arrayBuffer()).toString('base64');
+  return { status: response.status, headers, body };
 }
 
 /** The cells of one percent and concurrency, over all rounds. */
