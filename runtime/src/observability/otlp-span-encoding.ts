@@ -68,7 +68,8 @@ export function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
     w.tag(4, LEN);
     w.hexBytes(parent.spanId);
   }
-  writeName(w, span.name);
+  w.tag(5, LEN);
+  w.string(span.name);
   // OTLP's SpanKind counts from UNSPECIFIED = 0; the API's from INTERNAL = 0.
   w.tag(6, VARINT);
   w.varint(span.kind + 1);
@@ -89,22 +90,6 @@ export function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
   w.tag(16, I32);
   w.fixed32(flags(context.traceFlags, parent?.isRemote));
   w.end(at);
-}
-
-/** A span's `name` field (5) as bytes, by name: a route's spans have a handful of names. */
-const nameFields = new Map<string, Uint8Array>();
-const NAMES_KEPT = 1024;
-
-function writeName(w: ProtobufWriter, name: string): void {
-  const kept = nameFields.get(name);
-  if (kept !== undefined) {
-    w.raw(kept);
-    return;
-  }
-  const from = w.pos;
-  w.tag(5, LEN);
-  w.string(name);
-  if (nameFields.size < NAMES_KEPT) nameFields.set(name, w.copyFrom(from));
 }
 
 function writeEvent(w: ProtobufWriter, event: TimedEvent): void {
