@@ -14,7 +14,6 @@ import type {
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
-import { EncodedAttributes, isCacheable } from './encoded-attributes.js';
 import type { ProtobufWriter } from './protobuf-writer.js';
 
 /** Field numbers and wire types used below (opentelemetry-proto trace/v1, common/v1). */
@@ -162,34 +161,14 @@ function writeTime(w: ProtobufWriter, [seconds, nanos]: HrTime): void {
   w.fixed64(lowWord, high);
 }
 
-/** Entries of every span this process encodes: most repeat (encoded-attributes.ts). */
-const encodedAttributes = new EncodedAttributes();
-
 function writeAttributes(w: ProtobufWriter, attributes: Attributes, field: number): void {
   for (const key in attributes) {
     if (!Object.hasOwn(attributes, key)) continue;
-    const value = attributes[key];
-    if (!isCacheable(value)) {
-      writeAttribute(w, field, key, value);
-      continue;
-    }
-    const kept = encodedAttributes.get(field, key, value);
-    if (kept !== undefined) {
-      w.raw(kept);
-      continue;
-    }
-    const from = w.pos;
-    writeAttribute(w, field, key, value);
-    encodedAttributes.keep(field, key, value, w.copyFrom(from));
+    w.tag(field, LEN);
+    const at = w.begin();
+    writeKeyValue(w, key, attributes[key]);
+    w.end(at);
   }
-}
-
-/** One `attributes` entry: the field's tag and length, then the KeyValue. */
-function writeAttribute(w: ProtobufWriter, field: number, key: string, value: unknown): void {
-  w.tag(field, LEN);
-  const at = w.begin();
-  writeKeyValue(w, key, value);
-  w.end(at);
 }
 
 function writeKeyValue(w: ProtobufWriter, key: string, value: unknown): void {

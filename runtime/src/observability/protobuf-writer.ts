@@ -97,11 +97,6 @@ export class ProtobufWriter {
     this.pos += data.length;
   }
 
-  /** A copy of the bytes written since position `from` (whole fields, for raw() later). */
-  copyFrom(from: number): Uint8Array {
-    return this.buffer.slice(from, this.pos);
-  }
-
   /** Bytes already encoded (whole fields), written as they are. */
   raw(data: Uint8Array): void {
     this.room(data.length);
