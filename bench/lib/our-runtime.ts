@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT, type BenchModel } from './models.js';
 import type { ServerSpec } from './server-process.js';
+import { RUNTIME_NODE_FLAGS } from '../../runtime/src/node-flags.js';
 
 /** The runtime's defaults (BATCH_MAX_SIZE, BATCH_MAX_DELAY_MS), used as they are. */
 export const OUR_MAX_BATCH = 32;
@@ -20,6 +21,8 @@ export function ourRuntimeSpec(options: {
   readonly batching: boolean;
   readonly logFile: string;
   readonly nodeArgs?: readonly string[];
+  /** The runtime's own V8 flags (RUNTIME_NODE_FLAGS, as the image runs it) unless given. */
+  readonly nodeFlags?: readonly string[];
   /** Extra settings on top of the defaults, e.g. SESSION_THREAD=main. */
   readonly env?: Readonly<Record<string, string>>;
   /** A checkout whose runtime/dist to run instead of this one's (a baseline commit). */
@@ -30,6 +33,8 @@ export function ourRuntimeSpec(options: {
     label: `ours (batching ${batching ? 'on' : 'off'})`,
     command: process.execPath,
     args: [
+      // As the image runs it (Dockerfile.runtime).
+      ...(options.nodeFlags ?? RUNTIME_NODE_FLAGS),
       ...(options.nodeArgs ?? []),
       join(options.root ?? REPO_ROOT, 'runtime', 'dist', 'main.js'),
       '--model',

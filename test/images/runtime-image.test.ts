@@ -98,7 +98,7 @@ describe('runtime image', () => {
       "tr '\\0' ' ' < /proc/1/cmdline; echo; grep ^Uid: /proc/1/status",
     ]);
     expect(pid1.stdout).toMatch(
-      /^node \/app\/runtime\/dist\/main\.js \nUid:\s+65532\s+65532\s+65532\s+65532\s*$/,
+      /^node --single-threaded-gc \/app\/runtime\/dist\/main\.js \nUid:\s+65532\s+65532\s+65532\s+65532\s*$/,
     );
   });
 
