@@ -62,11 +62,11 @@ export function pct(n: number): string {
   return `${n >= 0 ? '+' : ''}${(n * 100).toFixed(1)} %`;
 }
 
-/** "+0.7 % (95 % interval −7.7 … +20.7 %, 24 rounds)" */
+/** "+0.7 % (97.7 % interval −9.5 … +21.8 %, 24 values)" */
 export function formatRise(rise: Rise): string {
   const interval =
     rise.interval === undefined
       ? 'too few rounds for an interval'
       : `${Math.round(rise.interval.level * 1000) / 10} % interval ${pct(rise.interval.low)} … ${pct(rise.interval.high)}`;
-  return `${pct(rise.median)} (${interval}, ${rise.pairs} rounds)`;
+  return `${pct(rise.median)} (${interval}, ${rise.pairs} values)`;
 }
