@@ -11,15 +11,16 @@
  */
 import { parseArgs } from 'node:util';
 import { benchLog, startRun, writeResults } from '../lib/bench-run.js';
-import { loadRequest } from '../lib/correctness.js';
+import { loadRequest, type LoadRequest } from '../lib/correctness.js';
 import { pinProcess } from '../lib/cpu-affinity.js';
-import { loadBenchModel } from '../lib/models.js';
+import { loadBenchModel, type BenchModel } from '../lib/models.js';
 import { buildRuntime, ourInferUrl, ourRuntimeSpec } from '../lib/our-runtime.js';
 import { median } from '../lib/percentile.js';
 import { processCpuSeconds } from '../lib/process-cpu.js';
 import { freePort, ServerProcess } from '../lib/server-process.js';
 import { fmtInt, fmtMs, formatTable } from '../lib/table.js';
 import { measureCell, type LoadResult } from '../lib/wrk.js';
+import { metricsText, sumSeries } from '../lib/metrics-text.js';
 import { RUNTIME_NODE_FLAGS } from '../../runtime/src/node-flags.js';
 
 const { values: args } = parseArgs({
@@ -43,19 +44,26 @@ interface Row {
 
 /** The sum and count of the runtime's minor GCs so far (nodejs_gc_duration_seconds). */
 async function scavenges(port: number): Promise<{ seconds: number; count: number }> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const read = (part: string): number =>
-    Number(
-      new RegExp(`nodejs_gc_duration_seconds_${part}\\{[^}]*kind="minor"\\} (\\S+)`).exec(
-        text,
-      )?.[1] ?? 0,
-    );
-  return { seconds: read('sum'), count: read('count') };
+  const text = await metricsText(port);
+  const minor = 'kind="minor"';
+  return {
+    seconds: sumSeries(text, 'nodejs_gc_duration_seconds_sum', minor),
+    count: sumSeries(text, 'nodejs_gc_duration_seconds_count', minor),
+  };
 }
 
-async function measureProcess(mode: Mode, index: number, logDir: string): Promise<Row> {
-  const model = await loadBenchModel('tiny');
-  const request = loadRequest('v2', model, 1);
+/** The bench's model and its one-row V2 request, loaded once for every process. */
+interface Load {
+  readonly model: BenchModel;
+  readonly request: LoadRequest;
+}
+
+async function measureProcess(
+  mode: Mode,
+  index: number,
+  logDir: string,
+  { model, request }: Load,
+): Promise<Row> {
   const port = await freePort();
   const server = await ServerProcess.start(
     ourRuntimeSpec({
@@ -113,8 +121,10 @@ async function main(): Promise<void> {
   await buildRuntime();
   const rows: Row[] = [];
   const modes = Object.keys(MODES) as Mode[];
+  const model = await loadBenchModel('tiny');
+  const load: Load = { model, request: loadRequest('v2', model, 1) };
   for (let i = 0; i < Number(args.processes); i++)
-    rows.push(await measureProcess(modes[i % modes.length] as Mode, i, start.logDir));
+    rows.push(await measureProcess(modes[i % modes.length] as Mode, i, start.logDir, load));
   const lines = modes.map((mode) => {
     const of = rows.filter((r) => r.mode === mode);
     const m = (f: (r: Row) => number): number => median(of.map(f));

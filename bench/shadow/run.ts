@@ -47,6 +47,7 @@ import { stackShare, topSelfTime, type CpuProfile } from '../observability/cpu-p
 import { processCpuSeconds } from '../lib/process-cpu.js';
 import { threadCpuSeconds, threadSplit, type ThreadCpu } from '../lib/thread-cpu.js';
 import { measureCell, type LoadResult } from '../lib/wrk.js';
+import { metricsText, sumSeries } from '../lib/metrics-text.js';
 import type { RecordedAnswer } from './recorded-shadow.js';
 import { formatRise, pct, roundRises, summarise } from './round-pairs.js';
 
@@ -164,26 +165,17 @@ const SESSION_THREAD = 'main';
 /** The runtime label of this checkout's stable runtimes. */
 const CURRENT = 'current';
 
-/** The sum of one counter's samples in Prometheus text (one series per reason for disagreed). */
-function counter(text: string, name: string): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `))
-      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
-
 async function shadowCounters(port: number): Promise<ShadowCounters> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const text = await metricsText(port);
+  const counter = (name: string): number => sumSeries(text, name);
   return {
-    batches: counter(text, 'modeldeploy_batch_size_count'),
-    batchRows: counter(text, 'modeldeploy_batch_size_sum'),
-    mirrored: counter(text, 'modeldeploy_shadow_mirrored_total'),
-    dropped: counter(text, 'modeldeploy_shadow_dropped_total'),
-    compared: counter(text, 'modeldeploy_shadow_compared_total'),
-    disagreed: counter(text, 'modeldeploy_shadow_disagreed_total'),
-    gcSeconds: counter(text, 'nodejs_gc_duration_seconds_sum'),
+    batches: counter('modeldeploy_batch_size_count'),
+    batchRows: counter('modeldeploy_batch_size_sum'),
+    mirrored: counter('modeldeploy_shadow_mirrored_total'),
+    dropped: counter('modeldeploy_shadow_dropped_total'),
+    compared: counter('modeldeploy_shadow_compared_total'),
+    disagreed: counter('modeldeploy_shadow_disagreed_total'),
+    gcSeconds: counter('nodejs_gc_duration_seconds_sum'),
   };
 }
 

@@ -1,11 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { dockerfileEntrypoint, startScript } from './node-command.js';
 import { RUNTIME_NODE_FLAGS } from '../../runtime/src/node-flags.js';
 import { ourRuntimeSpec } from '../../bench/lib/our-runtime.js';
 import type { BenchModel } from '../../bench/lib/models.js';
-
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('the runtime runs with the same V8 flags everywhere', () => {
   it('includes single-threaded garbage collection', () => {
@@ -13,21 +10,13 @@ describe('the runtime runs with the same V8 flags everywhere', () => {
   });
 
   it('in the image: Dockerfile.runtime ENTRYPOINT', () => {
-    const dockerfile = readFileSync(`${REPO}Dockerfile.runtime`, 'utf8');
-    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
+    const entrypoint = dockerfileEntrypoint('Dockerfile.runtime');
     expect(entrypoint, 'Dockerfile.runtime has an exec-form ENTRYPOINT').toBeDefined();
-    expect(JSON.parse(entrypoint ?? '[]')).toEqual([
-      'node',
-      ...RUNTIME_NODE_FLAGS,
-      '/app/runtime/dist/main.js',
-    ]);
+    expect(entrypoint).toEqual(['node', ...RUNTIME_NODE_FLAGS, '/app/runtime/dist/main.js']);
   });
 
   it('with npm start -w runtime', () => {
-    const pkg = JSON.parse(readFileSync(`${REPO}runtime/package.json`, 'utf8')) as {
-      scripts: Record<string, string>;
-    };
-    expect(pkg.scripts['start']).toBe(['node', ...RUNTIME_NODE_FLAGS, 'dist/main.js'].join(' '));
+    expect(startScript('runtime')).toBe(['node', ...RUNTIME_NODE_FLAGS, 'dist/main.js'].join(' '));
   });
 
   it('in the benchmarks, before any flags of their own', () => {
