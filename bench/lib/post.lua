@@ -21,7 +21,10 @@ end
 -- sampled caller span, with a new random trace id each time; the rest are sent as they are.
 -- A runtime that samples no root trace (parentbased_traceidratio at 0) then traces exactly
 -- that share, so one process can be measured tracing some requests and none in turn.
+-- WRK_TRACEPARENT_FLAGS=00 marks them not sampled instead: the runtime then traces none of
+-- them while wrk's own work per request stays the same as when it traces them.
 local every = tonumber(os.getenv("WRK_TRACEPARENT_EVERY") or "0") or 0
+local flags = os.getenv("WRK_TRACEPARENT_FLAGS") or "01"
 if every > 0 then
   local sent = 0
   local plain = nil
@@ -46,7 +49,7 @@ if every > 0 then
   function request()
     sent = sent + 1
     if sent % every ~= 0 then return plain end
-    traced_headers["traceparent"] = "00-" .. hex(8) .. "-" .. hex(4) .. "-01"
+    traced_headers["traceparent"] = "00-" .. hex(8) .. "-" .. hex(4) .. "-" .. flags
     return wrk.format(nil, nil, traced_headers)
   end
 end

@@ -39,6 +39,11 @@ export interface LoadOptions {
    * runtime that samples no root trace traces exactly 1/N of the requests.
    */
   readonly traceparentEvery?: number;
+  /**
+   * False: those traceparents say the caller did not sample (flags 00), so the runtime parses
+   * them and traces nothing, while wrk does exactly the same work as when they say it did.
+   */
+  readonly traceparentSampled?: boolean;
 }
 
 interface WrkSummary {
@@ -68,6 +73,7 @@ async function runWrk(options: LoadOptions): Promise<LoadResult> {
       .map(([k, v]) => `${k}: ${v}`)
       .join('\n'),
     WRK_TRACEPARENT_EVERY: String(options.traceparentEvery ?? 0),
+    WRK_TRACEPARENT_FLAGS: options.traceparentSampled === false ? '00' : '01',
   };
   if (options.body !== undefined) {
     const file = join(tmpdir(), `md-bench-body-${process.pid}-${bodySeq++}.bin`);

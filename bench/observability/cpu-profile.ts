@@ -1,6 +1,8 @@
 /** The parts of a V8 .cpuprofile (what `node --cpu-prof` writes) that self time needs. */
 export interface CpuProfile {
   readonly nodes: readonly ProfileNode[];
+  /** When sampling began, µs of CLOCK_MONOTONIC (what process.hrtime reads in other processes). */
+  readonly startTime: number;
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
 }
@@ -124,6 +126,7 @@ function shareOf(
 export function ownerTime(
   profile: CpuProfile,
   groupOf: (ownerUrl: string, functionName: string) => string,
+  keep: (atMicros: number) => boolean = () => true,
 ): Map<string, number> {
   const parent = new Map<number, number>();
   const byId = new Map<number, ProfileNode>();
@@ -147,10 +150,12 @@ export function ownerTime(
     return found;
   };
   const out = new Map<string, number>();
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
     const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
     const name = byId.get(id)?.callFrame.functionName ?? '';
-    if (name === '(idle)') return;
+    if (name === '(idle)' || !keep(at)) return;
     const group = groupOf(owner(id), name);
     out.set(group, (out.get(group) ?? 0) + ms);
   });

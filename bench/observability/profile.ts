@@ -33,6 +33,15 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     top: { type: 'string', default: '30' },
     filter: { type: 'string' },
+    /**
+     * Rounds of two slices in one runtime (tracing on, no root trace sampled): one where every
+     * tenth request carries a sampled caller's traceparent, one where it carries an unsampled
+     * one, as same-process.ts does. Then each owner's main-thread µs per request in each kind
+     * of slice, and their difference: where tracing's cost lands, GC and fastify included.
+     */
+    alternate: { type: 'string' },
+    /** With --alternate: group by owner (package or runtime folder) or by the sampled frame. */
+    by: { type: 'string', default: 'owner' },
   },
 });
 const log = benchLog('observability-profile');
@@ -50,7 +59,105 @@ function ownerGroup(url: string, functionName: string): string {
 const isObservabilityCode = (url: string): boolean =>
   url.includes('/@opentelemetry/') || url.includes('/runtime/dist/observability/');
 
+type SliceKind = 'traced' | 'untraced';
+
+interface Window {
+  readonly kind: SliceKind;
+  /** CLOCK_MONOTONIC µs, comparable with the profile's sample times. */
+  readonly from: number;
+  readonly to: number;
+  readonly requests: number;
+}
+
+const monotonicMicros = (): number => Number(process.hrtime.bigint() / 1000n);
+
+/** --alternate: runs the slices, then compares the two kinds owner by owner. */
+async function alternate(rounds: number): Promise<void> {
+  const model = await loadBenchModel('tiny');
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'md-obs-profile-'));
+  const sink = await startOtlpSink();
+  const server = await ServerProcess.start(
+    ourRuntimeSpec({
+      model,
+      port,
+      batching: true,
+      logFile: join(dir, 'runtime.log'),
+      nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir],
+      env: { ...variantEnv('tracing-0', sink.endpoint), BATCH_DISPATCH: 'delay' },
+    }),
+  );
+  const windows: Window[] = [];
+  try {
+    const request = loadRequest('v2', model, 1);
+    const slice = async (kind: SliceKind, seconds: number): Promise<Window> => {
+      const from = monotonicMicros();
+      const result = await measureCell({
+        url: ourInferUrl(model, port),
+        body: request.body,
+        contentType: request.contentType,
+        headers: request.headers,
+        connections: Number(args.concurrency),
+        seconds,
+        warmupSeconds: 0,
+        traceparentEvery: 10,
+        traceparentSampled: kind === 'traced',
+      });
+      return { kind, from, to: monotonicMicros(), requests: result.requests };
+    };
+    await slice('traced', 2);
+    await slice('untraced', 2);
+    for (let round = 1; round <= rounds; round++) {
+      const kinds: SliceKind[] = round % 2 === 1 ? ['untraced', 'traced'] : ['traced', 'untraced'];
+      for (const kind of kinds) windows.push(await slice(kind, Number(args.seconds)));
+    }
+  } finally {
+    await server.stop();
+    await sink.close();
+  }
+  const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'));
+  if (file === undefined) throw new Error(`no .cpuprofile in ${dir}; see ${dir}/runtime.log`);
+  const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile;
+  process.stdout.write(`${join(dir, file)}\n${compareKinds(profile, windows)}\n`);
+}
+
+function perRequestByOwner(profile: CpuProfile, windows: readonly Window[]): Map<string, number> {
+  const requests = windows.reduce((sum, w) => sum + w.requests, 0);
+  const inside = (at: number): boolean => windows.some((w) => at >= w.from && at < w.to);
+  const group =
+    args.by === 'frame'
+      ? (url: string, name: string): string =>
+          `${url.replace(/^.*\/(node_modules|runtime\/dist)\//, '')} ${name || '(anonymous)'}`
+      : ownerGroup;
+  const ms = ownerTime(profile, group, inside);
+  return new Map([...ms].map(([owner, t]) => [owner, (t * 1000) / Math.max(1, requests)]));
+}
+
+function compareKinds(profile: CpuProfile, windows: readonly Window[]): string {
+  const untraced = perRequestByOwner(
+    profile,
+    windows.filter((w) => w.kind === 'untraced'),
+  );
+  const traced = perRequestByOwner(
+    profile,
+    windows.filter((w) => w.kind === 'traced'),
+  );
+  const owners = [...new Set([...untraced.keys(), ...traced.keys()])];
+  const rows = owners
+    .map((o) => ({ o, u: untraced.get(o) ?? 0, t: traced.get(o) ?? 0 }))
+    .sort((a, b) => b.t - b.u - (a.t - a.u));
+  const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+  const line = (name: string, u: number, t: number): string =>
+    `${u.toFixed(2).padStart(8)} ${t.toFixed(2).padStart(8)} ${(t - u >= 0 ? '+' : '') + (t - u).toFixed(2)}  ${name}`;
+  return [
+    'main thread µs per request by owner: untraced, 10 % traced, difference',
+    line('all', sum(untraced), sum(traced)),
+    ...rows.slice(0, Number(args.top)).map((r) => line(r.o, r.u, r.t)),
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
+  if (args.alternate !== undefined) return alternate(Number(args.alternate));
   const variant = args.variant;
   if (!isVariant(variant)) throw new Error(`unknown --variant ${variant}; see variants.ts`);
   const model = await loadBenchModel('tiny');

@@ -4,19 +4,22 @@
  *
  *   node --import tsx bench/observability/same-process.ts [--share 10] [--processes 4]
  *        [--rounds 6] [--seconds 3] [--warmup 3] [--dispatch delay] [--models tiny]
- *        [--out bench/results/observability-same-process-<time>.json] [--no-build]
+ *        [--untraced unsampled-parent|plain] [--out bench/results/observability-same-process-<time>.json] [--no-build]
  *
  * run.ts compares configurations that are separate processes, and processes of the same code
  * differ from one another by more than the 5 % goal (CPU per request of "tracing off" moved
  * between 88 and 123 µs across fresh processes in one quiet run). Here a single runtime
  * samples no root trace (parentbased_traceidratio at 0) and wrk alternates two kinds of slice
- * on it: in one, no request carries a traceparent, so nothing is traced; in the other, every
- * (100 / share)th request carries a sampled caller's traceparent, so exactly that share is
- * traced, with every span a 10 %-sampled runtime makes (server, steps, queue, batch,
- * inference) and the same OTLP export to a loopback sink. The process, its JIT state and its
- * batch regime are the same for both, so their ratio is tracing's cost alone. --processes
- * fresh processes each run --rounds pairs (order alternating), and the figure is the median of
- * all pairs' ratios, with quartiles.
+ * on it: in both, every (100 / share)th request carries a caller's traceparent; in one it says
+ * the caller did not sample, so nothing is traced, in the other that it did, so exactly that
+ * share is traced. (--untraced plain sends no traceparent in the first kind instead, as this
+ * bench did before: wrk then skipped its per-request Lua in those slices, a difference in
+ * the load besides tracing.) Traced requests get every span a 10 %-sampled runtime makes
+ * (server, steps, queue, batch, inference) and the same OTLP export to a loopback sink. The
+ * process, its JIT state and its batch regime are the same for both, so their ratio is
+ * tracing's cost alone. --processes fresh processes each run --rounds pairs (order
+ * alternating), and the figure is the median of all pairs' ratios, with quartiles. Each slice also reads the runtime's GC metrics
+ * (nodejs_gc_duration_seconds): scavenges and full collections per 1000 requests.
  *
  * What this leaves out: (1) the cost of having tracing configured when nothing is sampled (the
  * onRequest hook's sampling decision; run.ts's "nothing sampled" against "off"); (2) a traced
@@ -41,6 +44,7 @@ import {
 import { batchTotals, type BatchTotals } from '../lib/batch-totals.js';
 import { checkAnswers, loadRequest, type LoadRequest } from '../lib/correctness.js';
 import { currentLoad } from '../lib/machine.js';
+import { metricsText, sumSeries } from '../lib/metrics-text.js';
 import { loadBenchModel, type BenchModel, type ModelKey } from '../lib/models.js';
 import { buildRuntime, ourInferUrl, ourRuntimeSpec } from '../lib/our-runtime.js';
 import { median, quantile } from '../lib/percentile.js';
@@ -70,8 +74,15 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '6' },
     /** BATCH_DISPATCH; delay fills every batch, so no slice drifts into a smaller batch regime. */
     dispatch: { type: 'string', default: 'delay' },
+    /**
+     * What untraced slices send: plain requests, or the traced slices' traceparents marked not
+     * sampled (wrk then does the same work in both kinds of slice; see drive()).
+     */
+    untraced: { type: 'string', default: 'unsampled-parent' },
   },
 });
+if (args.untraced !== 'plain' && args.untraced !== 'unsampled-parent')
+  throw new Error(`--untraced must be plain or unsampled-parent, not ${args.untraced}`);
 if (args.dispatch !== 'eager' && args.dispatch !== 'delay')
   throw new Error(`--dispatch must be eager or delay, not ${args.dispatch}`);
 const SHARE = Number(args.share);
@@ -102,13 +113,44 @@ interface Slice {
   readonly meanBatch: number;
   /** OTLP export requests the sink received during the slice. */
   readonly exports: number;
+  /** The runtime's garbage collections in the slice (nodejs_gc_duration_seconds). */
+  readonly gc: SliceGc;
   readonly load1: number;
+}
+
+interface SliceGc {
+  /** Minor (scavenge) and major collections per 1000 answered requests. */
+  readonly minorPerKilo: number;
+  readonly majorPerKilo: number;
+  /** Time in all collections, µs per answered request; the mean scavenge, ms. */
+  readonly microsPerRequest: number;
+  readonly minorMeanMs: number;
+}
+
+interface GcTotals {
+  readonly minorCount: number;
+  readonly minorSeconds: number;
+  readonly majorCount: number;
+  readonly allSeconds: number;
+}
+
+async function gcTotals(port: number): Promise<GcTotals> {
+  const text = await metricsText(port);
+  const of = (suffix: string, kind?: string): number =>
+    sumSeries(text, `nodejs_gc_duration_seconds_${suffix}`, kind);
+  return {
+    minorCount: of('count', 'kind="minor"'),
+    minorSeconds: of('sum', 'kind="minor"'),
+    majorCount: of('count', 'kind="major"'),
+    allSeconds: of('sum'),
+  };
 }
 
 interface Mark {
   readonly cpu: number;
   readonly threads: ReadonlyMap<number, ThreadCpu>;
   readonly batches: BatchTotals;
+  readonly gc: GcTotals;
   readonly exports: number;
 }
 
@@ -117,7 +159,19 @@ async function mark(server: ServerProcess, port: number, sink: OtlpSink): Promis
     cpu: await processCpuSeconds(server.pid),
     threads: await threadCpuSeconds(server.pid),
     batches: await batchTotals(port),
+    gc: await gcTotals(port),
     exports: sink.counts().exports,
+  };
+}
+
+function sliceGc(at: GcTotals, end: GcTotals, requests: number): SliceGc {
+  const minor = end.minorCount - at.minorCount;
+  const perKilo = (n: number): number => (n * 1000) / Math.max(1, requests);
+  return {
+    minorPerKilo: perKilo(minor),
+    majorPerKilo: perKilo(end.majorCount - at.majorCount),
+    microsPerRequest: ((end.allSeconds - at.allSeconds) * 1e6) / Math.max(1, requests),
+    minorMeanMs: ((end.minorSeconds - at.minorSeconds) * 1000) / Math.max(1, minor),
   };
 }
 
@@ -155,7 +209,8 @@ function drive(t: Target, url: string, kind: Kind, secs: number): Promise<LoadRe
     connections,
     seconds: secs,
     warmupSeconds: 0,
-    traceparentEvery: kind === 'traced' ? EVERY : 0,
+    traceparentEvery: kind === 'traced' || args.untraced === 'unsampled-parent' ? EVERY : 0,
+    traceparentSampled: kind === 'traced',
   });
 }
 
@@ -205,6 +260,7 @@ function sliceOf(
     meanBatch:
       (end.batches.rows - at.batches.rows) / Math.max(1, end.batches.runs - at.batches.runs),
     exports: end.exports - at.exports,
+    gc: sliceGc(at.gc, end.gc, result.requests),
     load1: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   };
 }
@@ -225,6 +281,8 @@ interface Summary {
   readonly p99Ms: { none: number; traced: number };
   /** Export requests the sink received in traced slices and in untraced ones. */
   readonly exports: { none: number; traced: number };
+  /** Medians of each kind's slices: GC µs per request, scavenges per 1000 requests and their mean. */
+  readonly gc: { none: SliceGc; traced: SliceGc };
 }
 
 /** Pairs of the same process and round: [none, traced]. */
@@ -272,7 +330,17 @@ function summarise(slices: readonly Slice[], model: ModelKey): Summary {
     rps: both((s) => s.result.rps),
     p99Ms: both((s) => s.result.p99Ms),
     exports: { none: total('none'), traced: total('traced') },
+    gc: { none: gcOf('none'), traced: gcOf('traced') },
   };
+
+  function gcOf(kind: Kind): SliceGc {
+    return {
+      minorPerKilo: of(kind, (s) => s.gc.minorPerKilo),
+      majorPerKilo: of(kind, (s) => s.gc.majorPerKilo),
+      microsPerRequest: of(kind, (s) => s.gc.microsPerRequest),
+      minorMeanMs: of(kind, (s) => s.gc.minorMeanMs),
+    };
+  }
 }
 
 const pct = (n: number): string => `${n >= 0 ? '+' : ''}${(n * 100).toFixed(1)} %`;
@@ -304,6 +372,17 @@ function report(slices: readonly Slice[], summaries: readonly Summary[], goals: 
     `${s.meanBatch.none.toFixed(1)} → ${s.meanBatch.traced.toFixed(1)}`,
     `${s.exports.none} / ${s.exports.traced}`,
   ]);
+  const gcLines = summaries.map((s) => {
+    const both = (f: (g: SliceGc) => number, digits: number): string =>
+      `${f(s.gc.none).toFixed(digits)} → ${f(s.gc.traced).toFixed(digits)}`;
+    return [
+      s.model,
+      both((g) => g.microsPerRequest, 1),
+      both((g) => g.minorPerKilo, 2),
+      both((g) => g.minorMeanMs, 2),
+      both((g) => g.majorPerKilo, 3),
+    ];
+  });
   return [
     '',
     formatTable(
@@ -340,6 +419,13 @@ function report(slices: readonly Slice[], summaries: readonly Summary[], goals: 
       ],
       summaryLines,
       2,
+    ),
+    '',
+    'Garbage collection, medians of the slices, nothing traced → traced:',
+    formatTable(
+      ['model', 'GC µs/req', 'scavenges per 1000 req', 'mean scavenge ms', 'major per 1000 req'],
+      gcLines,
+      1,
     ),
     '',
     ...goals.map((g) => goalLine(g, pct, '< ')),
@@ -394,6 +480,7 @@ async function main(): Promise<void> {
         processes,
         rounds,
         dispatch: args.dispatch,
+        untraced: args.untraced,
       },
       slices,
       summaries,

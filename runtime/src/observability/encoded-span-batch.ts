@@ -26,7 +26,8 @@ const FIRST_GROUP_BYTES = 64 * 1024;
  * Spans encoded as they are added, grouped by resource and then scope (by identity, in the
  * order first seen, as the SDK's serializer groups them), so that a span object need not be
  * kept until its export: only its bytes are. finish() wraps the groups into the request,
- * byte for byte what the SDK's ProtobufTraceSerializer writes for the same spans.
+ * byte for byte what the SDK's ProtobufTraceSerializer writes for the same spans, and starts
+ * the batch over in the same buffers (see EncodingSpanProcessor on why they are kept).
  */
 export class EncodedSpanBatch {
   spans = 0;
@@ -42,14 +43,31 @@ export class EncodedSpanBatch {
     this.spans++;
   }
 
-  finish(): EncodedSpans {
+  /** About the size of the request finish() would write now (a little over). */
+  requestBytes(): number {
     let size = 1024;
     for (const byScope of this.groups.values())
       for (const writer of byScope.values()) size += writer.pos + 64;
-    const w = new ProtobufWriter(size);
-    for (const [resource, byScope] of this.groups) writeResourceSpans(w, resource, byScope);
-    return { bytes: w.finish(), spans: this.spans };
+    return size;
   }
+
+  /** The request's bytes, written into `w` from its start; the batch starts over. */
+  finish(w: ProtobufWriter = new ProtobufWriter(this.requestBytes())): EncodedSpans {
+    w.reset();
+    for (const [resource, byScope] of this.groups)
+      if (hasSpans(byScope)) writeResourceSpans(w, resource, byScope);
+    const encoded = { bytes: w.finish(), spans: this.spans };
+    for (const byScope of this.groups.values())
+      for (const writer of byScope.values()) writer.reset();
+    this.spans = 0;
+    return encoded;
+  }
+}
+
+/** A group kept from an earlier batch may have no spans in this one: it is left out. */
+function hasSpans(byScope: ReadonlyMap<InstrumentationScope, ProtobufWriter>): boolean {
+  for (const writer of byScope.values()) if (writer.pos > 0) return true;
+  return false;
 }
 
 function writeResourceSpans(
@@ -61,6 +79,7 @@ function writeResourceSpans(
   const resourceSpans = w.begin();
   writeResource(w, resource);
   for (const [scope, spans] of byScope) {
+    if (spans.pos === 0) continue;
     w.tag(2, LEN);
     const scopeSpans = w.begin();
     writeScope(w, scope);

@@ -66,6 +66,25 @@ describe('EncodingSpanProcessor', () => {
     expect(Buffer.from(exporter.sent[0]?.bytes ?? []).equals(Buffer.from(sdk))).toBe(true);
   });
 
+  it('keeps an unanswered export’s bytes, and writes a later export into an answered one’s buffer', () => {
+    const spans = endedSpans(12);
+    const exporter = new HeldExporter();
+    const processor = new EncodingSpanProcessor(exporter, OPTIONS);
+    const sdkBytes = (from: number): Buffer =>
+      Buffer.from(ProtobufTraceSerializer.serializeRequest(spans.slice(from, from + 4)) ?? []);
+    const sent = (i: number): EncodedSpans => exporter.sent[i] as EncodedSpans;
+    for (const span of spans.slice(0, 8)) processor.onEnd(span);
+    // The second batch, encoded while the first is still being sent, left its bytes alone.
+    expect(Buffer.from(sent(0).bytes).equals(sdkBytes(0))).toBe(true);
+    expect(Buffer.from(sent(1).bytes).equals(sdkBytes(4))).toBe(true);
+    expect(sent(1).bytes.buffer).not.toBe(sent(0).bytes.buffer);
+    exporter.answerAll();
+    for (const span of spans.slice(8)) processor.onEnd(span);
+    // No new buffer per export: each one outside V8's heap is freed only by a full GC.
+    expect([sent(0).bytes.buffer, sent(1).bytes.buffer]).toContain(sent(2).bytes.buffer);
+    expect(Buffer.from(sent(2).bytes).equals(sdkBytes(8))).toBe(true);
+  });
+
   it('sends a batch that is not full once the scheduled delay has passed', () => {
     vi.useFakeTimers();
     const exporter = new HeldExporter();

@@ -18,6 +18,11 @@ export class ProtobufWriter {
     return this.buffer.subarray(0, this.pos);
   }
 
+  /** Starts over in the same buffer: what finish() returned before is written over. */
+  reset(): void {
+    this.pos = 0;
+  }
+
   tag(field: number, wireType: number): void {
     this.varint((field << 3) | wireType);
   }
