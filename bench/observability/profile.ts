@@ -42,6 +42,8 @@ const { values: args } = parseArgs({
     alternate: { type: 'string' },
     /** With --alternate: group by owner (package or runtime folder) or by the sampled frame. */
     by: { type: 'string', default: 'owner' },
+    /** With --alternate: also each slice's µs per request in the frames named so (--by frame). */
+    frame: { type: 'string' },
   },
 });
 const log = benchLog('observability-profile');
@@ -119,6 +121,7 @@ async function alternate(rounds: number): Promise<void> {
   if (file === undefined) throw new Error(`no .cpuprofile in ${dir}; see ${dir}/runtime.log`);
   const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile;
   process.stdout.write(`${join(dir, file)}\n${compareKinds(profile, windows)}\n`);
+  if (args.frame !== undefined) process.stdout.write(`${bySlice(profile, windows, args.frame)}\n`);
 }
 
 function perRequestByOwner(profile: CpuProfile, windows: readonly Window[]): Map<string, number> {
@@ -131,6 +134,23 @@ function perRequestByOwner(profile: CpuProfile, windows: readonly Window[]): Map
       : ownerGroup;
   const ms = ownerTime(profile, group, inside);
   return new Map([...ms].map(([owner, t]) => [owner, (t * 1000) / Math.max(1, requests)]));
+}
+
+/** Each slice: its kind, req/s, µs per request in all frames and in frames matching `frame`. */
+function bySlice(profile: CpuProfile, windows: readonly Window[], frame: string): string {
+  return windows
+    .map((w) => {
+      const byFrame = perRequestByOwner(profile, [w]);
+      let all = 0;
+      let matched = 0;
+      for (const [name, us] of byFrame) {
+        all += us;
+        if (name.includes(frame)) matched += us;
+      }
+      const rps = (w.requests * 1e6) / (w.to - w.from);
+      return `${w.kind.padEnd(9)} ${rps.toFixed(0).padStart(6)} req/s ${all.toFixed(1).padStart(6)} µs/req, ${matched.toFixed(2).padStart(5)} in ${frame}`;
+    })
+    .join('\n');
 }
 
 function compareKinds(profile: CpuProfile, windows: readonly Window[]): string {
