@@ -48,6 +48,7 @@ import { metricsText, sumSeries } from '../lib/metrics-text.js';
 import { loadBenchModel, type BenchModel, type ModelKey } from '../lib/models.js';
 import { buildRuntime, ourInferUrl, ourRuntimeSpec } from '../lib/our-runtime.js';
 import { median, quantile } from '../lib/percentile.js';
+import { medianInterval, type MedianInterval } from '../lib/median-interval.js';
 import { processCpuSeconds } from '../lib/process-cpu.js';
 import { freePort, ServerProcess } from '../lib/server-process.js';
 import { fmtInt, fmtMs, formatTable } from '../lib/table.js';
@@ -273,6 +274,12 @@ interface Summary {
   readonly extraCpuQuartiles: readonly [number, number];
   /** Each process's own median, to see whether one process decides the figure. */
   readonly extraCpuByProcess: readonly number[];
+  /**
+   * The median of the processes' medians and its distribution-free 95 % interval: processes
+   * are the independent units (a process's rounds share its JIT and heap); none below six.
+   */
+  readonly extraCpuOverProcesses: number;
+  readonly extraCpuOverProcessesInterval: MedianInterval | undefined;
   readonly noneCpu: number;
   readonly tracedCpu: number;
   readonly extraMicrosBy: MicrosBy;
@@ -302,6 +309,9 @@ function summarise(slices: readonly Slice[], model: ModelKey): Summary {
   const ratio = ([n, t]: [Slice, Slice]): number =>
     t.cpuMicrosPerRequest / n.cpuMicrosPerRequest - 1;
   const ratios = pairs.map(ratio);
+  const byProcess = [...new Set(pairs.map(([n]) => n.process))].map((p) =>
+    median(pairs.filter(([n]) => n.process === p).map(ratio)),
+  );
   const diff = (f: (s: Slice) => number): number => median(pairs.map(([n, t]) => f(t) - f(n)));
   const of = (kind: Kind, f: (s: Slice) => number): number =>
     median(pairs.map((p) => f(kind === 'none' ? p[0] : p[1])));
@@ -316,9 +326,9 @@ function summarise(slices: readonly Slice[], model: ModelKey): Summary {
     pairs: pairs.length,
     extraCpu: median(ratios),
     extraCpuQuartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)],
-    extraCpuByProcess: [...new Set(pairs.map(([n]) => n.process))].map((p) =>
-      median(pairs.filter(([n]) => n.process === p).map(ratio)),
-    ),
+    extraCpuByProcess: byProcess,
+    extraCpuOverProcesses: median(byProcess),
+    extraCpuOverProcessesInterval: medianInterval(byProcess),
     noneCpu: of('none', (s) => s.cpuMicrosPerRequest),
     tracedCpu: of('traced', (s) => s.cpuMicrosPerRequest),
     extraMicrosBy: {
@@ -341,6 +351,11 @@ function summarise(slices: readonly Slice[], model: ModelKey): Summary {
       minorMeanMs: of(kind, (s) => s.gc.minorMeanMs),
     };
   }
+}
+
+function intervalText(interval: MedianInterval | undefined): string {
+  if (interval === undefined) return 'needs 6 processes';
+  return `${pct(interval.low)} … ${pct(interval.high)}, ${(interval.level * 100).toFixed(1)} %`;
 }
 
 const pct = (n: number): string => `${n >= 0 ? '+' : ''}${(n * 100).toFixed(1)} %`;
@@ -368,6 +383,7 @@ function report(slices: readonly Slice[], summaries: readonly Summary[], goals: 
     pct(s.extraCpu),
     `${pct(s.extraCpuQuartiles[0])} … ${pct(s.extraCpuQuartiles[1])}`,
     s.extraCpuByProcess.map(pct).join(', '),
+    `${pct(s.extraCpuOverProcesses)} (${intervalText(s.extraCpuOverProcessesInterval)})`,
     `${us(s.extraMicrosBy.main)} / ${us(s.extraMicrosBy.system)} / ${us(s.extraMicrosBy.others)}`,
     `${s.meanBatch.none.toFixed(1)} → ${s.meanBatch.traced.toFixed(1)}`,
     `${s.exports.none} / ${s.exports.traced}`,
@@ -413,6 +429,7 @@ function report(slices: readonly Slice[], summaries: readonly Summary[], goals: 
         'extra CPU',
         'quartiles',
         'by process',
+        'over processes (interval)',
         'extra µs/req main / kernel / others',
         'batch',
         'exports none / traced',
