@@ -85,6 +85,28 @@ describe('EncodingSpanProcessor', () => {
     expect(Buffer.from(sent(2).bytes).equals(sdkBytes(8))).toBe(true);
   });
 
+  it('leaves out a resource whose spans were all in the previous export', () => {
+    // Two providers: spans of two resources, each grouped in its own ResourceSpans.
+    const [a1, a2] = endedSpans(2);
+    const [b1, b2] = endedSpans(2);
+    const exporter = new HeldExporter();
+    const processor = new EncodingSpanProcessor(exporter, { ...OPTIONS, maxExportBatchSize: 2 });
+    for (const span of [a1, b1, a2, b2] as ReadableSpan[]) processor.onEnd(span);
+    const sdk = (spans: ReadableSpan[]): Buffer =>
+      Buffer.from(ProtobufTraceSerializer.serializeRequest(spans) ?? []);
+    expect(Buffer.from(exporter.sent[0]?.bytes ?? []).equals(sdk([a1, b1] as ReadableSpan[]))).toBe(
+      true,
+    );
+    expect(Buffer.from(exporter.sent[1]?.bytes ?? []).equals(sdk([a2, b2] as ReadableSpan[]))).toBe(
+      true,
+    );
+    processor.onEnd(a1 as ReadableSpan);
+    void processor.forceFlush();
+    expect(Buffer.from(exporter.sent[2]?.bytes ?? []).equals(sdk([a1] as ReadableSpan[]))).toBe(
+      true,
+    );
+  });
+
   it('sends a batch that is not full once the scheduled delay has passed', () => {
     vi.useFakeTimers();
     const exporter = new HeldExporter();
