@@ -1,3 +1,5 @@
+import { median } from './percentile.js';
+
 /**
  * A distribution-free confidence interval for the median of independent measurements (the
  * sign test's): the k-th smallest and k-th largest values, k the largest rank for which
@@ -46,4 +48,29 @@ function logChoose(n: number, k: number): number {
   let sum = 0;
   for (let i = 1; i <= k; i++) sum += Math.log(n - k + i) - Math.log(i);
   return sum;
+}
+
+/** A median, its interval and how many values it is over. */
+export interface MedianSummary {
+  readonly median: number;
+  readonly interval: MedianInterval | undefined;
+  readonly values: number;
+}
+
+export function summariseMedian(values: readonly number[]): MedianSummary {
+  return { median: median(values), interval: medianInterval(values), values: values.length };
+}
+
+/** "+1.2 %" */
+export function signedPct(n: number): string {
+  return `${n >= 0 ? '+' : ''}${(n * 100).toFixed(1)} %`;
+}
+
+/** "+0.7 % (97.7 % interval −9.5 … +21.8 %, 24 values)" */
+export function formatMedian(summary: MedianSummary): string {
+  const interval =
+    summary.interval === undefined
+      ? 'too few values for an interval'
+      : `${Math.round(summary.interval.level * 1000) / 10} % interval ${signedPct(summary.interval.low)} … ${signedPct(summary.interval.high)}`;
+  return `${signedPct(summary.median)} (${interval}, ${summary.values} values)`;
 }

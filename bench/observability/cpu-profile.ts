@@ -161,3 +161,13 @@ export function ownerTime(
   });
   return out;
 }
+
+/** The package or runtime folder that owns a sample; natives with no script frame by name. */
+export function ownerGroup(url: string, functionName: string): string {
+  if (url === '')
+    return functionName.startsWith('(') ? functionName : '(node internals, no script frame)';
+  const pkg = /\/node_modules\/((@[^/]+\/)?[^/]+)\//.exec(url);
+  if (pkg !== null) return pkg[1] as string;
+  const ours = /\/runtime\/dist\/([^/]+)\//.exec(url);
+  return ours !== null ? `runtime/${ours[1] as string}` : url;
+}

@@ -7,14 +7,11 @@
  *   node --import tsx bench/observability/pooled.ts bench/results/observability-same-process-A.json …
  */
 import { readFile } from 'node:fs/promises';
-import { medianInterval } from '../lib/median-interval.js';
-import { median } from '../lib/percentile.js';
+import { formatMedian, signedPct, summariseMedian } from '../lib/median-interval.js';
 
 interface Results {
   readonly summaries: readonly { readonly model: string; readonly extraCpuByProcess: number[] }[];
 }
-
-const pct = (n: number): string => `${n >= 0 ? '+' : ''}${(n * 100).toFixed(1)} %`;
 
 async function main(): Promise<void> {
   const files = process.argv.slice(2);
@@ -27,17 +24,10 @@ async function main(): Promise<void> {
     const values = runs.flatMap(
       (r) => r.summaries.find((s) => s.model === model)?.extraCpuByProcess ?? [],
     );
-    const interval = medianInterval(values);
-    const range =
-      interval === undefined
-        ? 'too few processes for an interval'
-        : `${(interval.level * 100).toFixed(1)} % interval ${pct(interval.low)} … ${pct(interval.high)}`;
+    const sorted = [...values].sort((x, y) => x - y).map(signedPct);
     process.stdout.write(
-      `${model}: ${files.length} runs, ${values.length} processes: median extra CPU ${pct(median(values))}, ${range}\n` +
-        `  by process, sorted: ${[...values]
-          .sort((a, b) => a - b)
-          .map(pct)
-          .join(', ')}\n`,
+      `${model}: ${files.length} runs, ${values.length} processes: median extra CPU ${formatMedian(summariseMedian(values))}\n` +
+        `  by process, sorted: ${sorted.join(', ')}\n`,
     );
   }
 }

@@ -48,7 +48,12 @@ import { metricsText, sumSeries } from '../lib/metrics-text.js';
 import { loadBenchModel, type BenchModel, type ModelKey } from '../lib/models.js';
 import { buildRuntime, ourInferUrl, ourRuntimeSpec } from '../lib/our-runtime.js';
 import { median, quantile } from '../lib/percentile.js';
-import { medianInterval, type MedianInterval } from '../lib/median-interval.js';
+import {
+  formatMedian,
+  signedPct,
+  summariseMedian,
+  type MedianSummary,
+} from '../lib/median-interval.js';
 import { processCpuSeconds } from '../lib/process-cpu.js';
 import { freePort, ServerProcess } from '../lib/server-process.js';
 import { fmtInt, fmtMs, formatTable } from '../lib/table.js';
@@ -59,7 +64,8 @@ import {
   type MicrosBy,
   type ThreadCpu,
 } from '../lib/thread-cpu.js';
-import { measureCell, type LoadResult } from '../lib/wrk.js';
+import type { LoadResult } from '../lib/wrk.js';
+import { driveSlice, roundOrder } from './slice-load.js';
 import { startOtlpSink, type OtlpSink } from './otlp-sink.js';
 import { variantEnv } from './variants.js';
 
@@ -202,17 +208,14 @@ async function startRuntime(
 }
 
 function drive(t: Target, url: string, kind: Kind, secs: number): Promise<LoadResult> {
-  return measureCell({
+  const load = {
     url,
-    body: t.request.body,
-    contentType: t.request.contentType,
-    headers: t.request.headers,
+    request: t.request,
     connections,
-    seconds: secs,
-    warmupSeconds: 0,
-    traceparentEvery: kind === 'traced' || args.untraced === 'unsampled-parent' ? EVERY : 0,
-    traceparentSampled: kind === 'traced',
-  });
+    every: EVERY,
+    traceparentWhenUntraced: args.untraced === 'unsampled-parent',
+  };
+  return driveSlice(load, kind === 'traced', secs);
 }
 
 /** One fresh process: warmed with both kinds, then `rounds` pairs in alternating order. */
@@ -223,7 +226,7 @@ async function measureProcess(t: Target, index: number): Promise<Slice[]> {
     await drive(t, url, 'traced', warmupSeconds);
     await drive(t, url, 'none', warmupSeconds);
     for (let round = 1; round <= rounds; round++) {
-      const kinds: Kind[] = round % 2 === 1 ? ['none', 'traced'] : ['traced', 'none'];
+      const kinds = roundOrder<Kind>(round, 'none', 'traced');
       for (const kind of kinds) {
         const at = await mark(server, port, t.sink);
         const result = await drive(t, url, kind, seconds);
@@ -276,10 +279,10 @@ interface Summary {
   readonly extraCpuByProcess: readonly number[];
   /**
    * The median of the processes' medians and its distribution-free 95 % interval: processes
-   * are the independent units (a process's rounds share its JIT and heap); none below six.
+   * are the independent units (a process's rounds share its JIT and heap); no interval below
+   * six processes.
    */
-  readonly extraCpuOverProcesses: number;
-  readonly extraCpuOverProcessesInterval: MedianInterval | undefined;
+  readonly extraCpuOverProcesses: MedianSummary;
   readonly noneCpu: number;
   readonly tracedCpu: number;
   readonly extraMicrosBy: MicrosBy;
@@ -321,14 +324,19 @@ function summarise(slices: readonly Slice[], model: ModelKey): Summary {
     none: of('none', f),
     traced: of('traced', f),
   });
+  const gcOf = (kind: Kind): SliceGc => ({
+    minorPerKilo: of(kind, (s) => s.gc.minorPerKilo),
+    majorPerKilo: of(kind, (s) => s.gc.majorPerKilo),
+    microsPerRequest: of(kind, (s) => s.gc.microsPerRequest),
+    minorMeanMs: of(kind, (s) => s.gc.minorMeanMs),
+  });
   return {
     model,
     pairs: pairs.length,
     extraCpu: median(ratios),
     extraCpuQuartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)],
     extraCpuByProcess: byProcess,
-    extraCpuOverProcesses: median(byProcess),
-    extraCpuOverProcessesInterval: medianInterval(byProcess),
+    extraCpuOverProcesses: summariseMedian(byProcess),
     noneCpu: of('none', (s) => s.cpuMicrosPerRequest),
     tracedCpu: of('traced', (s) => s.cpuMicrosPerRequest),
     extraMicrosBy: {
@@ -342,23 +350,8 @@ function summarise(slices: readonly Slice[], model: ModelKey): Summary {
     exports: { none: total('none'), traced: total('traced') },
     gc: { none: gcOf('none'), traced: gcOf('traced') },
   };
-
-  function gcOf(kind: Kind): SliceGc {
-    return {
-      minorPerKilo: of(kind, (s) => s.gc.minorPerKilo),
-      majorPerKilo: of(kind, (s) => s.gc.majorPerKilo),
-      microsPerRequest: of(kind, (s) => s.gc.microsPerRequest),
-      minorMeanMs: of(kind, (s) => s.gc.minorMeanMs),
-    };
-  }
 }
 
-function intervalText(interval: MedianInterval | undefined): string {
-  if (interval === undefined) return 'needs 6 processes';
-  return `${pct(interval.low)} … ${pct(interval.high)}, ${(interval.level * 100).toFixed(1)} %`;
-}
-
-const pct = (n: number): string => `${n >= 0 ? '+' : ''}${(n * 100).toFixed(1)} %`;
 const us = (n: number): string => `${n >= 0 ? '+' : ''}${n.toFixed(1)}`;
 
 function report(slices: readonly Slice[], summaries: readonly Summary[], goals: Goal[]): string {
@@ -380,10 +373,10 @@ function report(slices: readonly Slice[], summaries: readonly Summary[], goals: 
     s.model,
     String(s.pairs),
     `${s.noneCpu.toFixed(1)} → ${s.tracedCpu.toFixed(1)}`,
-    pct(s.extraCpu),
-    `${pct(s.extraCpuQuartiles[0])} … ${pct(s.extraCpuQuartiles[1])}`,
-    s.extraCpuByProcess.map(pct).join(', '),
-    `${pct(s.extraCpuOverProcesses)} (${intervalText(s.extraCpuOverProcessesInterval)})`,
+    signedPct(s.extraCpu),
+    `${signedPct(s.extraCpuQuartiles[0])} … ${signedPct(s.extraCpuQuartiles[1])}`,
+    s.extraCpuByProcess.map(signedPct).join(', '),
+    formatMedian(s.extraCpuOverProcesses),
     `${us(s.extraMicrosBy.main)} / ${us(s.extraMicrosBy.system)} / ${us(s.extraMicrosBy.others)}`,
     `${s.meanBatch.none.toFixed(1)} → ${s.meanBatch.traced.toFixed(1)}`,
     `${s.exports.none} / ${s.exports.traced}`,
@@ -445,7 +438,7 @@ function report(slices: readonly Slice[], summaries: readonly Summary[], goals: 
       1,
     ),
     '',
-    ...goals.map((g) => goalLine(g, pct, '< ')),
+    ...goals.map((g) => goalLine(g, signedPct, '< ')),
   ].join('\n');
 }
 

@@ -14,7 +14,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { median } from '../lib/percentile.js';
-import { formatRise, roundRises, summarise, type Measure, type PairedRow } from './round-pairs.js';
+import { formatMedian, summariseMedian } from '../lib/median-interval.js';
+import { roundRises, type Measure, type PairedRow } from './round-pairs.js';
 
 const { values: args, positionals: files } = parseArgs({
   allowPositionals: true,
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   );
   const lines = (['p99', 'p50', 'cpu', 'rps'] as Measure[]).map((measure) => {
     const rises = runs.flatMap((run) => risesOf(run, measure));
-    return `${measure} rise: ${formatRise(summarise(rises))}`;
+    return `${measure} rise: ${formatMedian(summariseMedian(rises))}`;
   });
   process.stdout.write(
     `${args.runtime} at ${args.percent} % against no shadow, c=${args.connections}, ${files.length} runs, one value per ${args.unit}:\n${lines.join('\n')}\n`,

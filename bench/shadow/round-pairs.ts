@@ -1,11 +1,9 @@
 /**
  * The rises a shadow causes, each taken against the cell without a shadow of the same round
  * (p99 at c=64 moves by a third between neighbouring minutes on a shared machine, so only
- * ratios within a round compare), summarised by their median and its 95 % interval
+ * ratios within a round compare), to be summarised by their median and its 95 % interval
  * (median-interval.ts). Shared by run.ts and pooled.ts, which pools several runs' rounds.
  */
-import { medianInterval, type MedianInterval } from '../lib/median-interval.js';
-import { median } from '../lib/percentile.js';
 
 /** The fields of a results row (run.ts's Row) that the rises are taken from. */
 export interface PairedRow {
@@ -15,12 +13,6 @@ export interface PairedRow {
   readonly connections: number;
   readonly result: { readonly rps: number; readonly p50Ms: number; readonly p99Ms: number };
   readonly cpu: { readonly stableUsPerRequest: number };
-}
-
-export interface Rise {
-  readonly median: number;
-  readonly interval: MedianInterval | undefined;
-  readonly pairs: number;
 }
 
 export type Measure = 'p99' | 'p50' | 'cpu' | 'rps';
@@ -51,22 +43,4 @@ export function roundRises(
     if (none !== undefined) rises.push(value(row) / value(none) - 1);
   }
   return rises;
-}
-
-export function summarise(rises: readonly number[]): Rise {
-  return { median: median(rises), interval: medianInterval(rises), pairs: rises.length };
-}
-
-/** "+1.2 %" */
-export function pct(n: number): string {
-  return `${n >= 0 ? '+' : ''}${(n * 100).toFixed(1)} %`;
-}
-
-/** "+0.7 % (97.7 % interval −9.5 … +21.8 %, 24 values)" */
-export function formatRise(rise: Rise): string {
-  const interval =
-    rise.interval === undefined
-      ? 'too few rounds for an interval'
-      : `${Math.round(rise.interval.level * 1000) / 10} % interval ${pct(rise.interval.low)} … ${pct(rise.interval.high)}`;
-  return `${pct(rise.median)} (${interval}, ${rise.pairs} values)`;
 }

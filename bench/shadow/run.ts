@@ -49,7 +49,8 @@ import { threadCpuSeconds, threadSplit, type ThreadCpu } from '../lib/thread-cpu
 import { measureCell, type LoadResult } from '../lib/wrk.js';
 import { metricsText, sumSeries } from '../lib/metrics-text.js';
 import type { RecordedAnswer } from './recorded-shadow.js';
-import { formatRise, pct, roundRises, summarise } from './round-pairs.js';
+import { formatMedian, signedPct, summariseMedian } from '../lib/median-interval.js';
+import { roundRises } from './round-pairs.js';
 
 interface ShadowCounters {
   /** The stable runtime's batches and the rows in them (modeldeploy_batch_size). */
@@ -533,7 +534,7 @@ function line(
     fmtInt(m((r) => r.result.rps)),
     fmtMs(m((r) => r.result.p50Ms)),
     fmtMs(m((r) => r.result.p99Ms)),
-    percent === 0 ? '-' : pct(median(rises)),
+    percent === 0 ? '-' : signedPct(median(rises)),
     String(sum(cells.map((r) => r.result.errors))),
     fmtInt(sum(cells.map((r) => r.shadow.mirrored))),
     fmtInt(sum(cells.map((r) => r.shadow.dropped))),
@@ -587,16 +588,16 @@ function report(
   const top = Math.max(...concurrencies);
   const rises = roundRises(rows, 'p99', CURRENT, 10, top);
   if (rises.length > 0) {
-    const rise = summarise(rises);
+    const rise = summariseMedian(rises);
     for (const measure of ['p50', 'cpu', 'rps'] as const)
       process.stdout.write(
-        `${measure} rise at 10 %, c=${top}: ${formatRise(summarise(roundRises(rows, measure, CURRENT, 10, top)))}\n`,
+        `${measure} rise at 10 %, c=${top}: ${formatMedian(summariseMedian(roundRises(rows, measure, CURRENT, 10, top)))}\n`,
       );
     // Met only when the interval's upper end is under the target: one run's median p99
     // rise has moved between −20 % and +22 % on this machine for the same code.
     const high = rise.interval?.high ?? Infinity;
     const goal: Goal = {
-      goal: `p99 rise at 10 % shadow, c=${top}, upper end of the median's 95 % interval; median ${formatRise(rise)}`,
+      goal: `p99 rise at 10 % shadow, c=${top}, upper end of the median's 95 % interval; median ${formatMedian(rise)}`,
       value: high,
       target: 0.1,
       met: high < 0.1,
