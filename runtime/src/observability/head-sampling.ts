@@ -5,11 +5,13 @@ import {
   trace,
   type Context,
   type TextMapGetter,
+  type TraceState,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { IdGenerator, Sampler } from '@opentelemetry/sdk-trace';
 import type { IncomingHttpHeaders } from 'node:http';
 import { RandomIds } from './random-ids.js';
+import { RecordedSpanContext, TraceIdentity } from './recorded-span-context.js';
 
 /** A request's sampling decision, made once when it arrives. */
 export type HeadDecision =
@@ -81,32 +83,50 @@ export class HeadSampler {
 const NOT_SAMPLED_ROOT: HeadDecision = { sampled: false, incomingTraceId: undefined };
 const SAMPLED_ROOT: HeadDecision = { sampled: true, parent: ROOT_CONTEXT };
 
+/** What the span recorder draws its ids from (span-recorder.ts). */
+export interface RecordedIds {
+  /** The trace a new root span starts: the one head sampling decided on, else a new one. */
+  newTrace(): TraceIdentity;
+  /** A new span's context in `trace`. */
+  newSpan(trace: TraceIdentity, traceState: TraceState | undefined): RecordedSpanContext;
+}
+
 /**
  * Ids from RandomIds (random-ids.ts), except that the next new trace gets the id head
- * sampling decided on. Single-threaded: useDrawnTrace() and the startSpan() that consumes
- * it run back to back.
+ * sampling decided on. Single-threaded: useDrawnTrace() and the span start that consumes it
+ * run back to back. The recorder's spans take their ids as bytes (RecordedIds); the SDK's
+ * provider, for spans of other code, takes hex (IdGenerator).
  */
-export class HeadIdGenerator implements IdGenerator {
+export class HeadIdGenerator implements IdGenerator, RecordedIds {
   private readonly random = new RandomIds();
-  private next: string | undefined;
+  private next: TraceIdentity | undefined;
 
-  /** Draws a trace id, not handed to the provider unless useDrawnTrace() follows; its XOR. */
+  /** Draws a trace id, not handed out unless useDrawnTrace() follows; its XOR. */
   drawTrace(): number {
     return this.random.drawTrace();
   }
 
   useDrawnTrace(): void {
-    this.next = this.random.traceHex();
+    this.next = new TraceIdentity(this.random.traceBytes());
+  }
+
+  newTrace(): TraceIdentity {
+    const next = this.next;
+    if (next !== undefined) {
+      this.next = undefined;
+      return next;
+    }
+    this.random.drawTrace();
+    return new TraceIdentity(this.random.traceBytes());
+  }
+
+  newSpan(trace: TraceIdentity, traceState: TraceState | undefined): RecordedSpanContext {
+    this.random.drawSpan();
+    return new RecordedSpanContext(trace, this.random.spanHigh, this.random.spanLow, traceState);
   }
 
   generateTraceId(): string {
-    if (this.next !== undefined) {
-      const id = this.next;
-      this.next = undefined;
-      return id;
-    }
-    this.random.drawTrace();
-    return this.random.traceHex();
+    return this.newTrace().id;
   }
 
   generateSpanId(): string {

@@ -113,6 +113,33 @@ describe('otlpTraceSerializer', () => {
     expect(ours.equals(sdk)).toBe(true);
   });
 
+  it('writes times past 2116 and past 2^53 ns, and more attribute names than it keeps encoded', () => {
+    const { tracing, exporter } = traced();
+    const { recorder } = tracing;
+    const server = recorder.open(
+      'far',
+      SpanKind.SERVER,
+      undefined,
+      [5_000_000_000, 999_999_999],
+      {},
+    );
+    for (let i = 0; i < 4; i++) {
+      // 1600 names in all: more than the encoder keeps, so some are written afresh each time.
+      const attributes: Record<string, number> = {};
+      for (let k = 0; k < 400; k++) attributes[`generated.${i}.${k}`] = k;
+      recorder.record(
+        'many',
+        server.context,
+        [17_000_000_000 + i, 1],
+        [18_446_744_073, 709_551_615],
+        attributes,
+      );
+    }
+    server.end([5_000_000_001, 0]);
+    const { ours, sdk } = both(exporter.getFinishedSpans());
+    expect(ours.equals(sdk)).toBe(true);
+  });
+
   it('writes spans with events as the SDK does', () => {
     const { tracing, exporter } = traced();
     const span = tracing.tracer.startSpan('with event', { startTime: [10, 0] });

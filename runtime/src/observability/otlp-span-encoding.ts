@@ -14,7 +14,8 @@ import type {
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
-import type { ProtobufWriter } from './protobuf-writer.js';
+import { ProtobufWriter } from './protobuf-writer.js';
+import { RecordedSpanContext } from './recorded-span-context.js';
 
 /** Field numbers and wire types used below (opentelemetry-proto trace/v1, common/v1). */
 const LEN = 2;
@@ -63,7 +64,10 @@ export function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
   const context = span.spanContext();
   writeIds(w, context);
   const parent = span.parentSpanContext;
-  if (parent?.spanId) {
+  if (parent instanceof RecordedSpanContext) {
+    w.tag(4, LEN);
+    w.id64(parent.spanHigh, parent.spanLow);
+  } else if (parent?.spanId) {
     w.tag(4, LEN);
     w.hexBytes(parent.spanId);
   }
@@ -104,12 +108,22 @@ function writeEvent(w: ProtobufWriter, event: TimedEvent): void {
   w.end(at);
 }
 
-/** trace_id, span_id and trace_state: fields 1-3 of both Span and Span.Link. */
+/**
+ * trace_id, span_id and trace_state: fields 1-3 of both Span and Span.Link. The runtime's
+ * own spans carry their ids as bytes; other spans' hex is turned into bytes here.
+ */
 function writeIds(w: ProtobufWriter, context: SpanContext): void {
-  w.tag(1, LEN);
-  w.hexBytes(context.traceId);
-  w.tag(2, LEN);
-  w.hexBytes(context.spanId);
+  if (context instanceof RecordedSpanContext) {
+    w.tag(1, LEN);
+    w.bytes(context.trace.bytes);
+    w.tag(2, LEN);
+    w.id64(context.spanHigh, context.spanLow);
+  } else {
+    w.tag(1, LEN);
+    w.hexBytes(context.traceId);
+    w.tag(2, LEN);
+    w.hexBytes(context.spanId);
+  }
   const traceState = context.traceState?.serialize();
   if (traceState) {
     w.tag(3, LEN);
@@ -146,9 +160,24 @@ function writeStatus(w: ProtobufWriter, status: SpanStatus): void {
   w.end(at);
 }
 
-/** Nanoseconds since the epoch as fixed64, exact (they pass 2^53): split in 32-bit halves. */
-function writeTime(w: ProtobufWriter, [seconds, nanos]: HrTime): void {
-  // seconds · 10^9 = (high16 · 2^16 + low16) · 10^9; each product is exact in a double.
+/**
+ * Nanoseconds since the epoch as fixed64, exact though they pass 2^53: seconds · 10^9 is
+ * (seconds · 5^9) · 2^9, and seconds · 5^9 is exact in a double until the year 2116.
+ */
+function writeTime(w: ProtobufWriter, time: HrTime): void {
+  const [seconds, nanos] = time;
+  const scaled = seconds * 1_953_125;
+  if (scaled > Number.MAX_SAFE_INTEGER) {
+    writeFarTime(w, time);
+    return;
+  }
+  // The low 23 bits of `scaled`, shifted by 9, are the low word's; the rest the high word's.
+  const low = (scaled % 8_388_608) * 512 + nanos;
+  w.fixed64(low % 4294967296, Math.floor(scaled / 8_388_608) + Math.floor(low / 4294967296));
+}
+
+/** writeTime() past 2116: seconds split in 16-bit halves, each product exact in a double. */
+function writeFarTime(w: ProtobufWriter, [seconds, nanos]: HrTime): void {
   const fromLow = (seconds & 0xffff) * 1e9;
   const fromHigh = Math.floor(seconds / 0x10000) * 1e9;
   const highPart = fromHigh % 0x10000;
@@ -166,7 +195,8 @@ function writeAttributes(w: ProtobufWriter, attributes: Attributes, field: numbe
     if (!Object.hasOwn(attributes, key)) continue;
     w.tag(field, LEN);
     const at = w.begin();
-    writeKeyValue(w, key, attributes[key]);
+    w.raw(keyField(key));
+    writeValueField(w, attributes[key]);
     w.end(at);
   }
 }
@@ -174,10 +204,35 @@ function writeAttributes(w: ProtobufWriter, attributes: Attributes, field: numbe
 function writeKeyValue(w: ProtobufWriter, key: string, value: unknown): void {
   w.tag(1, LEN);
   w.string(key);
+  writeValueField(w, value);
+}
+
+function writeValueField(w: ProtobufWriter, value: unknown): void {
   w.tag(2, LEN);
   const at = w.begin();
   writeAnyValue(w, value);
   w.end(at);
+}
+
+/**
+ * A KeyValue's `key` field, encoded once per attribute name: the names come from code (the
+ * runtime's, the SDK's, OTEL_RESOURCE_ATTRIBUTES), a few dozen, and writing each one's
+ * characters for every span was the largest part of encoding the attributes.
+ */
+const keyFields = new Map<string, Uint8Array>();
+/** More names than code holds: some caller makes them from data; the rest are not kept. */
+const MAX_KEY_FIELDS = 1024;
+
+function keyField(key: string): Uint8Array {
+  let field = keyFields.get(key);
+  if (field === undefined) {
+    const w = new ProtobufWriter(key.length + 8);
+    w.tag(1, LEN);
+    w.string(key);
+    field = w.finish();
+    if (keyFields.size < MAX_KEY_FIELDS) keyFields.set(key, field);
+  }
+  return field;
 }
 
 const INT64_MIN = -(2 ** 63);

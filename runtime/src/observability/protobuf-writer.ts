@@ -1,3 +1,5 @@
+import { nibble } from './hex-digits.js';
+
 /**
  * A protobuf writer in one pass: each length-delimited field gets one byte for its length,
  * and its contents move along only when they turn out longer than 127 bytes. The SDK's OTLP
@@ -104,9 +106,16 @@ export class ProtobufWriter {
 
   /** Bytes already encoded (whole fields), written as they are. */
   raw(data: Uint8Array): void {
-    this.room(data.length);
+    const length = data.length;
+    this.room(length);
+    // A short field is copied faster by hand than by set(), a call into the engine.
+    if (length <= 64) {
+      const b = this.buffer;
+      for (let i = 0; i < length; i++) b[this.pos++] = data[i] as number;
+      return;
+    }
     this.buffer.set(data, this.pos);
-    this.pos += data.length;
+    this.pos += length;
   }
 
   /** An id given as lowercase or uppercase hex digits, written as its bytes. */
@@ -117,6 +126,21 @@ export class ProtobufWriter {
     const b = this.buffer;
     for (let i = 0; i < length; i++)
       b[this.pos++] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
+  }
+
+  /** An 8-byte id given as its big-endian 32-bit halves, with its length. */
+  id64(high: number, low: number): void {
+    this.room(9);
+    const b = this.buffer;
+    b[this.pos++] = 8;
+    b[this.pos++] = high >>> 24;
+    b[this.pos++] = (high >>> 16) & 255;
+    b[this.pos++] = (high >>> 8) & 255;
+    b[this.pos++] = high & 255;
+    b[this.pos++] = low >>> 24;
+    b[this.pos++] = (low >>> 16) & 255;
+    b[this.pos++] = (low >>> 8) & 255;
+    b[this.pos++] = low & 255;
   }
 
   /** Starts a length-delimited field's contents; pass the result to end(). */
@@ -153,11 +177,6 @@ export class ProtobufWriter {
     grown.set(this.buffer.subarray(0, this.pos));
     this.buffer = grown;
   }
-}
-
-function nibble(code: number): number {
-  // '0'-'9' → 0-9, 'a'-'f' and 'A'-'F' → 10-15 (ids are validated hex before they get here).
-  return code <= 57 ? code - 48 : (code | 32) - 87;
 }
 
 function varintSize(value: number): number {

@@ -40,4 +40,20 @@ describe('RandomIds', () => {
     b.drawTrace();
     expect(a.traceHex()).not.toBe(b.traceHex());
   });
+
+  it('copies a trace id’s bytes out of the pool, and draws span ids as two words', () => {
+    const ids = new RandomIds();
+    ids.drawTrace();
+    const hex = ids.traceHex();
+    const bytes = ids.traceBytes();
+    const spans = new Set<string>();
+    // 3000 span ids refill the pool several times under the copied bytes.
+    for (let i = 0; i < 3000; i++) {
+      ids.drawSpan();
+      expect(ids.spanHigh | ids.spanLow).not.toBe(0);
+      spans.add(`${ids.spanHigh}:${ids.spanLow}`);
+    }
+    expect(Buffer.from(bytes).toString('hex')).toBe(hex);
+    expect(spans.size).toBe(3000);
+  });
 });

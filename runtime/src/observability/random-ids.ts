@@ -1,4 +1,5 @@
 import { randomFillSync } from 'node:crypto';
+import { wordHex } from './hex-digits.js';
 
 /** Bytes drawn from the CSPRNG at a time: 256 trace ids, or 512 span ids. */
 const POOL_BYTES = 4096;
@@ -10,7 +11,7 @@ const POOL_BYTES = 4096;
  * RandomIdGenerator, which uses Math.random: one randomFillSync per 4 KiB costs less than
  * four Math.random calls per id. The point of the pool is that a trace id can be decided on
  * before it is a string: `drawTrace()` returns the 32-bit XOR the ratio samplers compare,
- * and only a sampled request pays for `traceHex()`.
+ * and only a sampled request pays for its id, kept as bytes (recorded-span-context.ts).
  */
 export class RandomIds {
   private readonly pool = Buffer.allocUnsafe(POOL_BYTES);
@@ -19,6 +20,9 @@ export class RandomIds {
   private at = POOL_BYTES;
   /** Where the last drawTrace() took its 16 bytes. */
   private traceAt = 0;
+  /** The last drawSpan()'s id, as two 32-bit words. */
+  spanHigh = 0;
+  spanLow = 0;
 
   /**
    * Draws a new trace id and returns the XOR of its four big-endian 32-bit words, the number
@@ -45,13 +49,27 @@ export class RandomIds {
     return this.pool.toString('hex', this.traceAt, this.traceAt + 16);
   }
 
-  /** A new span id: 16 lowercase hex digits, not all zero. */
-  spanHex(): string {
+  /** The last drawn trace id's 16 bytes, copied (the pool is refilled under them). */
+  traceBytes(): Uint8Array {
+    const bytes = new Uint8Array(16);
+    for (let i = 0; i < 16; i++) bytes[i] = this.pool[this.traceAt + i] as number;
+    return bytes;
+  }
+
+  /** Draws a new span id, not all zero, into spanHigh and spanLow (its big-endian halves). */
+  drawSpan(): void {
     for (;;) {
       const at = this.take(8);
-      if ((this.words.getUint32(at) | this.words.getUint32(at + 4)) !== 0)
-        return this.pool.toString('hex', at, at + 8);
+      this.spanHigh = this.words.getUint32(at);
+      this.spanLow = this.words.getUint32(at + 4);
+      if ((this.spanHigh | this.spanLow) !== 0) return;
     }
+  }
+
+  /** A new span id: 16 lowercase hex digits, not all zero. */
+  spanHex(): string {
+    this.drawSpan();
+    return wordHex(this.spanHigh) + wordHex(this.spanLow);
   }
 
   private take(bytes: number): number {

@@ -1,5 +1,4 @@
 import {
-  TraceFlags,
   type Attributes,
   type HrTime,
   type Link,
@@ -9,9 +8,11 @@ import {
 } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import type { IdGenerator, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { FinishedSpan, internalShape, type SpanOrigin, type SpanShape } from './finished-span.js';
+import type { RecordedIds } from './head-sampling.js';
 import { OpenSpan } from './open-span.js';
+import { RecordedSpanContext, TraceIdentity } from './recorded-span-context.js';
 
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
@@ -29,7 +30,7 @@ export class SpanRecorder {
 
   constructor(
     private readonly processor: SpanProcessor,
-    private readonly ids: IdGenerator,
+    private readonly ids: RecordedIds,
     resource: Resource,
     scope: InstrumentationScope,
   ) {
@@ -73,21 +74,14 @@ export class SpanRecorder {
   }
 
   private childOf(parent: SpanContext): SpanContext {
-    return {
-      traceId: parent.traceId,
-      spanId: this.ids.generateSpanId(),
-      traceFlags: TraceFlags.SAMPLED,
-      traceState: parent.traceState,
-    };
+    // A caller's trace id is parsed once, for the server span; its children share the bytes.
+    const trace =
+      parent instanceof RecordedSpanContext ? parent.trace : TraceIdentity.fromHex(parent.traceId);
+    return this.ids.newSpan(trace, parent.traceState);
   }
 
   private newTrace(): SpanContext {
-    return {
-      traceId: this.ids.generateTraceId(),
-      spanId: this.ids.generateSpanId(),
-      traceFlags: TraceFlags.SAMPLED,
-      traceState: undefined,
-    };
+    return this.ids.newSpan(this.ids.newTrace(), undefined);
   }
 }
 
