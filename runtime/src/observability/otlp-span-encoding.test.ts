@@ -140,6 +140,19 @@ describe('otlpTraceSerializer', () => {
     expect(ours.equals(sdk)).toBe(true);
   });
 
+  it('writes each value of a name, whether its encoding was kept or not, as the SDK does', () => {
+    const { tracing, exporter } = traced();
+    const values = ['a', 'b', 1, -0, 0, true, 'c', 'ü', 'x'.repeat(300), 2.5, 'a', 1];
+    for (let round = 0; round < 3; round++)
+      for (const value of values)
+        tracing.recorder.record('step', REMOTE, [10, round], [11, 0], {
+          'changing.value': value,
+          'same.value': 'kept',
+        });
+    const { ours, sdk } = both(exporter.getFinishedSpans());
+    expect(ours.equals(sdk)).toBe(true);
+  });
+
   it('writes spans with events as the SDK does', () => {
     const { tracing, exporter } = traced();
     const span = tracing.tracer.startSpan('with event', { startTime: [10, 0] });

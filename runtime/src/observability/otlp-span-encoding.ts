@@ -3,18 +3,12 @@
  * trace/v1, common/v1), written the way the SDK's ProtobufTraceSerializer writes them: a unit
  * test compares the bytes. encoded-span-batch.ts puts them together into export requests.
  */
-import type {
-  AttributeValue,
-  Attributes,
-  HrTime,
-  Link,
-  SpanContext,
-  SpanStatus,
-} from '@opentelemetry/api';
+import type { Attributes, HrTime, Link, SpanContext, SpanStatus } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
-import { ProtobufWriter } from './protobuf-writer.js';
+import { writeAttributes } from './otlp-common-encoding.js';
+import type { ProtobufWriter } from './protobuf-writer.js';
 import { RecordedSpanContext } from './recorded-span-context.js';
 
 /** Field numbers and wire types used below (opentelemetry-proto trace/v1, common/v1). */
@@ -188,96 +182,4 @@ function writeFarTime(w: ProtobufWriter, [seconds, nanos]: HrTime): void {
     Math.floor(fromHigh / 0x10000) +
     Math.floor(low / 4294967296);
   w.fixed64(lowWord, high);
-}
-
-function writeAttributes(w: ProtobufWriter, attributes: Attributes, field: number): void {
-  for (const key in attributes) {
-    if (!Object.hasOwn(attributes, key)) continue;
-    w.tag(field, LEN);
-    const at = w.begin();
-    w.raw(keyField(key));
-    writeValueField(w, attributes[key]);
-    w.end(at);
-  }
-}
-
-function writeKeyValue(w: ProtobufWriter, key: string, value: unknown): void {
-  w.tag(1, LEN);
-  w.string(key);
-  writeValueField(w, value);
-}
-
-function writeValueField(w: ProtobufWriter, value: unknown): void {
-  w.tag(2, LEN);
-  const at = w.begin();
-  writeAnyValue(w, value);
-  w.end(at);
-}
-
-/**
- * A KeyValue's `key` field, encoded once per attribute name: the names come from code (the
- * runtime's, the SDK's, OTEL_RESOURCE_ATTRIBUTES), a few dozen, and writing each one's
- * characters for every span was the largest part of encoding the attributes.
- */
-const keyFields = new Map<string, Uint8Array>();
-/** More names than code holds: some caller makes them from data; the rest are not kept. */
-const MAX_KEY_FIELDS = 1024;
-
-function keyField(key: string): Uint8Array {
-  let field = keyFields.get(key);
-  if (field === undefined) {
-    const w = new ProtobufWriter(key.length + 8);
-    w.tag(1, LEN);
-    w.string(key);
-    field = w.finish();
-    if (keyFields.size < MAX_KEY_FIELDS) keyFields.set(key, field);
-  }
-  return field;
-}
-
-const INT64_MIN = -(2 ** 63);
-const INT64_BOUND = 2 ** 63;
-
-/** common.v1.AnyValue, for every value the SDK's serializer accepts, the same way. */
-function writeAnyValue(w: ProtobufWriter, value: AttributeValue | unknown): void {
-  if (typeof value === 'string') {
-    w.tag(1, LEN);
-    w.string(value);
-  } else if (typeof value === 'boolean') {
-    w.tag(2, VARINT);
-    w.varint(value ? 1 : 0);
-  } else if (typeof value === 'number') {
-    if (Number.isInteger(value) && value >= INT64_MIN && value < INT64_BOUND) {
-      w.tag(3, VARINT);
-      if (value >= 0) w.varint(value);
-      else w.negativeVarint(value);
-    } else {
-      w.tag(4, I64);
-      w.double(value);
-    }
-  } else if (value instanceof Uint8Array) {
-    w.tag(7, LEN);
-    w.bytes(value);
-  } else if (Array.isArray(value)) {
-    w.tag(5, LEN);
-    const at = w.begin();
-    for (const item of value as unknown[]) {
-      w.tag(1, LEN);
-      const itemAt = w.begin();
-      writeAnyValue(w, item);
-      w.end(itemAt);
-    }
-    w.end(at);
-  } else if (typeof value === 'object' && value !== null) {
-    w.tag(6, LEN);
-    const at = w.begin();
-    for (const key in value) {
-      if (!Object.hasOwn(value, key)) continue;
-      w.tag(1, LEN);
-      const kvAt = w.begin();
-      writeKeyValue(w, key, (value as Record<string, unknown>)[key]);
-      w.end(kvAt);
-    }
-    w.end(at);
-  }
 }

@@ -20,6 +20,11 @@ export class ProtobufWriter {
     return this.buffer.subarray(0, this.pos);
   }
 
+  /** A copy of the bytes from `from` to the end written so far. */
+  copy(from: number): Uint8Array {
+    return this.buffer.slice(from, this.pos);
+  }
+
   /** Starts over in the same buffer: what finish() returned before is written over. */
   reset(): void {
     this.pos = 0;
@@ -106,16 +111,9 @@ export class ProtobufWriter {
 
   /** Bytes already encoded (whole fields), written as they are. */
   raw(data: Uint8Array): void {
-    const length = data.length;
-    this.room(length);
-    // A short field is copied faster by hand than by set(), a call into the engine.
-    if (length <= 64) {
-      const b = this.buffer;
-      for (let i = 0; i < length; i++) b[this.pos++] = data[i] as number;
-      return;
-    }
+    this.room(data.length);
     this.buffer.set(data, this.pos);
-    this.pos += length;
+    this.pos += data.length;
   }
 
   /** An id given as lowercase or uppercase hex digits, written as its bytes. */
