@@ -150,7 +150,8 @@ describe('tracing on, traceidratio at 0.5', () => {
   it('exports the trace ids the decision was made on, and only sampled requests make spans', async () => {
     t.reset();
     const requests = 40;
-    for (let i = 0; i < requests; i++) expect((await infer(t.server)).status).toBe(200);
+    for (let i = 0; i < requests; i++)
+      expect((await infer(t.server, { 'x-request-id': `ratio-${i}` })).status).toBe(200);
     const servers = t.exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.SERVER);
     // 40 draws at 0.5: all or none sampled has probability 2·2^-40.
     expect(servers.length).toBeGreaterThan(0);
@@ -165,5 +166,14 @@ describe('tracing on, traceidratio at 0.5', () => {
     }
     // Each sampled request: server, decode, queue, encode; each batch with a sampled request: batch, inference.
     expect(t.startSpanCalls()).toBe(t.exporter.getFinishedSpans().length);
+    // A sampled request's log lines carry the id of the trace it started; the others none.
+    const traceOf = new Map(
+      servers.map((s) => [String(s.attributes['modeldeploy.request.id']), s.spanContext().traceId]),
+    );
+    for (let i = 0; i < requests; i++) {
+      const lines = linesOf(t, `ratio-${i}`);
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect(line['trace_id']).toBe(traceOf.get(`ratio-${i}`));
+    }
   });
 });

@@ -7,11 +7,20 @@ import type { Logger } from 'pino';
  * CPU profile (pino serialises a child's bindings when it is made), paid even by requests no
  * line is ever logged for.
  */
-const traceIds = new WeakMap<object, string>();
+const traces = new WeakMap<object, TraceOfRequest>();
 
-/** Lines logged through `logger` (a request's logger) carry `trace_id` from now on. */
-export function bindTraceId(logger: object, traceId: string): void {
-  traceIds.set(logger, traceId);
+/** What a request's trace id is read from, when a line is logged. */
+export interface TraceOfRequest {
+  readonly traceId: string | undefined;
+}
+
+/**
+ * Lines logged through `logger` (a request's logger) carry `trace`'s id from now on. The id
+ * is read only when a line is logged: a trace the runtime started holds its id as bytes, and
+ * most traced requests log no line (recorded-span-context.ts).
+ */
+export function bindTraceId(logger: object, trace: TraceOfRequest): void {
+  traces.set(logger, trace);
 }
 
 /** pino's `mixin`: adds trace_id to a line of a traced request's logger, nothing otherwise. */
@@ -20,6 +29,6 @@ export function traceIdMixin(
   _level: number,
   logger: Logger,
 ): { trace_id?: string } {
-  const traceId = traceIds.get(logger);
+  const traceId = traces.get(logger)?.traceId;
   return traceId === undefined ? {} : { trace_id: traceId };
 }

@@ -105,10 +105,11 @@ function tracedRoute(
       if (decision.sampled) {
         const span = startServerSpan(tracing, request, decision.parent, name, constant);
         request.trace = span;
-        bindTraceId(request.log, span.traceId);
+        bindTraceId(request.log, span);
       } else if (decision.incomingTraceId !== undefined) {
-        request.trace = new CallerTrace(decision.incomingTraceId);
-        bindTraceId(request.log, decision.incomingTraceId);
+        const caller = new CallerTrace(decision.incomingTraceId);
+        request.trace = caller;
+        bindTraceId(request.log, caller);
       }
       done();
     },
