@@ -105,11 +105,10 @@ function tracedRoute(
       if (decision.sampled) {
         const span = startServerSpan(tracing, request, decision.parent, name, constant);
         request.trace = span;
-        bindTraceId(request.log, span);
+        bindTraceId(request.log, span.traceId);
       } else if (decision.incomingTraceId !== undefined) {
-        const caller = new CallerTrace(decision.incomingTraceId);
-        request.trace = caller;
-        bindTraceId(request.log, caller);
+        request.trace = new CallerTrace(decision.incomingTraceId);
+        bindTraceId(request.log, decision.incomingTraceId);
       }
       done();
     },
