@@ -27,7 +27,7 @@ export class RandomIds {
   /**
    * Draws a new trace id and returns the XOR of its four big-endian 32-bit words, the number
    * OpenTelemetry's TraceIdRatioBased sampler compares with its bound (trace-id-ratio.ts).
-   * The id itself is traceHex(), valid until the next draw.
+   * The id itself is traceBytes(), valid until the next draw.
    */
   drawTrace(): number {
     for (;;) {
@@ -42,11 +42,6 @@ export class RandomIds {
       this.traceAt = at;
       return (a ^ b ^ c ^ d) >>> 0;
     }
-  }
-
-  /** The last drawn trace id as 32 lowercase hex digits. */
-  traceHex(): string {
-    return this.pool.toString('hex', this.traceAt, this.traceAt + 16);
   }
 
   /** The last drawn trace id's 16 bytes, copied (the pool is refilled under them). */

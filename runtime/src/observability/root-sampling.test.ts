@@ -2,6 +2,9 @@ import { ROOT_CONTEXT, SamplingDecision, SpanKind } from '@opentelemetry/api';
 import { ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import { RandomIds } from './random-ids.js';
+
+/** The last drawn trace id as hex, as the API shows it. */
+const traceHex = (ids: RandomIds): string => Buffer.from(ids.traceBytes()).toString('hex');
 import { rootSampleBound } from './root-sampling.js';
 import type { SamplerName } from './tracing-config.js';
 
@@ -17,7 +20,7 @@ describe('rootSampleBound', () => {
         const ours = ids.drawTrace() < bound;
         const { decision } = sdk.shouldSample(
           ROOT_CONTEXT,
-          ids.traceHex(),
+          traceHex(ids),
           'x',
           SpanKind.SERVER,
           {},
